@@ -1,0 +1,93 @@
+"""The health endpoint."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connections
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+logger = logging.getLogger("guildhall.health")
+
+CHECK_TIMEOUT_SECONDS = 2
+
+
+def check_database(alias: str = "default") -> str | None:
+    """None when the database answers a query, else what went wrong."""
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any failure means "down"; the reason is reported, not raised
+        connections[alias].close_if_unusable_or_obsolete()
+        return f"{type(exc).__name__}: {exc}".strip()
+    return None
+
+
+def check_broker() -> str | None:
+    """None when the Celery broker is reachable, else what went wrong."""
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("filesystem://"):
+        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".health-", delete=True):
+                pass
+        except OSError as exc:
+            return f"filesystem broker folder {folder} is not writable: {exc}"
+        return None
+    import redis
+
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=CHECK_TIMEOUT_SECONDS, socket_timeout=CHECK_TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    except Exception as exc:  # connection refused, timeout, auth: all mean "down"
+        return f"{type(exc).__name__}: {exc}".strip()
+    finally:
+        client.close()
+    return None
+
+
+HealthSerializer = inline_serializer(
+    name="Health",
+    fields={
+        "status": serializers.ChoiceField(choices=["ok", "down"]),
+        "down": serializers.ListField(child=serializers.CharField()),
+        "checks": serializers.DictField(child=serializers.DictField()),
+    },
+)
+
+
+class HealthView(APIView):
+    """200 when the database and the broker answer; 503 naming what is down."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        responses={200: HealthSerializer, 503: HealthSerializer},
+        summary="Health of the database and the Celery broker",
+    )
+    def get(self, request):
+        checks = {"database": check_database(), "broker": check_broker()}
+        down = [name for name, error in checks.items() if error]
+        body = {
+            "status": "down" if down else "ok",
+            "down": down,
+            "checks": {
+                name: ({"ok": False, "error": error} if error else {"ok": True}) for name, error in checks.items()
+            },
+        }
+        if down:
+            logger.warning("health check failed: %s", "; ".join(f"{n}: {checks[n]}" for n in down))
+        return Response(body, status=503 if down else 200)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from config.api import HealthView
+
+admin.site.site_header = "Guildhall back office"
+admin.site.site_title = "Guildhall"
+admin.site.index_title = "Guild operations"
+
+api_urlpatterns = [
+    path("health/", HealthView.as_view(), name="health"),
+    path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_urlpatterns)),
+    path("api-auth/", include("rest_framework.urls")),
+]
