@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -64,3 +65,56 @@ def require_redis() -> str:
     if not url:
         pytest.fail("REDIS_URL is not set: the suite runs against a real Redis (make test sets it).")
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_test_queue() -> str:
+    """Every task sent during the test session goes to a queue of the session's own, which only
+    the workers the tests start consume; it is purged at the end."""
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield queue
+    app.conf.task_default_queue = previous
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        client.delete(queue)
+        client.close()
+
+
+def start_celery(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    log = open(log_path, "w")  # noqa: SIM115 - the child writes to it until it is stopped
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", *args],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def celery_worker(subprocess_env, require_redis, celery_test_queue, tmp_path):
+    """A real Celery worker (solo pool) consuming the session's queue; yields its log file."""
+    log_path = tmp_path / "worker.log"
+    process = start_celery(
+        ["worker", "--pool=solo", "-Q", celery_test_queue, "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+        subprocess_env,
+        log_path,
+    )
+    wait_for(lambda: "ready." in log_path.read_text(), timeout=30, message="the Celery worker to be ready")
+    yield log_path
+    stop_process(process)

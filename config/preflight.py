@@ -1,6 +1,7 @@
 """`python -m config.preflight`: are PostgreSQL and Redis reachable? Used by `make test`.
 
 Prints one line naming what to start when either is down and exits 1; exits 0 silently otherwise.
+Creates the database named in DATABASE_URL when the server has none of that name.
 It reads DATABASE_URL and REDIS_URL directly, without loading Django.
 """
 
@@ -16,19 +17,25 @@ TIMEOUT_SECONDS = 3
 
 def database_problem(url: str) -> str | None:
     import psycopg
+    import psycopg.sql
 
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
         return f"DATABASE_URL={url!r} is not a PostgreSQL URL; the test suite runs against PostgreSQL."
     config = dj_database_url.parse(url)
     try:
-        psycopg.connect(
+        with psycopg.connect(
             host=config.get("HOST") or "127.0.0.1",
             port=int(config.get("PORT") or 5432),
             user=config.get("USER") or None,
             password=config.get("PASSWORD") or None,
             dbname="postgres",
             connect_timeout=TIMEOUT_SECONDS,
-        ).close()
+            autocommit=True,
+        ) as conn:
+            # The suite runs in test_<NAME>; NAME itself must exist for `makemigrations --check`.
+            name = config["NAME"]
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
     except psycopg.Error as exc:
         where = f"{config.get('HOST') or '127.0.0.1'}:{config.get('PORT') or 5432}"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

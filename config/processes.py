@@ -1,7 +1,8 @@
 """`python -m config.processes`: which Procfile processes `make run` starts.
 
-The web server, a Celery worker and Celery beat always; the Discord bot too when DISCORD_TOKEN is
-set and the bot process exists in this installation.
+The web server, a Celery worker and Celery beat always. With DISCORD_TOKEN set, also what speaks
+to Discord: the gateway bot when this installation has one (it delivers the outbox itself),
+otherwise the stand-alone outbox deliverer.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def processes() -> list[str]:
     names = ["web", "worker", "beat"]
-    procfile = (BASE_DIR / "Procfile").read_text()
-    has_bot = any(line.startswith("bot:") for line in procfile.splitlines())
-    if has_bot and _discord_token():
-        names.append("bot")
+    if not _discord_token():
+        return names
+    declared = {line.split(":", 1)[0] for line in (BASE_DIR / "Procfile").read_text().splitlines() if ":" in line}
+    names.append("bot" if "bot" in declared else "outbox")
     return names
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from config.env import (
     ConfigError,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "config.apps.GuildhallConfig",
+    "botworker",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +227,10 @@ PERIODIC_TASKS = {
         "task": "guildhall.clear_expired_sessions",
         "crontab": {"minute": "17", "hour": "3"},
     },
+    "prune answered interactions": {
+        "task": "botworker.prune_interaction_records",
+        "crontab": {"minute": "27", "hour": "3"},
+    },
 }
 
 # --- Discord ----------------------------------------------------------------------------------
@@ -232,6 +238,14 @@ PERIODIC_TASKS = {
 DISCORD_TOKEN = env_str("DISCORD_TOKEN")
 DISCORD_APPLICATION_ID = env_str("DISCORD_APPLICATION_ID")
 DISCORD_PUBLIC_KEY = env_str("DISCORD_PUBLIC_KEY")
+DISCORD_API_BASE = env_str("DISCORD_API_BASE")
+
+# The outbox deliverer: how long a claimed action is held before another deliverer may take it
+# over, how many attempts before an action is dead, and how often it looks for due retries when
+# no notification wakes it.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 1.0)
 
 # --- Logging ----------------------------------------------------------------------------------
 

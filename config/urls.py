@@ -20,4 +20,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
     path("api-auth/", include("rest_framework.urls")),
+    path("discord/", include("botworker.urls")),
 ]

@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+
+
+class BotworkerConfig(AppConfig):
+    """Everything that knows Discord: guild configuration, the interaction router and its two
+    transports, message rendering, command registration, and the outbox of Discord actions."""
+
+    name = "botworker"
+    verbose_name = "Discord"
+
+    def ready(self) -> None:
+        # Importing the handler modules registers their commands, buttons and modals.
+        from botworker import handlers  # noqa: F401
+
+    def load_demo_data(self) -> str:
+        """The demo guild, once: its configuration with example roles and channels."""
+        from botworker.guilds import DEMO_GUILD_ID, guild_configure
+        from botworker.models import GuildConfig
+
+        if GuildConfig.objects.filter(guild_id=DEMO_GUILD_ID).exists():
+            return "demo guild already present"
+        guild_configure(
+            guild_id=DEMO_GUILD_ID,
+            name="Demo Guild",
+            timezone="Europe/Berlin",
+            moderator_role_ids=[100_000_000_000_000_101],
+            admin_role_ids=[100_000_000_000_000_102],
+            channels={
+                "shifts": 100_000_000_000_000_201,
+                "announcements": 100_000_000_000_000_202,
+                "logs": 100_000_000_000_000_203,
+            },
+        )
+        return f"demo guild {DEMO_GUILD_ID} created"

@@ -1,0 +1,57 @@
+"""How Guildhall makes a discord.py HTTP client.
+
+Everything that talks to Discord's REST API outside the gateway bot (the stand-alone outbox
+deliverer, command registration, interaction follow-ups) gets its client from
+:func:`discord_http_client`, so the token and the API base come from one place.
+
+``settings.DISCORD_API_BASE`` exists for tests and local emulators only: when set, discord.py's
+``Route.BASE`` (a process-wide class attribute) is pointed at it; production leaves it unset and
+discord.py talks to ``https://discord.com/api/v10``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import discord
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = ["configure_api_base", "discord_http_client"]
+
+
+def configure_api_base() -> str:
+    """Point discord.py at ``settings.DISCORD_API_BASE`` when it is set; return the base in use.
+
+    Idempotent. With the setting empty, ``Route.BASE`` is left as it is (Discord itself in
+    production, or whatever a test fixture assigned)."""
+    base = settings.DISCORD_API_BASE.rstrip("/")
+    if base:
+        discord.http.Route.BASE = base
+    return discord.http.Route.BASE
+
+
+@asynccontextmanager
+async def discord_http_client(
+    token: str | None = None, *, max_ratelimit_timeout: float | None = None
+) -> AsyncIterator[discord.http.HTTPClient]:
+    """Yield a discord.py ``HTTPClient`` logged in with ``token`` (default ``settings.DISCORD_TOKEN``).
+
+    The client belongs to the running event loop and is closed on exit, whatever happens inside
+    the block. ``max_ratelimit_timeout`` (seconds, at least 30 by discord.py's rule) makes a 429
+    whose wait is longer raise ``discord.RateLimited`` instead of sleeping inside the request.
+
+    Raises ``ImproperlyConfigured`` when no token is configured and ``discord.LoginFailure`` when
+    Discord refuses it."""
+    token = token or settings.DISCORD_TOKEN
+    if not token:
+        raise ImproperlyConfigured("DISCORD_TOKEN is not set: calling Discord needs the bot's token.")
+    configure_api_base()
+    http = discord.http.HTTPClient(asyncio.get_running_loop(), max_ratelimit_timeout=max_ratelimit_timeout)
+    try:
+        await http.static_login(token)
+        yield http
+    finally:
+        await http.close()

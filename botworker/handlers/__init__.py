@@ -1,0 +1,3 @@
+"""Interaction handlers; importing this package registers them with the router."""
+
+from botworker.handlers import admin, general  # noqa: F401

@@ -1,0 +1,206 @@
+"""Handling one interaction, the same way for both transports.
+
+`handle_interaction(payload)` parses Discord's JSON into an :class:`Invocation`, resolves the
+member's permission level, dispatches through the router and returns the callback body. The HTTP
+endpoint returns that body as its response; the gateway bot posts it to the interaction callback.
+
+Each interaction id is handled once. The record of the interaction is inserted in the same
+transaction as the handler's writes; a repeat of the same id (a retry by Discord, or the other
+transport) waits on that insert and then answers with the first answer, with no second effect.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from django.db import connection, transaction
+
+from botworker.models import GuildConfig, InteractionRecord
+from botworker.permissions import resolve_level
+from botworker.render import render_interaction_response, render_message
+from botworker.router import CUSTOM_ID_RE, InteractionType, Invocation, router
+from config.logging import log_context
+
+logger = logging.getLogger("guildhall.interactions")
+
+PONG = {"type": 1}
+
+
+class InvalidInteraction(ValueError):
+    """The payload is not an interaction Guildhall can read (the HTTP endpoint answers 400)."""
+
+
+def _snowflake(value: Any, what: str, *, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInteraction(f"{what} is not a snowflake") from None
+    if number <= 0 or number >= 1 << 63:
+        raise InvalidInteraction(f"{what} is out of range")
+    return number
+
+
+def _flatten_options(options: list[dict]) -> tuple[list[str], dict[str, Any], str | None]:
+    """(subcommand path, option values, focused option) from Discord's nested options."""
+    path: list[str] = []
+    values: dict[str, Any] = {}
+    focused = None
+    while options:
+        first = options[0] if isinstance(options[0], dict) else {}
+        if first.get("type") in (1, 2):  # subcommand or subcommand group
+            path.append(str(first.get("name", "")))
+            options = first.get("options") or []
+            continue
+        for option in options:
+            if not isinstance(option, dict) or "name" not in option:
+                raise InvalidInteraction("malformed option")
+            values[str(option["name"])] = option.get("value")
+            if option.get("focused"):
+                focused = str(option["name"])
+        break
+    return path, values, focused
+
+
+def _modal_fields(components: list) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for row in components or []:
+        if not isinstance(row, dict):
+            raise InvalidInteraction("malformed modal component")
+        children = row.get("components") or ([row["component"]] if isinstance(row.get("component"), dict) else [])
+        for child in children:
+            if isinstance(child, dict) and "custom_id" in child:
+                fields[str(child["custom_id"])] = str(child.get("value") or "")
+    return fields
+
+
+def parse_invocation(payload: dict) -> Invocation:
+    """The transport-neutral invocation of an interaction payload; InvalidInteraction if it is
+    not one. Looks the guild's configuration up (one query, roles prefetched)."""
+    if not isinstance(payload, dict):
+        raise InvalidInteraction("the body is not a JSON object")
+    try:
+        kind = InteractionType(payload.get("type"))
+    except ValueError:
+        raise InvalidInteraction(f"unknown interaction type {payload.get('type')!r}") from None
+    if kind == InteractionType.PING:
+        raise InvalidInteraction("PING carries no invocation")
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        raise InvalidInteraction("the interaction has no data object")
+    member = payload.get("member") if isinstance(payload.get("member"), dict) else None
+    user = (member or {}).get("user") or payload.get("user")
+    if not isinstance(user, dict):
+        raise InvalidInteraction("the interaction names no user")
+
+    guild_id = _snowflake(payload.get("guild_id"), "guild_id", optional=True)
+    role_ids = frozenset(_snowflake(r, "role id") for r in (member or {}).get("roles") or [])
+    try:
+        permissions = int((member or {}).get("permissions") or 0)
+    except (TypeError, ValueError):
+        raise InvalidInteraction("member.permissions is not an integer") from None
+
+    fields: dict[str, Any] = {
+        "interaction_id": _snowflake(payload.get("id"), "id"),
+        "application_id": str(payload.get("application_id") or ""),
+        "token": str(payload.get("token") or ""),
+        "type": kind,
+        "user_id": _snowflake(user.get("id"), "user.id"),
+        "guild_id": guild_id,
+        "channel_id": _snowflake(
+            payload.get("channel_id") or (payload.get("channel") or {}).get("id"), "channel_id", optional=True
+        ),
+        "role_ids": role_ids,
+        "permissions": permissions,
+        "locale": str(payload.get("locale") or payload.get("guild_locale") or "en-US"),
+    }
+    if kind in (InteractionType.APPLICATION_COMMAND, InteractionType.AUTOCOMPLETE):
+        path, values, focused = _flatten_options(data.get("options") or [])
+        fields["command"] = " ".join([str(data.get("name", "")), *path]).strip()
+        fields["options"] = values
+        fields["focused"] = focused
+        fields["resolved"] = data.get("resolved") or {}
+    else:
+        custom_id = data.get("custom_id")
+        if not isinstance(custom_id, str):
+            raise InvalidInteraction("the interaction has no custom_id")
+        fields["custom_id"] = custom_id
+        action, _, target = custom_id.partition(":")
+        if len(custom_id) <= 100 and CUSTOM_ID_RE.fullmatch(custom_id):
+            fields["action"], fields["target"] = action, target
+        fields["values"] = tuple(str(v) for v in data.get("values") or [])
+        if kind == InteractionType.MODAL_SUBMIT:
+            fields["fields"] = _modal_fields(data.get("components") or [])
+        message = payload.get("message")
+        if isinstance(message, dict) and message.get("id"):
+            fields["message_id"] = _snowflake(message["id"], "message.id")
+
+    config = None
+    if guild_id is not None:
+        config = GuildConfig.objects.prefetch_related("roles").filter(guild_id=guild_id).first()
+    fields["guild"] = config
+    fields["level"] = resolve_level(config=config, role_ids=role_ids, permissions=permissions)
+    return Invocation(**fields)
+
+
+def _record_kind(invocation: Invocation) -> str:
+    return (invocation.command or invocation.action or invocation.custom_id)[:100]
+
+
+def handle_interaction(payload: dict) -> dict:
+    """The callback body answering `payload`. Raises InvalidInteraction for a payload that is
+    not a valid interaction; otherwise never raises (handler failures become ephemeral replies).
+    """
+    if isinstance(payload, dict) and payload.get("type") == InteractionType.PING:
+        return PONG
+    invocation = parse_invocation(payload)
+    with log_context(interaction=invocation.interaction_id, guild=invocation.guild_id, user=invocation.user_id):
+        if invocation.type == InteractionType.AUTOCOMPLETE:
+            # Suggestions have no effect, so they need no record.
+            return render_interaction_response(router.dispatch(invocation), invocation.type)
+        with transaction.atomic():
+            if not _claim_interaction(invocation):
+                first = InteractionRecord.objects.get(interaction_id=invocation.interaction_id)
+                logger.info("repeat of an interaction already handled; answering with the first answer")
+                return first.response
+            reply = router.dispatch(invocation)
+            response = render_interaction_response(reply, invocation.type)
+            InteractionRecord.objects.filter(interaction_id=invocation.interaction_id).update(response=response)
+            if reply.deferred:
+                from botworker.tasks import complete_deferred_interaction
+
+                complete_deferred_interaction.delay_on_commit(payload)
+        logger.info("answered %s with callback type %s", _record_kind(invocation), response["type"])
+        return response
+
+
+def _claim_interaction(invocation: Invocation) -> bool:
+    """Insert the interaction's record; False if another transaction already did (it waits for
+    that transaction to finish first, so the stored answer is there to read)."""
+    table = InteractionRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (interaction_id, kind, guild_id, user_id, response, followup, created_at) "
+            "VALUES (%s, %s, %s, %s, NULL, NULL, CURRENT_TIMESTAMP) ON CONFLICT (interaction_id) DO NOTHING RETURNING id",
+            [invocation.interaction_id, _record_kind(invocation), invocation.guild_id, invocation.user_id],
+        )
+        return cursor.fetchone() is not None
+
+
+def run_deferred(payload: dict) -> dict:
+    """Run a deferred handler for real and return the message JSON that replaces the deferred
+    response. Idempotent: the result is stored on the interaction's record, and a second run
+    (a redelivered task) returns the stored result without running the handler again."""
+    invocation = parse_invocation(payload)
+    with log_context(interaction=invocation.interaction_id, guild=invocation.guild_id, user=invocation.user_id):
+        with transaction.atomic():
+            record = InteractionRecord.objects.select_for_update().get(interaction_id=invocation.interaction_id)
+            if record.followup is not None:
+                return record.followup
+            reply = router.dispatch(invocation, run_deferred=True)
+            record.followup = render_message(replace(reply, deferred=False))
+            record.save(update_fields=["followup"])
+        return record.followup

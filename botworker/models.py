@@ -1,0 +1,175 @@
+"""Discord-facing state: per-guild configuration, the outbox of Discord actions, and the record
+of interactions already answered."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
+
+
+def validate_iana_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not an IANA time zone (for example Europe/Berlin).") from None
+
+
+class PermissionLevel(models.IntegerChoices):
+    MEMBER = 0, "member"
+    MODERATOR = 1, "moderator"
+    ADMIN = 2, "admin"
+
+
+class GuildConfig(models.Model):
+    """One Discord guild's configuration: its roles, channels and default time zone."""
+
+    guild_id = models.PositiveBigIntegerField(unique=True, help_text="The Discord guild (server) id.")
+    name = models.CharField(max_length=100, blank=True)
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_iana_zone],
+        help_text="IANA zone used when a member has not chosen one (e.g. Europe/Berlin).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "guild configuration"
+        ordering = ["name", "guild_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'guild'} ({self.guild_id})"
+
+
+class GuildRole(models.Model):
+    """A Discord role that grants a permission level in Guildhall."""
+
+    class Kind(models.TextChoices):
+        MODERATOR = "moderator", "moderator"
+        ADMIN = "admin", "admin"
+
+    guild = models.ForeignKey(GuildConfig, on_delete=models.CASCADE, related_name="roles")
+    role_id = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["guild", "role_id", "kind"], name="guildrole_unique_per_kind")]
+        ordering = ["kind", "role_id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} role {self.role_id}"
+
+
+class GuildChannel(models.Model):
+    """The channel (or category) a guild uses for one feature."""
+
+    class Feature(models.TextChoices):
+        SHIFTS = "shifts", "shifts"
+        ANNOUNCEMENTS = "announcements", "announcements"
+        LOGS = "logs", "logs"
+        RULES = "rules", "rules"
+        WELCOME = "welcome", "welcome"
+        TICKETS_CATEGORY = "tickets_category", "tickets category"
+        OFFICERS = "officers", "officers"
+        RAIDS = "raids", "raids"
+        REMINDERS = "reminders", "reminders"
+
+    guild = models.ForeignKey(GuildConfig, on_delete=models.CASCADE, related_name="channels")
+    feature = models.CharField(max_length=32, choices=Feature.choices)
+    channel_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["guild", "feature"], name="guildchannel_one_per_feature")]
+        ordering = ["feature"]
+
+    def __str__(self) -> str:
+        return f"{self.feature}: {self.channel_id}"
+
+
+class BotAction(models.Model):
+    """One Discord side effect waiting to be performed (the outbox).
+
+    Written in the same transaction as the state change it reflects, so nothing committed is
+    lost; `dedupe_key` is unique, so nothing is enqueued twice; the deliverer claims due rows with
+    SKIP LOCKED under a lease, so two deliverers never perform the same row at once."""
+
+    class Kind(models.TextChoices):
+        SEND_MESSAGE = "send_message", "send a message"
+        EDIT_MESSAGE = "edit_message", "edit a message"
+        DELETE_MESSAGE = "delete_message", "delete a message"
+        SEND_DM = "send_dm", "send a direct message"
+        ADD_ROLE = "add_role", "add a role"
+        REMOVE_ROLE = "remove_role", "remove a role"
+        CREATE_CHANNEL = "create_channel", "create a private text channel"
+        SET_PRESENCE = "set_presence", "set the bot's presence"
+        PURGE_CHANNEL = "purge_channel", "delete old messages of a channel"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        IN_PROGRESS = "in_progress", "in progress"
+        RETRY = "retry", "failed, will retry"
+        DONE = "done", "done"
+        DEAD = "dead", "dead"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    guild_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Rows sharing an ordering key are performed one after another, in id order (for example
+    # every action on one shift's message), so an edit never overtakes the send it edits.
+    ordering_key = models.CharField(max_length=200, blank=True, default="")
+    # A completion hook registered by the owning app's receiver, told the result once done.
+    hook = models.CharField(max_length=100, blank=True, default="")
+    hook_args = models.JSONField(default=dict, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_default=Now())
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    last_error = models.TextField(blank=True, default="")
+    result = models.JSONField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="botaction_due",
+                condition=Q(status__in=["pending", "retry"]),
+            ),
+            models.Index(fields=["lease_expires_at"], name="botaction_leased", condition=Q(status="in_progress")),
+            models.Index(fields=["ordering_key", "id"], name="botaction_ordering", condition=~Q(ordering_key="")),
+            models.Index(fields=["status", "kind"], name="botaction_status_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class InteractionRecord(models.Model):
+    """An interaction already handled, with the answer it got: Discord may deliver the same
+    interaction twice (and the gateway and HTTP transports may both see it); the repeat gets the
+    first answer instead of a second effect."""
+
+    interaction_id = models.PositiveBigIntegerField(unique=True)
+    kind = models.CharField(max_length=100, blank=True, help_text="Command name or custom_id action.")
+    guild_id = models.PositiveBigIntegerField(null=True, blank=True)
+    user_id = models.PositiveBigIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True, help_text="The callback body the interaction was answered with.")
+    followup = models.JSONField(
+        null=True, blank=True, help_text="For a deferred answer: the message that replaced it, once the handler ran."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"interaction {self.interaction_id}"

@@ -1,0 +1,480 @@
+"""The interaction router: one registry of slash commands, component `custom_id` prefixes and
+modals, and one dispatcher that both transports (the gateway bot and the HTTP endpoint) use.
+
+A handler receives a transport-neutral :class:`Invocation` and returns a :class:`Reply`. It
+translates: Discord input in, one service call, a reply out. Permission level, guild scope and
+the guild's configuration are checked here, before the handler runs; ids inside a custom_id are
+untrusted and are re-checked by the service the handler calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+from typing import Any
+
+from botworker import limits
+from botworker.models import GuildConfig, PermissionLevel
+from config.exceptions import ApplicationError, new_reference
+
+logger = logging.getLogger("guildhall.interactions")
+
+
+class InteractionType(IntEnum):
+    PING = 1
+    APPLICATION_COMMAND = 2
+    MESSAGE_COMPONENT = 3
+    AUTOCOMPLETE = 4
+    MODAL_SUBMIT = 5
+
+
+class OptionType(IntEnum):
+    SUB_COMMAND = 1
+    SUB_COMMAND_GROUP = 2
+    STRING = 3
+    INTEGER = 4
+    BOOLEAN = 5
+    USER = 6
+    CHANNEL = 7
+    ROLE = 8
+    MENTIONABLE = 9
+    NUMBER = 10
+
+
+SNOWFLAKE_OPTIONS = {OptionType.USER, OptionType.CHANNEL, OptionType.ROLE, OptionType.MENTIONABLE}
+
+# Messages users see; tests assert them.
+UNKNOWN_COMMAND = "I don't know the command `/{name}`. An admin can refresh the bot's commands with /sync_commands."
+UNKNOWN_COMPONENT = "This button or menu is no longer supported. Run the command again for a fresh one."
+MALFORMED_COMPONENT = "This button or menu carries data I can't read. Run the command again for a fresh one."
+NEEDS_GUILD = "This command only works in a server, not in direct messages."
+NEEDS_CONFIG = (
+    "This server is not set up for Guildhall yet. A server admin can set it up in the back office "
+    "(Discord → Guild configurations) or with `python manage.py configure_guild {guild_id} --mod-role ROLE_ID "
+    "--admin-role ROLE_ID --channel shifts=CHANNEL_ID`."
+)
+NEEDS_LEVEL = "Only {level}s can use this."
+BAD_OPTION = "`{name}`: {problem}"
+CRASHED = "Something went wrong on our side (reference {reference}). Please try again; if it keeps happening, tell an admin the reference."
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    value: str | int | float
+
+    def as_json(self) -> dict:
+        return {"name": limits.clip(self.name, limits.CHOICE_NAME), "value": self.value}
+
+
+@dataclass(frozen=True)
+class Option:
+    """A slash-command option. `choices` may be Choice objects; `autocomplete` needs a handler
+    registered with :meth:`Router.autocomplete`."""
+
+    name: str
+    description: str
+    type: OptionType = OptionType.STRING
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    autocomplete: bool = False
+    min_value: float | None = None
+    max_value: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+
+    def as_json(self) -> dict:
+        data: dict[str, Any] = {
+            "type": int(self.type),
+            "name": self.name,
+            "description": self.description,
+            "required": self.required,
+        }
+        if self.choices:
+            data["choices"] = [choice.as_json() for choice in self.choices]
+        if self.autocomplete:
+            data["autocomplete"] = True
+        for key in ("min_value", "max_value", "min_length", "max_length"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+    def coerce(self, raw: Any) -> Any:
+        """The option's value as Python, checked against its declaration; ApplicationError when
+        it does not fit (Discord checks too, but a payload is input like any other)."""
+        problem = None
+        try:
+            if self.type in SNOWFLAKE_OPTIONS:
+                value: Any = int(raw)
+            elif self.type == OptionType.INTEGER:
+                if isinstance(raw, bool) or int(raw) != float(raw):
+                    raise ValueError
+                value = int(raw)
+            elif self.type == OptionType.NUMBER:
+                if isinstance(raw, bool):
+                    raise ValueError
+                value = float(raw)
+            elif self.type == OptionType.BOOLEAN:
+                if not isinstance(raw, bool):
+                    raise ValueError
+                value = raw
+            else:
+                value = str(raw)
+        except (TypeError, ValueError):
+            raise ApplicationError(
+                BAD_OPTION.format(name=self.name, problem="not a valid value."), field=self.name
+            ) from None
+        if self.choices and value not in {choice.value for choice in self.choices}:
+            problem = "pick one of the offered choices."
+        elif self.min_value is not None and value < self.min_value:
+            problem = f"must be at least {self.min_value:g}."
+        elif self.max_value is not None and value > self.max_value:
+            problem = f"must be at most {self.max_value:g}."
+        elif self.min_length is not None and len(value) < self.min_length:
+            problem = f"must be at least {self.min_length} characters."
+        elif self.max_length is not None and len(value) > self.max_length:
+            problem = f"must be at most {self.max_length} characters."
+        if problem:
+            raise ApplicationError(BAD_OPTION.format(name=self.name, problem=problem), field=self.name)
+        return value
+
+
+@dataclass
+class TextInput:
+    custom_id: str
+    label: str
+    style: int = 1  # 1 short, 2 paragraph
+    value: str | None = None
+    placeholder: str | None = None
+    required: bool = True
+    min_length: int | None = None
+    max_length: int | None = None
+
+
+@dataclass
+class Modal:
+    custom_id: str
+    title: str
+    inputs: list[TextInput] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    """What a handler answers. At most one of `modal`, `choices` and `deferred` applies;
+    otherwise it is a message (new, or `update` of the message the component was on)."""
+
+    content: str = ""
+    embeds: list[dict] = field(default_factory=list)
+    components: list[list[dict]] = field(default_factory=list)  # rows of components
+    ephemeral: bool = False
+    update: bool = False
+    modal: Modal | None = None
+    deferred: bool = False
+    choices: list[Choice] | None = None
+    allowed_mentions: dict | None = None
+
+    @classmethod
+    def error(cls, message: str) -> Reply:
+        return cls(content=message, ephemeral=True)
+
+
+def button(label: str, custom_id: str, *, style: int = 1, disabled: bool = False, emoji: str | None = None) -> dict:
+    """A button component (style 1 primary, 2 secondary, 3 success, 4 danger)."""
+    data: dict[str, Any] = {"type": 2, "style": style, "label": label, "custom_id": custom_id, "disabled": disabled}
+    if emoji:
+        data["emoji"] = {"name": emoji}
+    return data
+
+
+def link_button(label: str, url: str) -> dict:
+    return {"type": 2, "style": 5, "label": label, "url": url}
+
+
+def string_select(
+    custom_id: str, options: list[dict], *, placeholder: str = "", min_values: int = 1, max_values: int = 1
+) -> dict:
+    return {
+        "type": 3,
+        "custom_id": custom_id,
+        "options": options,
+        "placeholder": placeholder,
+        "min_values": min_values,
+        "max_values": max_values,
+    }
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A transport-neutral view of one interaction, as a handler sees it."""
+
+    interaction_id: int
+    application_id: str
+    token: str
+    type: InteractionType
+    user_id: int
+    guild_id: int | None = None
+    channel_id: int | None = None
+    role_ids: frozenset[int] = frozenset()
+    permissions: int = 0
+    level: PermissionLevel = PermissionLevel.MEMBER
+    locale: str = "en-US"
+    guild: GuildConfig | None = None
+    command: str = ""  # "name", "name sub" or "name group sub"
+    options: dict[str, Any] = field(default_factory=dict)
+    focused: str | None = None  # autocomplete: the option being typed
+    custom_id: str = ""
+    action: str = ""
+    target: str = ""  # what follows "action:" in a custom_id
+    values: tuple[str, ...] = ()
+    fields: dict[str, str] = field(default_factory=dict)
+    message_id: int | None = None
+    resolved: dict = field(default_factory=dict)
+
+    @property
+    def target_id(self) -> int:
+        """The custom_id's id part as an integer (validated by the router for int-id components)."""
+        return int(self.target)
+
+
+Handler = Callable[[Invocation], Reply]
+
+
+@dataclass
+class HandlerSpec:
+    handler: Handler
+    level: PermissionLevel = PermissionLevel.MEMBER
+    needs_config: bool = False
+    guild_only: bool = False
+    deferred: bool = False
+    ephemeral_defer: bool = True
+
+
+@dataclass
+class CommandSpec(HandlerSpec):
+    path: str = ""
+    description: str = ""
+    options: tuple[Option, ...] = ()
+
+
+@dataclass
+class ComponentSpec(HandlerSpec):
+    action: str = ""
+    target_pattern: re.Pattern = re.compile(r"\d{1,20}")
+
+
+CUSTOM_ID_RE = re.compile(r"(?P<action>[a-z][a-z0-9_]{0,39})(?::(?P<target>[^\s]{1,59}))?")
+INT_TARGET = re.compile(r"[1-9]\d{0,19}")
+
+
+class Router:
+    """The registry. Decorators register handlers; :meth:`dispatch` runs one invocation."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, CommandSpec] = {}
+        self.groups: dict[str, str] = {}  # command or group name → description
+        self.components: dict[str, ComponentSpec] = {}
+        self.modals: dict[str, ComponentSpec] = {}
+        self.autocompleters: dict[tuple[str, str], Callable[[Invocation], list[Choice]]] = {}
+
+    # --- registration -------------------------------------------------------------------------
+
+    def group(self, path: str, description: str) -> None:
+        """Describe a top-level command that only has subcommands, or a subcommand group."""
+        self.groups[path] = description
+
+    def command(
+        self,
+        path: str,
+        *,
+        description: str,
+        options: tuple[Option, ...] | list[Option] = (),
+        level: PermissionLevel = PermissionLevel.MEMBER,
+        needs_config: bool = False,
+        guild_only: bool = False,
+        deferred: bool = False,
+        ephemeral_defer: bool = True,
+    ) -> Callable[[Handler], Handler]:
+        """Register a slash command; `path` is "name", "name sub" or "name group sub"."""
+
+        def register(handler: Handler) -> Handler:
+            if path in self.commands:
+                raise ValueError(f"command /{path} is registered twice")
+            self.commands[path] = CommandSpec(
+                handler=handler,
+                path=path,
+                description=description,
+                options=tuple(options),
+                level=level,
+                needs_config=needs_config,
+                guild_only=guild_only or needs_config,
+                deferred=deferred,
+                ephemeral_defer=ephemeral_defer,
+            )
+            return handler
+
+        return register
+
+    def component(self, action: str, *, target: str = "int", **spec: Any) -> Callable[[Handler], Handler]:
+        """Register a button or select handler for custom_ids `action:<target>`. `target` is
+        "int" (a positive id), "none" (no target) or a regular expression."""
+        return self._register_component(self.components, action, target, spec)
+
+    def modal(self, action: str, *, target: str = "int", **spec: Any) -> Callable[[Handler], Handler]:
+        """Register a modal-submit handler for custom_ids `action:<target>`."""
+        return self._register_component(self.modals, action, target, spec)
+
+    def autocomplete(self, path: str, option: str) -> Callable:
+        def register(fn):
+            self.autocompleters[(path, option)] = fn
+            return fn
+
+        return register
+
+    def _register_component(self, table: dict, action: str, target: str, spec: dict) -> Callable[[Handler], Handler]:
+        pattern = {"int": INT_TARGET, "none": re.compile("")}.get(target) or re.compile(target)
+
+        def register(handler: Handler) -> Handler:
+            if action in table:
+                raise ValueError(f"custom_id action {action!r} is registered twice")
+            if spec.get("needs_config"):
+                spec.setdefault("guild_only", True)
+            table[action] = ComponentSpec(handler=handler, action=action, target_pattern=pattern, **spec)
+            return handler
+
+        return register
+
+    # --- dispatch -----------------------------------------------------------------------------
+
+    def find(self, invocation: Invocation) -> HandlerSpec | Reply:
+        """The spec that handles this invocation, or the refusal to send instead."""
+        if invocation.type in (InteractionType.APPLICATION_COMMAND, InteractionType.AUTOCOMPLETE):
+            spec = self.commands.get(invocation.command)
+            if spec is None:
+                return Reply.error(UNKNOWN_COMMAND.format(name=invocation.command))
+            return spec
+        table = self.components if invocation.type == InteractionType.MESSAGE_COMPONENT else self.modals
+        if not invocation.action:
+            return Reply.error(MALFORMED_COMPONENT)
+        spec = table.get(invocation.action)
+        if spec is None:
+            return Reply.error(UNKNOWN_COMPONENT)
+        if not spec.target_pattern.fullmatch(invocation.target):
+            return Reply.error(MALFORMED_COMPONENT)
+        return spec
+
+    def check_access(self, spec: HandlerSpec, invocation: Invocation) -> Reply | None:
+        if spec.guild_only and invocation.guild_id is None:
+            return Reply.error(NEEDS_GUILD)
+        if spec.needs_config and invocation.guild is None:
+            return Reply.error(NEEDS_CONFIG.format(guild_id=invocation.guild_id))
+        if invocation.level < spec.level:
+            return Reply.error(NEEDS_LEVEL.format(level=PermissionLevel(spec.level).label))
+        return None
+
+    def dispatch(self, invocation: Invocation, *, run_deferred: bool = False) -> Reply:
+        """Run the handler for `invocation` and return its reply; never raises.
+
+        A domain refusal becomes an ephemeral reply with its message; any other exception an
+        ephemeral reply with a reference that is also in the log. A deferred handler answers
+        "deferred" unless `run_deferred` (the follow-up task runs it for real)."""
+        found = self.find(invocation)
+        if isinstance(found, Reply):
+            return found
+        refusal = self.check_access(found, invocation)
+        if refusal is not None:
+            return refusal
+        if invocation.type == InteractionType.AUTOCOMPLETE:
+            return self._autocomplete(invocation)
+        if found.deferred and not run_deferred:
+            return Reply(deferred=True, ephemeral=found.ephemeral_defer)
+        try:
+            command_spec = found if isinstance(found, CommandSpec) else None
+            if command_spec is not None:
+                invocation = _with_coerced_options(invocation, command_spec)
+            reply = found.handler(invocation)
+        except ApplicationError as refusal_error:
+            return Reply.error(refusal_error.message)
+        except Exception:
+            reference = new_reference()
+            logger.exception("interaction handler crashed reference=%s", reference)
+            return Reply.error(CRASHED.format(reference=reference))
+        if not isinstance(reply, Reply):
+            reference = new_reference()
+            logger.error("handler returned %r instead of a Reply reference=%s", type(reply).__name__, reference)
+            return Reply.error(CRASHED.format(reference=reference))
+        return reply
+
+    def _autocomplete(self, invocation: Invocation) -> Reply:
+        completer = self.autocompleters.get((invocation.command, invocation.focused or ""))
+        if completer is None:
+            return Reply(choices=[])
+        try:
+            choices = completer(invocation)
+        except Exception:
+            # Autocomplete answers suggestions; failing to suggest must not show an error.
+            logger.exception("autocomplete crashed for /%s %s", invocation.command, invocation.focused)
+            choices = []
+        return Reply(choices=list(choices)[: limits.AUTOCOMPLETE_CHOICES])
+
+    # --- registration JSON --------------------------------------------------------------------
+
+    def application_commands(self) -> list[dict]:
+        """The application-command JSON for bulk overwrite, built from the registry."""
+        tops: dict[str, dict] = {}
+        for path in sorted(self.commands):
+            spec = self.commands[path]
+            parts = path.split()
+            top = tops.setdefault(
+                parts[0],
+                {
+                    "name": parts[0],
+                    "type": 1,
+                    "description": self.groups.get(parts[0], spec.description if len(parts) == 1 else parts[0]),
+                    "options": [],
+                    "contexts": [0, 1, 2],
+                    "integration_types": [0],
+                },
+            )
+            # A command is usable in DMs only when every one of its subcommands is.
+            if spec.guild_only:
+                top["contexts"] = [0]
+            leaf = {"description": limits.clip(spec.description, 100), "options": [o.as_json() for o in spec.options]}
+            if len(parts) == 1:
+                top.update(leaf)
+                continue
+            parent = top
+            if len(parts) == 3:
+                group_name = parts[1]
+                parent = next((o for o in top["options"] if o["name"] == group_name), None)
+                if parent is None:
+                    parent = {
+                        "type": int(OptionType.SUB_COMMAND_GROUP),
+                        "name": group_name,
+                        "description": self.groups.get(f"{parts[0]} {group_name}", group_name),
+                        "options": [],
+                    }
+                    top["options"].append(parent)
+            parent["options"].append({"type": int(OptionType.SUB_COMMAND), "name": parts[-1], **leaf})
+        return [tops[name] for name in sorted(tops)]
+
+
+def _with_coerced_options(invocation: Invocation, spec: CommandSpec) -> Invocation:
+    declared = {option.name: option for option in spec.options}
+    unknown = set(invocation.options) - set(declared)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ApplicationError(BAD_OPTION.format(name=name, problem="this command has no such option."), field=name)
+    values = {}
+    for name, option in declared.items():
+        if name in invocation.options and invocation.options[name] is not None:
+            values[name] = option.coerce(invocation.options[name])
+        elif option.required:
+            raise ApplicationError(BAD_OPTION.format(name=name, problem="is required."), field=name)
+    return replace(invocation, options=values)
+
+
+router = Router()

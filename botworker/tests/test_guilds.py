@@ -1,0 +1,83 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from botworker.guilds import DEMO_GUILD_ID, guild_configure
+from botworker.models import GuildChannel, GuildConfig, GuildRole
+from config.exceptions import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+def configure(*args):
+    out = io.StringIO()
+    call_command("configure_guild", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_configure_guild_command_writes_roles_channels_and_zone():
+    output = configure(
+        "123456789012345678",
+        "--name",
+        "Raiders",
+        "--mod-role",
+        "11",
+        "--mod-role",
+        "12",
+        "--admin-role",
+        "13",
+        "--channel",
+        "shifts=21",
+        "--channel",
+        "logs=22",
+        "--timezone",
+        "America/New_York",
+    )
+    config = GuildConfig.objects.get(guild_id=123456789012345678)
+    assert (config.name, config.timezone) == ("Raiders", "America/New_York")
+    assert sorted(config.roles.values_list("kind", "role_id")) == [("admin", 13), ("moderator", 11), ("moderator", 12)]
+    assert dict(config.channels.values_list("feature", "channel_id")) == {"shifts": 21, "logs": 22}
+    assert "roles: admin 13, moderator 11, moderator 12" in output
+
+
+def test_configure_again_replaces_roles_and_keeps_other_channels():
+    configure("5", "--mod-role", "1", "--channel", "shifts=2", "--channel", "logs=3")
+    configure("5", "--mod-role", "9", "--channel", "shifts=4")
+    config = GuildConfig.objects.get(guild_id=5)
+    assert list(config.roles.values_list("role_id", flat=True)) == [9]
+    assert dict(config.channels.values_list("feature", "channel_id")) == {"shifts": 4, "logs": 3}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["abc"], "'abc' is not a Discord id"),
+        (["5", "--timezone", "Mars/Base"], "'Mars/Base' is not an IANA time zone"),
+        (["5", "--channel", "nonsense=1"], "'nonsense' is not a channel feature"),
+        (["5", "--channel", "shifts"], "write it as FEATURE=CHANNEL_ID"),
+        (["5", "--mod-role", "-3"], "'-3' is not a Discord id"),
+    ],
+)
+def test_bad_input_is_refused_and_writes_nothing(args, message):
+    with pytest.raises(CommandError, match=message):
+        configure(*args)
+    assert not GuildConfig.objects.exists()
+    assert not GuildRole.objects.exists() and not GuildChannel.objects.exists()
+
+
+def test_service_refuses_before_writing():
+    with pytest.raises(ApplicationError):
+        guild_configure(guild_id=7, timezone="Nowhere/Land", moderator_role_ids=[1])
+    assert not GuildConfig.objects.exists()
+
+
+def test_demo_data_loads_the_demo_guild_once(settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    out = io.StringIO()
+    call_command("bootstrap", stdout=out)
+    call_command("bootstrap", stdout=out)
+    assert f"demo data (botworker): demo guild {DEMO_GUILD_ID} created" in out.getvalue()
+    assert "demo data (botworker): demo guild already present" in out.getvalue()
+    assert GuildConfig.objects.filter(guild_id=DEMO_GUILD_ID).count() == 1
