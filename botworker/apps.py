@@ -9,8 +9,9 @@ class BotworkerConfig(AppConfig):
     verbose_name = "Discord"
 
     def ready(self) -> None:
-        # Importing the handler modules registers their commands, buttons and modals.
-        from botworker import handlers  # noqa: F401
+        # Importing these registers the commands, buttons and modals, and connects the receivers
+        # of the domain apps' signals.
+        from botworker import handlers, receivers  # noqa: F401
 
     def load_demo_data(self) -> str:
         """The demo guild, once: its configuration with example roles and channels."""

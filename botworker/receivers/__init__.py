@@ -1,0 +1,3 @@
+"""Receivers of the domain apps' signals: each turns a domain event into outbox actions (Discord
+side effects) inside the transaction that sent the signal. Importing this package connects them;
+one module per domain app."""
