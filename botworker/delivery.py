@@ -68,6 +68,7 @@ from django.db.models.functions import Now
 
 from botworker.models import BotAction
 from botworker.outbox import FINISHED_STATUSES, NOTIFY_CHANNEL, derive_nonce, get_completion_hook
+from botworker.signals import action_dead
 from config.logging import log_context
 
 __all__ = [
@@ -290,6 +291,7 @@ class OutboxDeliverer:
                 for pk in abandoned:
                     with log_context(action=pk):
                         logger.error("abandoned: its lease expired on the last allowed attempt")
+                    action_dead.send(sender=BotAction, action_id=pk)
             claimed = [pk for pk, _, _ in rows if pk not in abandoned]
             if not claimed:
                 return rows, []
@@ -329,6 +331,7 @@ class OutboxDeliverer:
                 logger.exception("completion hook %r failed", action.hook)
                 error = f"completion hook {action.hook!r} failed: {describe_error(exc)}"
                 BotAction.objects.filter(pk=action.pk).update(status=Status.DEAD, last_error=error, completed_at=None)
+                action_dead.send(sender=BotAction, action_id=action.pk)
                 return Status.DEAD, error
         return Status.DONE, ""
 
@@ -346,6 +349,8 @@ class OutboxDeliverer:
             updated = self._mine(action.pk).update(
                 status=status, last_error=error, lease_expires_at=None, updated_at=Now(), **fields
             )
+            if updated and status == Status.DEAD:
+                action_dead.send(sender=BotAction, action_id=action.pk)
         return ("lost" if not updated else status), error, delay
 
     def _release_sync(self, pks: list[int]) -> int:

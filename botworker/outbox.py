@@ -69,8 +69,10 @@ from django.db import transaction
 from django.db.models.functions import Now
 
 from botworker.models import BotAction
+from config.exceptions import ApplicationError
 
 __all__ = [
+    "retry_guild_action",
     "ACTIVITY_TYPES",
     "FINISHED_STATUSES",
     "NOTIFY_CHANNEL",
@@ -455,3 +457,20 @@ def retry_now(action_ids: Iterable[int]) -> int:
         if count:
             notify_deliverers()
     return count
+
+
+ACTION_NOT_IN_GUILD = "That action does not exist or does not belong to this server."
+ACTION_NOT_DEAD = "This action is not dead any more (it is {status}); nothing to retry."
+
+
+def retry_guild_action(*, action_id: int, guild_id: int) -> BotAction:
+    """Retry one dead or retrying action of `guild_id` (the Retry button of a dead-action notice).
+    Refuses an action of another guild, a missing one, and one that is not dead or retrying."""
+    with transaction.atomic():
+        action = BotAction.objects.select_for_update().filter(pk=action_id, guild_id=guild_id).first()
+        if action is None:
+            raise ApplicationError(ACTION_NOT_IN_GUILD)
+        if not retry_now([action.pk]):
+            raise ApplicationError(ACTION_NOT_DEAD.format(status=action.get_status_display()))
+        action.refresh_from_db()
+        return action

@@ -239,6 +239,13 @@ DISCORD_TOKEN = env_str("DISCORD_TOKEN")
 DISCORD_APPLICATION_ID = env_str("DISCORD_APPLICATION_ID")
 DISCORD_PUBLIC_KEY = env_str("DISCORD_PUBLIC_KEY")
 DISCORD_API_BASE = env_str("DISCORD_API_BASE")
+# Gateway websocket URL, for tests and a local Discord emulator only (production: Discord's own).
+DISCORD_GATEWAY_URL = env_str("DISCORD_GATEWAY_URL")
+# Shards for the gateway bot; unset: one, unless Discord recommends more.
+DISCORD_SHARD_COUNT = env_int("DISCORD_SHARD_COUNT", 0)
+# The prefix commands (!ping, !sync) need the privileged message content intent; false turns
+# both off and the bot asks for no privileged intent.
+DISCORD_MESSAGE_CONTENT = env_bool("DISCORD_MESSAGE_CONTENT", default=True)
 
 # The outbox deliverer: how long a claimed action is held before another deliverer may take it
 # over, how many attempts before an action is dead, and how often it looks for due retries when

@@ -1,12 +1,19 @@
-"""In-process emulator of the part of Discord's REST API (v10) that Guildhall uses.
+"""In-process emulator of the part of Discord's REST API (v10) and gateway that Guildhall uses.
 
 Discord cannot be reached from the test machines, so tests start a :class:`DiscordEmulator`
 (an aiohttp application served on ``127.0.0.1`` from a background thread with its own event
-loop) and point the *real* discord.py HTTP client at it::
+loop) and point the *real* discord.py HTTP client, and its gateway client, at it::
 
     with DiscordEmulator() as emu:
-        discord.http.Route.BASE = emu.api_base   # restore it afterwards
+        discord.http.Route.BASE = emu.api_base   # restore both afterwards
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(emu.gateway_url)
         ...
+
+The gateway (websocket on ``emu.gateway_url``: HELLO, IDENTIFY/READY/GUILD_CREATE, heartbeats,
+RESUME with replay, zlib-stream compression, shards, dispatches such as INTERACTION_CREATE and
+MESSAGE_CREATE, RECONNECT / INVALID_SESSION / close codes / dropped connections on demand) is
+:mod:`botworker.emulator.gateway`; it reads the same state as the REST routes. ``GET /gateway``
+and ``GET /gateway/bot`` answer with its URL (``/gateway/bot`` with ``DiscordEmulator(shards=N)``).
 
 The emulator keeps a small model of Discord's state (users, guilds, roles, members, channels,
 messages, pins, DM channels, application commands, interactions and their webhook messages),
@@ -36,8 +43,9 @@ Behaviour worth knowing (all ids are strings, as in Discord's JSON):
   history, as on Discord) or the message its component was on (for callback types 6 and 7).
 * Application commands may be overwritten for any guild id (no membership check); the
   application id in the path must be the emulator's, otherwise 403 code 20012.
-* Not emulated: the gateway websocket (``/gateway`` only returns a URL), permissions, reactions,
-  threads, polls, stickers and real rate-limit buckets (only injected 429s).
+* Not emulated: permission checks on REST routes, reactions, threads, polls, stickers, voice
+  and real rate-limit buckets (only injected 429s). The gateway's own limits are listed in
+  :mod:`botworker.emulator.gateway`.
 """
 
 from __future__ import annotations
@@ -60,6 +68,15 @@ from urllib.parse import quote
 
 from aiohttp import web
 from multidict import CIMultiDict
+
+from botworker.emulator.gateway import (
+    DEFAULT_HEARTBEAT_INTERVAL_MS,
+    GatewayClose,
+    GatewayEmulator,
+    GatewayEvent,
+    GatewaySession,
+    PresenceUpdate,
+)
 
 __all__ = ["DiscordEmulator", "RecordedRequest", "snowflake_time"]
 
@@ -246,12 +263,22 @@ class DiscordEmulator:
         *,
         bot_username: str = "Guildhall",
         auto_create_members: bool = False,
+        shards: int = 1,
+        heartbeat_interval_ms: int = DEFAULT_HEARTBEAT_INTERVAL_MS,
+        port: int = 0,
+        control: bool = False,
     ) -> None:
+        if shards < 1:
+            raise ValueError("shards must be at least 1")
         self.token = token
         self.application_id = str(application_id)
         self.bot_user_id = str(bot_user_id if bot_user_id is not None else application_id)
         self.bot_username = bot_username
         self.auto_create_members = auto_create_members
+        self.shards = shards  # what GET /gateway/bot recommends; clients may still pick their own count
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.requested_port = port  # 0: any free port
+        self.control = control  # serve the /_emulator/ control API (for running it by hand)
         self._lock = threading.RLock()
         self._lifecycle = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -260,11 +287,13 @@ class DiscordEmulator:
         self._port: int | None = None
         self._routes = self._build_routes()
         self._init_state()
+        self._gateway = GatewayEmulator(self)
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> DiscordEmulator:
-        """Serve on a free port of 127.0.0.1 from a background thread (no-op when running)."""
+        """Serve on 127.0.0.1 (a free port unless `port` was given) from a background thread (no-op
+        when running)."""
         with self._lifecycle:
             if self._thread is not None:
                 return self
@@ -309,10 +338,15 @@ class DiscordEmulator:
 
     async def _start_server(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        self._gateway.mount(app)  # before the catch-all route
+        if self.control:
+            from botworker.emulator.control import mount_control
+
+            mount_control(app, self)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", self.requested_port)
         await site.start()
         self._runner = runner
         self._port = runner.addresses[0][1]
@@ -365,9 +399,12 @@ class DiscordEmulator:
         self._users[self.bot_user_id] = self._user_payload(self.bot_user_id, self.bot_username, bot=True)
 
     def reset(self) -> None:
-        """Forget all state, recorded requests and queued failures (the server keeps running)."""
+        """Forget all state, recorded requests and queued failures, drop every gateway connection
+        and forget the gateway sessions (the server keeps running)."""
         with self._lock:
             self._init_state()
+        # Outside the lock: the gateway waits for its loop, whose handlers take the lock.
+        self._gateway.reset()
 
     def _new_id(self, at: datetime | None = None) -> str:
         """A unique snowflake whose timestamp part is ``at`` (default: now, strictly increasing)."""
@@ -719,6 +756,83 @@ class DiscordEmulator:
         return [
             r for r in self.requests if (wanted is None or r.method == wanted) and pattern.fullmatch(r.path) is not None
         ]
+
+    # ------------------------------------------------------------------ gateway (see botworker.emulator.gateway)
+
+    @property
+    def gateway_url(self) -> str:
+        """``ws://127.0.0.1:<port>/gateway``: for ``DiscordWebSocket.DEFAULT_GATEWAY`` (only while started)."""
+        return self._gateway.url
+
+    @property
+    def gateway_sessions(self) -> list[GatewaySession]:
+        """Every gateway session record, oldest first (see :class:`GatewaySession`)."""
+        return self._gateway.sessions
+
+    @property
+    def presences(self) -> list[PresenceUpdate]:
+        """Every presence the bot set over the gateway (op 3 and IDENTIFY's), in arrival order."""
+        return self._gateway.presences
+
+    @property
+    def gateway_events(self) -> list[GatewayEvent]:
+        """Every payload gateway clients sent (heartbeats included), in arrival order (a copy)."""
+        return self._gateway.events
+
+    @property
+    def gateway_closes(self) -> list[GatewayClose]:
+        """Every gateway connection end: the emulator's close codes and drops, and the clients' codes."""
+        return self._gateway.closes
+
+    def wait_for_ready(self, timeout: float = 10.0, shard_id: int | None = None) -> GatewaySession:
+        """Block until a connected session (of ``shard_id``) was sent READY and its GUILD_CREATEs, or
+        RESUMED, on its current connection; see :meth:`GatewayEmulator.wait_for_ready`."""
+        return self._gateway.wait_for_ready(timeout, shard_id)
+
+    def dispatch(self, event: str, data: dict, *, shard_id: int | None = None) -> int:
+        """Send a DISPATCH to the sessions Discord would send it to (buffered for a resume when a session
+        is disconnected); returns how many sessions got it. See :meth:`GatewayEmulator.dispatch`."""
+        return self._gateway.dispatch(event, data, shard_id=shard_id)
+
+    def send_interaction(self, payload: dict) -> dict:
+        """Register an interaction on the REST side, fill in what discord.py needs and dispatch it as
+        INTERACTION_CREATE; returns the payload sent. See :meth:`GatewayEmulator.send_interaction`."""
+        return self._gateway.send_interaction(payload)
+
+    def send_message_create(
+        self,
+        channel_id: int | str,
+        content: str,
+        *,
+        author_id: int | str | None = None,
+        embeds: Iterable[dict] = (),
+        guild_id: int | str | None = None,
+    ) -> dict:
+        """Store a message in the channel and dispatch MESSAGE_CREATE (with ``member`` in a guild);
+        returns the payload sent. See :meth:`GatewayEmulator.send_message_create`."""
+        return self._gateway.send_message_create(
+            channel_id, content, author_id=author_id, embeds=embeds, guild_id=guild_id
+        )
+
+    def drop_gateway(self, shard_id: int | None = None) -> int:
+        """Abort live gateway connections (of ``shard_id``) without a close frame; the client resumes."""
+        return self._gateway.drop(shard_id)
+
+    def send_reconnect(self, shard_id: int | None = None) -> int:
+        """Send RECONNECT (op 7) to live sessions (of ``shard_id``); the client reconnects and resumes."""
+        return self._gateway.send_reconnect(shard_id)
+
+    def send_invalid_session(self, resumable: bool, shard_id: int | None = None) -> int:
+        """Send INVALID_SESSION (op 9); with ``False`` the session ends and the client identifies again."""
+        return self._gateway.send_invalid_session(resumable, shard_id)
+
+    def close_gateway(self, code: int, shard_id: int | None = None, reason: str | None = None) -> int:
+        """Close live gateway connections (of ``shard_id``) with ``code``; see :meth:`GatewayEmulator.close`."""
+        return self._gateway.close(code, shard_id, reason)
+
+    def request_heartbeat(self, shard_id: int | None = None) -> int:
+        """Send HEARTBEAT (op 1) to live sessions (of ``shard_id``), asking for an immediate heartbeat."""
+        return self._gateway.request_heartbeat(shard_id)
 
     # ------------------------------------------------------------------ failure injection
 
@@ -1123,11 +1237,11 @@ class DiscordEmulator:
         }
 
     def _get_gateway(self, request: _Request) -> tuple[int, Any]:
-        return 200, {"url": f"ws://127.0.0.1:{self._port}/gateway"}
+        return 200, {"url": self.gateway_url}
 
     def _get_gateway_bot(self, request: _Request) -> tuple[int, Any]:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 14_400_000, "max_concurrency": 1}
-        return 200, {"url": f"ws://127.0.0.1:{self._port}/gateway", "shards": 1, "session_start_limit": limit}
+        return 200, {"url": self.gateway_url, "shards": self.shards, "session_start_limit": limit}
 
     def _create_dm(self, request: _Request) -> tuple[int, Any]:
         body = request.body()

@@ -9,6 +9,8 @@ from django.conf import settings
 from botworker.commands import describe_changes, sync_commands
 from botworker.discord_api import discord_http_client
 from botworker.models import PermissionLevel
+from botworker.outbox import retry_guild_action
+from botworker.receivers.outbox import dead_notice
 from botworker.router import Invocation, Reply, router
 
 
@@ -28,3 +30,12 @@ def sync_commands_here(inv: Invocation) -> Reply:
     """Runs in the follow-up task (deferred): registering commands calls Discord."""
     changes = asyncio.run(_sync_guild(inv.guild_id))
     return Reply(content=describe_changes(changes, scope="this server"), ephemeral=True)
+
+
+@router.component("retry_action", level=PermissionLevel.ADMIN, needs_config=True)
+def retry_dead_action(inv: Invocation) -> Reply:
+    """The Retry button of a dead-action notice in the logs channel."""
+    action = retry_guild_action(action_id=inv.target_id, guild_id=inv.guild_id)
+    reply = dead_notice(action, retried_by=inv.user_id)
+    reply.update = True
+    return reply

@@ -1,3 +1,5 @@
 """Receivers of the domain apps' signals: each turns a domain event into outbox actions (Discord
 side effects) inside the transaction that sent the signal. Importing this package connects them;
 one module per domain app."""
+
+from botworker.receivers import outbox  # noqa: F401

@@ -1,0 +1,7 @@
+"""Events of the Discord layer itself."""
+
+from django.dispatch import Signal
+
+# An outbox action became dead (it will not be tried again unless someone retries it). Sent
+# inside the transaction that marked it dead, with `action_id`.
+action_dead = Signal()
