@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "config.apps.GuildhallConfig",
     "botworker",
+    "shifts",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,10 @@ PERIODIC_TASKS = {
         "task": "botworker.prune_interaction_records",
         "crontab": {"minute": "27", "hour": "3"},
     },
+    # Shifts: the claimer's reminder 15 minutes before the start, and expiring unclaimed shifts
+    # whose start has passed; every minute, so both happen within a minute of their time.
+    "shifts reminders": {"task": "shifts.send_shift_reminders", "every_seconds": 60},
+    "shifts expire started": {"task": "shifts.expire_started_shifts", "every_seconds": 60},
 }
 
 # --- Discord ----------------------------------------------------------------------------------

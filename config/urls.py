@@ -21,4 +21,5 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("api-auth/", include("rest_framework.urls")),
     path("discord/", include("botworker.urls")),
+    path("api/shifts/", include("shifts.urls")),
 ]

@@ -390,3 +390,52 @@ def test_the_bot_shards_when_discord_recommends_it(subprocess_env, tmp_path):
             wait_for(lambda: "shard 1 ready" in bot.log, timeout=10, message="the shard log line")
         finally:
             bot.kill()
+
+
+def test_a_shift_claim_button_works_after_the_bot_restarts(emulator, discord_guild, bot):
+    """Issue 5's Claim button: posted by one bot process, claimed in the next one."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shifts import services as shift_services
+    from shifts.models import Shift
+
+    dropper, claimer = 844_444_444_444_444_441, 844_444_444_444_444_442
+    emulator.add_member(str(GUILD), str(claimer))
+    guild_configure(guild_id=GUILD, moderator_role_ids=[MOD_ROLE], channels={"shifts": int(discord_guild["general"])})
+    start = (timezone.now() + timedelta(days=2)).astimezone(timezone.get_fixed_timezone(0)).strftime("%Y-%m-%d %H:%M")
+    shift = shift_services.shift_drop(
+        guild_id=GUILD,
+        actor=shift_services.Actor(user_id=dropper, is_moderator=True),
+        start=start,
+        duration=2,
+        description="Evening watch",
+        timezone="UTC",
+        channel_id=int(discord_guild["general"]),
+    )
+    start_ready(bot, emulator)
+    posted = wait_for(lambda: Shift.objects.get(pk=shift.pk).message_id, timeout=15, message="the shift post")
+    message = emulator.get_message(discord_guild["general"], posted)
+    claim = message["components"][0]["components"][0]
+    assert claim["custom_id"] == f"claim_shift:{shift.pk}"
+
+    bot.kill()
+    start_ready(bot, emulator)
+    click = {
+        "type": 3,
+        "guild_id": str(GUILD),
+        "channel_id": discord_guild["general"],
+        "member": {"user": {"id": str(claimer), "username": "mod"}, "roles": [str(MOD_ROLE)], "permissions": "0"},
+        "data": {"custom_id": claim["custom_id"], "component_type": 2},
+        "message": message,
+    }
+    body = gateway_answer(emulator, click)
+    assert f"You claimed shift #{shift.pk}" in json.dumps(body)
+    assert Shift.objects.get(pk=shift.pk).claimed_by == claimer
+    # The bot re-renders the shift's message: the Claim button is disabled.
+    wait_for(
+        lambda: emulator.get_message(discord_guild["general"], posted)["components"][0]["components"][0]["disabled"],
+        timeout=15,
+        message="the re-rendered shift message",
+    )

@@ -1,0 +1,331 @@
+"""Shift commands and the Claim/Release buttons: Discord input in, one shifts service call, a
+reply out. Every refusal is the service's ApplicationError, shown ephemerally by the router."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from botworker.guilds import channel_for
+from botworker.models import PermissionLevel
+from botworker.receivers.shifts import CLAIM_ACTION, RELEASE_ACTION, hours_text
+from botworker.router import Choice, Invocation, Option, OptionType, Reply, router
+from shifts import selectors, services
+from shifts.models import DAY_NAMES, ModSchedule
+from shifts.timeutils import all_zones, zone_or_error
+
+DAY_CHOICES = tuple(Choice(name, index) for index, name in enumerate(DAY_NAMES))
+PERIOD_CHOICES = (Choice("last 7 days", "7d"), Choice("last 30 days", "30d"), Choice("all time", "all"))
+
+DAY = Option("day", "Day of the week", OptionType.INTEGER, required=True, choices=DAY_CHOICES)
+TIME = Option("time", "Start time, HH:MM (24-hour clock)", required=True, max_length=5)
+TIMEZONE = Option("timezone", "IANA time zone, e.g. America/New_York", autocomplete=True, max_length=64)
+DURATION = Option("duration", "Length in hours, e.g. 1.5", OptionType.NUMBER)
+USER = Option("user", "A member", OptionType.USER)
+DESCRIPTION_LIMIT = services.DESCRIPTION_LIMIT
+
+SLOT_ADDED = "Added **{day} {hh:02d}:{mm:02d}** ({zone}, {hours}) to {whose} schedule. Next: <t:{ts}:F> (<t:{ts}:R>)."
+SLOT_REMOVED = "Removed **{day} {hh:02d}:{mm:02d}** from {whose} schedule."
+CLEARED = "Removed {count} slot(s) from {whose} schedule."
+EMPTY_SCHEDULE = "{whose} schedule is empty."
+DROPPED = "Shift #{shift_id} dropped for <t:{ts}:F> (<t:{ts}:R>); it will be posted in <#{channel_id}>."
+EDITED = "Shift #{shift_id} updated: <t:{ts}:F>, {hours}."
+CANCELLED = "Shift #{shift_id} cancelled."
+CLAIMED = "You claimed shift #{shift_id}, starting <t:{ts}:F> (<t:{ts}:R>). You'll get a reminder 15 minutes before."
+RELEASED = "You released shift #{shift_id}; it is open again."
+NO_STATS = "No claimed shifts in that period."
+
+
+def actor_of(inv: Invocation) -> services.Actor:
+    return services.Actor(
+        user_id=inv.user_id,
+        is_moderator=inv.level >= PermissionLevel.MODERATOR,
+        is_admin=inv.level >= PermissionLevel.ADMIN,
+    )
+
+
+def _whose(inv: Invocation, user_id: int) -> str:
+    return "your" if user_id == inv.user_id else f"<@{user_id}>'s"
+
+
+def _slot_line(slot: ModSchedule, *, now) -> str:
+    ts = int(selectors.slot_next_start(slot, now=now).timestamp())
+    return (
+        f"• **{DAY_NAMES[slot.day_of_week]} {slot.hour:02d}:{slot.minute:02d}** {slot.timezone}, "
+        f"{hours_text(slot.duration_hours)} — next <t:{ts}:F>"
+    )
+
+
+def _add_slot(inv: Invocation, user_id: int) -> Reply:
+    slot = services.schedule_add(
+        guild_id=inv.guild_id,
+        actor=actor_of(inv),
+        user_id=user_id,
+        day=inv.options["day"],
+        time=inv.options["time"],
+        timezone=inv.options.get("timezone"),
+        duration=inv.options.get("duration"),
+        guild_timezone=inv.guild.timezone,
+    )
+    ts = int(selectors.slot_next_start(slot).timestamp())
+    return Reply(
+        content=SLOT_ADDED.format(
+            day=DAY_NAMES[slot.day_of_week],
+            hh=slot.hour,
+            mm=slot.minute,
+            zone=slot.timezone,
+            hours=hours_text(slot.duration_hours),
+            whose=_whose(inv, user_id),
+            ts=ts,
+        ),
+        ephemeral=True,
+    )
+
+
+@router.command(
+    "schedule_add",
+    description="Add a weekly slot to your schedule",
+    options=[DAY, TIME, TIMEZONE, DURATION],
+    level=PermissionLevel.MODERATOR,
+    needs_config=True,
+)
+def schedule_add(inv: Invocation) -> Reply:
+    return _add_slot(inv, inv.user_id)
+
+
+@router.command(
+    "schedule_add_admin",
+    description="Add a weekly slot to a moderator's schedule (admins)",
+    options=[Option("user", "The moderator", OptionType.USER, required=True), DAY, TIME, TIMEZONE, DURATION],
+    level=PermissionLevel.ADMIN,
+    needs_config=True,
+)
+def schedule_add_admin(inv: Invocation) -> Reply:
+    return _add_slot(inv, inv.options["user"])
+
+
+@router.command(
+    "schedule_remove",
+    description="Remove a weekly slot from your schedule",
+    options=[DAY, TIME],
+    level=PermissionLevel.MODERATOR,
+    needs_config=True,
+)
+def schedule_remove(inv: Invocation) -> Reply:
+    slot = services.schedule_remove(
+        guild_id=inv.guild_id,
+        actor=actor_of(inv),
+        user_id=inv.user_id,
+        day=inv.options["day"],
+        time=inv.options["time"],
+    )
+    return Reply(
+        content=SLOT_REMOVED.format(day=DAY_NAMES[slot.day_of_week], hh=slot.hour, mm=slot.minute, whose="your"),
+        ephemeral=True,
+    )
+
+
+@router.command(
+    "schedule_view",
+    description="Show a member's weekly schedule",
+    options=[Option("user", "Whose schedule (default: yours)", OptionType.USER)],
+    needs_config=True,
+)
+def schedule_view(inv: Invocation) -> Reply:
+    user_id = inv.options.get("user", inv.user_id)
+    slots = list(selectors.schedule_list(guild_id=inv.guild_id, user_id=user_id))
+    whose = _whose(inv, user_id)
+    if not slots:
+        return Reply(content=EMPTY_SCHEDULE.format(whose=whose[0].upper() + whose[1:]), ephemeral=True)
+    now = timezone.now()
+    lines = [f"**{whose[0].upper() + whose[1:]} schedule**", *(_slot_line(slot, now=now) for slot in slots)]
+    return Reply(content="\n".join(lines), ephemeral=True)
+
+
+@router.command(
+    "schedule_clear",
+    description="Remove every slot of a schedule (yours; admins: anyone's)",
+    options=[Option("user", "Whose schedule (default: yours)", OptionType.USER)],
+    level=PermissionLevel.MODERATOR,
+    needs_config=True,
+)
+def schedule_clear(inv: Invocation) -> Reply:
+    user_id = inv.options.get("user", inv.user_id)
+    count = services.schedule_clear(guild_id=inv.guild_id, actor=actor_of(inv), user_id=user_id)
+    return Reply(content=CLEARED.format(count=count, whose=_whose(inv, user_id)), ephemeral=True)
+
+
+@router.command(
+    "drop_shift",
+    description="Post a shift for another moderator to claim",
+    options=[
+        Option("start", "Start, YYYY-MM-DD HH:MM in the time zone", required=True, max_length=20),
+        Option("duration", "Length in hours, e.g. 1.5", OptionType.NUMBER, required=True),
+        Option("description", "What the shift is about", required=True),
+        TIMEZONE,
+    ],
+    level=PermissionLevel.MODERATOR,
+    needs_config=True,
+)
+def drop_shift(inv: Invocation) -> Reply:
+    shift = services.shift_drop(
+        guild_id=inv.guild_id,
+        actor=actor_of(inv),
+        start=inv.options["start"],
+        duration=inv.options["duration"],
+        description=inv.options["description"],
+        timezone=inv.options.get("timezone"),
+        channel_id=channel_for(inv.guild, "shifts"),
+        invoked_in_channel_id=inv.channel_id,
+        guild_timezone=inv.guild.timezone,
+    )
+    return _dropped(shift)
+
+
+def _dropped(shift) -> Reply:
+    ts = int(shift.start_time_utc.timestamp())
+    return Reply(content=DROPPED.format(shift_id=shift.pk, ts=ts, channel_id=shift.channel_id), ephemeral=True)
+
+
+@router.command(
+    "drop_mod_shift",
+    description="Drop the next occurrence of a schedule slot",
+    options=[
+        Option("slot", "The slot (start typing to pick)", OptionType.INTEGER, required=True, autocomplete=True),
+        Option("user", "Whose slot (admins; default: yours)", OptionType.USER),
+        Option("description", "What the shift is about"),
+    ],
+    level=PermissionLevel.MODERATOR,
+    needs_config=True,
+)
+def drop_mod_shift(inv: Invocation) -> Reply:
+    shift = services.shift_drop_from_slot(
+        guild_id=inv.guild_id,
+        actor=actor_of(inv),
+        slot_id=inv.options["slot"],
+        user_id=inv.options.get("user"),
+        description=inv.options.get("description", ""),
+        channel_id=channel_for(inv.guild, "shifts"),
+        invoked_in_channel_id=inv.channel_id,
+    )
+    return _dropped(shift)
+
+
+@router.command(
+    "shift_edit",
+    description="Change an unclaimed shift (its owner or an admin)",
+    options=[
+        Option("shift_id", "The shift's number", OptionType.INTEGER, required=True, min_value=1),
+        Option("start", "New start, YYYY-MM-DD HH:MM in the shift's time zone", max_length=20),
+        Option("duration", "New length in hours", OptionType.NUMBER),
+        Option("description", "New description"),
+    ],
+    level=PermissionLevel.MODERATOR,
+    needs_config=True,
+)
+def shift_edit(inv: Invocation) -> Reply:
+    shift = services.shift_edit(
+        guild_id=inv.guild_id,
+        actor=actor_of(inv),
+        shift_id=inv.options["shift_id"],
+        start=inv.options.get("start"),
+        duration=inv.options.get("duration"),
+        description=inv.options.get("description"),
+        invoked_in_channel_id=inv.channel_id,
+    )
+    ts = int(shift.start_time_utc.timestamp())
+    return Reply(
+        content=EDITED.format(shift_id=shift.pk, ts=ts, hours=hours_text(shift.duration_hours)), ephemeral=True
+    )
+
+
+@router.command(
+    "shift_cancel",
+    description="Cancel a shift, claimed or not (its owner or an admin)",
+    options=[
+        Option("shift_id", "The shift's number", OptionType.INTEGER, required=True, min_value=1),
+        Option("reason", "Why (the claimer is told)", max_length=500),
+    ],
+    level=PermissionLevel.MODERATOR,
+    needs_config=True,
+)
+def shift_cancel(inv: Invocation) -> Reply:
+    shift = services.shift_cancel(
+        guild_id=inv.guild_id,
+        actor=actor_of(inv),
+        shift_id=inv.options["shift_id"],
+        reason=inv.options.get("reason", ""),
+        invoked_in_channel_id=inv.channel_id,
+    )
+    return Reply(content=CANCELLED.format(shift_id=shift.pk), ephemeral=True)
+
+
+@router.command(
+    "shift_stats",
+    description="Claimed shifts and hours",
+    options=[
+        Option("user", "Only this member", OptionType.USER),
+        Option("period", "Which period (default: last 7 days)", choices=PERIOD_CHOICES),
+    ],
+    needs_config=True,
+)
+def shift_stats(inv: Invocation) -> Reply:
+    period = inv.options.get("period", "7d")
+    rows = selectors.shift_stats(guild_id=inv.guild_id, period=period, user_id=inv.options.get("user"))
+    label = next(choice.name for choice in PERIOD_CHOICES if choice.value == period)
+    if not rows:
+        return Reply(content=NO_STATS, ephemeral=True)
+    lines = [f"**Claimed shifts, {label}**"]
+    lines += [f"• <@{row['user_id']}>: {row['shifts']} shift(s), {row['hours']:g} h" for row in rows]
+    return Reply(content="\n".join(lines), ephemeral=True)
+
+
+@router.component(CLAIM_ACTION, level=PermissionLevel.MODERATOR, needs_config=True)
+def claim_shift(inv: Invocation) -> Reply:
+    shift = services.shift_claim(guild_id=inv.guild_id, actor=actor_of(inv), shift_id=inv.target_id)
+    ts = int(shift.start_time_utc.timestamp())
+    return Reply(content=CLAIMED.format(shift_id=shift.pk, ts=ts), ephemeral=True)
+
+
+@router.component(RELEASE_ACTION, level=PermissionLevel.MODERATOR, needs_config=True)
+def release_shift(inv: Invocation) -> Reply:
+    shift = services.shift_release(guild_id=inv.guild_id, actor=actor_of(inv), shift_id=inv.target_id)
+    return Reply(content=RELEASED.format(shift_id=shift.pk), ephemeral=True)
+
+
+# ---------------------------------------------------------------------------- autocomplete
+
+
+def _zone_choices(inv: Invocation) -> list[Choice]:
+    typed = str(inv.options.get(inv.focused or "", "") or "").strip().lower().replace(" ", "_")
+    zones = all_zones()
+    starts = [z for z in zones if z.lower().startswith(typed)]
+    contains = [z for z in zones if typed in z.lower() and z not in starts]
+    return [Choice(zone, zone) for zone in (starts + contains)[:25]]
+
+
+for _path in ("schedule_add", "schedule_add_admin", "drop_shift"):
+    router.autocomplete(_path, "timezone")(_zone_choices)
+
+
+@router.autocomplete("drop_mod_shift", "slot")
+def slot_choices(inv: Invocation) -> list[Choice]:
+    """The slots of the chosen moderator (yourself unless you are an admin naming someone)."""
+    if inv.guild_id is None:
+        return []
+    raw_user = inv.options.get("user")
+    user_id = inv.user_id
+    if raw_user and str(raw_user).isdigit() and inv.level >= PermissionLevel.ADMIN:
+        user_id = int(raw_user)
+    typed = str(inv.options.get("slot") or "").strip().lower()
+    now = timezone.now()
+    choices = []
+    for slot in selectors.schedule_list(guild_id=inv.guild_id, user_id=user_id)[:100]:
+        at = selectors.slot_next_start(slot, now=now)
+        name = (
+            f"{DAY_NAMES[slot.day_of_week]} {slot.hour:02d}:{slot.minute:02d} {slot.timezone} "
+            f"({hours_text(slot.duration_hours)}) — next {at.astimezone(zone_or_error(slot.timezone)):%Y-%m-%d}"
+        )
+        if typed and typed not in name.lower() and typed != str(slot.pk):
+            continue
+        choices.append(Choice(name, slot.pk))
+    return choices[:25]

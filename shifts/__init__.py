@@ -1,0 +1,1 @@
+"""Moderator weekly schedules, shifts (drop / claim / edit / cancel) and the fairness policy."""

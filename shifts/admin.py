@@ -1,0 +1,187 @@
+"""The back office for schedules, shifts and policies. Every write goes through the services:
+policies are saved by `policy_save`, shifts are cancelled/expired by their services (so the
+Discord message is re-rendered and the claimer told), and slots are removed by `schedule_delete`."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
+
+from config.exceptions import ApplicationError
+from shifts import services
+from shifts.models import ModSchedule, Shift, ShiftPolicy
+
+# Admin actions act for the back office, which has no Discord id of its own; 1 marks them.
+BACK_OFFICE_USER_ID = 1
+BACK_OFFICE = services.Actor(user_id=BACK_OFFICE_USER_ID, is_moderator=True, is_admin=True)
+
+
+class GuildFilter(admin.SimpleListFilter):
+    title = "guild"
+    parameter_name = "guild"
+
+    def lookups(self, request, model_admin):
+        guilds = model_admin.model.objects.order_by().values_list("guild_id", flat=True).distinct()
+        return [(str(g), str(g)) for g in sorted(guilds)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(guild_id=self.value()) if self.value() else queryset
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Shift.State.choices
+
+    def queryset(self, request, queryset):
+        return queryset.with_state(self.value(), now=timezone.now()) if self.value() else queryset
+
+
+class WhenFilter(admin.SimpleListFilter):
+    title = "when"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "upcoming"), ("past", "started")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "upcoming":
+            return queryset.filter(start_time_utc__gt=timezone.now())
+        if self.value() == "past":
+            return queryset.filter(start_time_utc__lte=timezone.now())
+        return queryset
+
+
+class UserIdSearch:
+    """Search by a Discord user id (exact), in any of the model's user-id columns."""
+
+    user_fields: tuple[str, ...] = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit():
+            condition = Q()
+            for field in self.user_fields:
+                condition |= Q(**{field: int(term)})
+            if int(term) < 1 << 63:
+                condition |= Q(pk=int(term))
+            return queryset.filter(condition), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+def _run_each(modeladmin, request, queryset, fn, done: str) -> None:
+    count = 0
+    for obj in queryset:
+        try:
+            fn(obj)
+            count += 1
+        except ApplicationError as error:
+            modeladmin.message_user(request, f"#{obj.pk}: {error.message}", level=messages.WARNING)
+    if count:
+        modeladmin.message_user(request, done.format(count=count), level=messages.SUCCESS)
+
+
+@admin.register(ShiftPolicy)
+class ShiftPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "guild_id",
+        "max_hours_7d",
+        "heavy_lock_window_minutes",
+        "min_duration_hours",
+        "max_duration_hours",
+        "default_duration_hours",
+        "default_timezone",
+        "channel_id",
+    )
+    search_fields = ("guild_id",)
+
+    def save_model(self, request, obj, form, change):
+        services.policy_save(policy=obj)
+
+
+@admin.register(ModSchedule)
+class ModScheduleAdmin(UserIdSearch, admin.ModelAdmin):
+    list_display = ("id", "guild_id", "user_id", "day_of_week", "hour", "minute", "timezone", "duration_hours")
+    list_filter = (GuildFilter, "day_of_week", "timezone")
+    search_fields = ("user_id",)
+    user_fields = ("user_id",)
+    readonly_fields = (
+        "guild_id",
+        "user_id",
+        "day_of_week",
+        "hour",
+        "minute",
+        "timezone",
+        "duration_hours",
+        "created_at",
+    )
+    actions = ("remove_slots",)
+
+    def has_add_permission(self, request):
+        # Slots are added by moderators in Discord or through the API, where the zone and
+        # duration defaults and the duplicate check live.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Remove the selected slots")
+    def remove_slots(self, request, queryset):
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda slot: services.schedule_delete(slot_id=slot.pk, actor=BACK_OFFICE),
+            "Removed {count} slot(s).",
+        )
+
+
+@admin.register(Shift)
+class ShiftAdmin(UserIdSearch, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "guild_id",
+        "start_time_utc",
+        "duration_hours",
+        "state_label",
+        "created_by",
+        "assigned_user_id",
+        "claimed_by",
+        "message_id",
+    )
+    list_filter = (GuildFilter, StateFilter, WhenFilter)
+    search_fields = ("created_by",)
+    user_fields = ("created_by", "assigned_user_id", "claimed_by", "cancelled_by")
+    date_hierarchy = "start_time_utc"
+    readonly_fields = [field.name for field in Shift._meta.fields]
+    actions = ("cancel_shifts", "expire_started")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="state")
+    def state_label(self, shift: Shift) -> str:
+        return shift.state(now=timezone.now())
+
+    @admin.action(description="Cancel the selected shifts (their claimers are told)")
+    def cancel_shifts(self, request, queryset):
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda shift: services.shift_cancel(
+                guild_id=shift.guild_id, actor=BACK_OFFICE, shift_id=shift.pk, reason="Cancelled in the back office."
+            ),
+            "Cancelled {count} shift(s).",
+        )
+
+    @admin.action(description="Expire unclaimed shifts that have started (all of them, now)")
+    def expire_started(self, request, queryset):
+        expired = services.shift_expire_due()
+        self.message_user(request, f"Expired {len(expired)} shift(s).", level=messages.SUCCESS)

@@ -1,0 +1,245 @@
+"""The shifts REST API: thin views over the same services and selectors as Discord.
+
+Reads need a login; writes need a staff login. A write names the Discord user it acts for
+(`user_id`); staff act with admin rights, so the service checks that remain are the domain's
+(state, fairness, time, policy), exactly as in Discord.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.exceptions import ApplicationError
+from shifts import selectors, services
+from shifts.models import ModSchedule, Shift
+from shifts.serializers import (
+    ScheduleCreateSerializer,
+    ScheduleFilterSerializer,
+    ScheduleSerializer,
+    ShiftActorSerializer,
+    ShiftCancelSerializer,
+    ShiftDropSerializer,
+    ShiftEditSerializer,
+    ShiftFilterSerializer,
+    ShiftSerializer,
+    StatsQuerySerializer,
+    StatsRowSerializer,
+)
+
+
+class ReadOrStaffWrite(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in permissions.SAFE_METHODS or user.is_staff
+
+
+# Services name fields as the Discord options do; the API's bodies name two of them differently.
+API_FIELD_NAMES = {"duration": "duration_hours", "day": "day_of_week", "slot": "slot_id"}
+
+
+class ApiFieldNames:
+    """Re-labels a service refusal's field with the API's name for it."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ApplicationError):
+            exc.field = API_FIELD_NAMES.get(exc.field, exc.field)
+        return super().handle_exception(exc)
+
+
+def staff_actor(user_id: int) -> services.Actor:
+    return services.Actor(user_id=user_id, is_moderator=True, is_admin=True)
+
+
+def _query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _body(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@extend_schema(tags=["shifts"])
+class ScheduleListCreate(ApiFieldNames, generics.ListAPIView):
+    permission_classes = [ReadOrStaffWrite]
+    serializer_class = ScheduleSerializer
+
+    def get_queryset(self):
+        return selectors.schedule_list(**_query(ScheduleFilterSerializer, self.request))
+
+    @extend_schema(operation_id="shifts_schedules_list", parameters=[ScheduleFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="shifts_schedules_create", request=ScheduleCreateSerializer, responses={201: ScheduleSerializer}
+    )
+    def post(self, request):
+        data = _body(ScheduleCreateSerializer, request)
+        slot = services.schedule_add(
+            guild_id=data["guild_id"],
+            actor=staff_actor(data["user_id"]),
+            user_id=data["user_id"],
+            day=data["day_of_week"],
+            time=data["time"],
+            timezone=data.get("timezone") or None,
+            duration=data.get("duration_hours"),
+        )
+        return Response(ScheduleSerializer(slot).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["shifts"])
+class ScheduleDetail(ApiFieldNames, APIView):
+    permission_classes = [ReadOrStaffWrite]
+
+    @extend_schema(operation_id="shifts_schedules_retrieve", responses=ScheduleSerializer)
+    def get(self, request, pk: int):
+        return Response(ScheduleSerializer(get_object_or_404(ModSchedule, pk=pk)).data)
+
+    @extend_schema(operation_id="shifts_schedules_destroy", responses={204: None})
+    def delete(self, request, pk: int):
+        slot = get_object_or_404(ModSchedule, pk=pk)
+        services.schedule_delete(slot_id=slot.pk, actor=staff_actor(slot.user_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["shifts"])
+class ShiftListCreate(ApiFieldNames, generics.ListAPIView):
+    permission_classes = [ReadOrStaffWrite]
+    serializer_class = ShiftSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": self.now}
+
+    def get_queryset(self):
+        self.now = timezone.now()
+        return selectors.shift_list(**_query(ShiftFilterSerializer, self.request), now=self.now)
+
+    @extend_schema(operation_id="shifts_shifts_list", parameters=[ShiftFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="shifts_shifts_drop",
+        request=ShiftDropSerializer,
+        responses={201: ShiftSerializer},
+        description="Drop a shift: free-form (`start`, `duration_hours`) or the next occurrence of a slot (`slot_id`).",
+    )
+    def post(self, request):
+        data = _body(ShiftDropSerializer, request)
+        actor = staff_actor(data["user_id"])
+        if "slot_id" in data:
+            slot = get_object_or_404(ModSchedule, pk=data["slot_id"], guild_id=data["guild_id"])
+            shift = services.shift_drop_from_slot(
+                guild_id=data["guild_id"],
+                actor=actor,
+                slot_id=slot.pk,
+                user_id=slot.user_id,
+                description=data.get("description", ""),
+                channel_id=data.get("channel_id"),
+            )
+        else:
+            shift = services.shift_drop(
+                guild_id=data["guild_id"],
+                actor=actor,
+                start=data["start"],
+                duration=data["duration_hours"],
+                description=data.get("description", ""),
+                timezone=data.get("timezone") or None,
+                channel_id=data.get("channel_id"),
+            )
+        return Response(ShiftSerializer(shift, context={"now": timezone.now()}).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["shifts"])
+class ShiftDetail(ApiFieldNames, APIView):
+    permission_classes = [ReadOrStaffWrite]
+
+    @extend_schema(operation_id="shifts_shifts_retrieve", responses=ShiftSerializer)
+    def get(self, request, pk: int):
+        shift = get_object_or_404(Shift, pk=pk)
+        return Response(ShiftSerializer(shift, context={"now": timezone.now()}).data)
+
+    @extend_schema(operation_id="shifts_shifts_edit", request=ShiftEditSerializer, responses=ShiftSerializer)
+    def patch(self, request, pk: int):
+        shift = get_object_or_404(Shift, pk=pk)
+        data = _body(ShiftEditSerializer, request)
+        shift = services.shift_edit(
+            guild_id=shift.guild_id,
+            actor=staff_actor(data["user_id"]),
+            shift_id=shift.pk,
+            start=data.get("start"),
+            duration=data.get("duration_hours"),
+            description=data.get("description"),
+        )
+        return Response(ShiftSerializer(shift, context={"now": timezone.now()}).data)
+
+
+def _shift_response(shift: Shift) -> Response:
+    return Response(ShiftSerializer(shift, context={"now": timezone.now()}).data)
+
+
+@extend_schema(tags=["shifts"])
+class ShiftCancel(ApiFieldNames, APIView):
+    permission_classes = [ReadOrStaffWrite]
+
+    @extend_schema(operation_id="shifts_shifts_cancel", request=ShiftCancelSerializer, responses=ShiftSerializer)
+    def post(self, request, pk: int):
+        shift = get_object_or_404(Shift, pk=pk)
+        data = _body(ShiftCancelSerializer, request)
+        return _shift_response(
+            services.shift_cancel(
+                guild_id=shift.guild_id,
+                actor=staff_actor(data["user_id"]),
+                shift_id=shift.pk,
+                reason=data.get("reason", ""),
+            )
+        )
+
+
+@extend_schema(tags=["shifts"])
+class ShiftClaim(ApiFieldNames, APIView):
+    permission_classes = [ReadOrStaffWrite]
+
+    @extend_schema(operation_id="shifts_shifts_claim", request=ShiftActorSerializer, responses=ShiftSerializer)
+    def post(self, request, pk: int):
+        shift = get_object_or_404(Shift, pk=pk)
+        data = _body(ShiftActorSerializer, request)
+        # The claimer is a moderator acting for themselves: no admin rights, the fairness cap applies.
+        actor = services.Actor(user_id=data["user_id"], is_moderator=True)
+        return _shift_response(services.shift_claim(guild_id=shift.guild_id, actor=actor, shift_id=shift.pk))
+
+
+@extend_schema(tags=["shifts"])
+class ShiftRelease(ApiFieldNames, APIView):
+    permission_classes = [ReadOrStaffWrite]
+
+    @extend_schema(operation_id="shifts_shifts_release", request=ShiftActorSerializer, responses=ShiftSerializer)
+    def post(self, request, pk: int):
+        shift = get_object_or_404(Shift, pk=pk)
+        data = _body(ShiftActorSerializer, request)
+        actor = services.Actor(user_id=data["user_id"], is_moderator=True)
+        return _shift_response(services.shift_release(guild_id=shift.guild_id, actor=actor, shift_id=shift.pk))
+
+
+@extend_schema(tags=["shifts"])
+class Stats(ApiFieldNames, APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="shifts_stats", parameters=[StatsQuerySerializer], responses=StatsRowSerializer(many=True)
+    )
+    def get(self, request):
+        query = _query(StatsQuerySerializer, request)
+        rows = selectors.shift_stats(guild_id=query["guild_id"], period=query["period"], user_id=query.get("user_id"))
+        return Response(StatsRowSerializer(rows, many=True).data)

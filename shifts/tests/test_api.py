@@ -1,0 +1,205 @@
+"""The shifts REST API: the same services as Discord, field-level 400s, filters and stats."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from botworker.models import BotAction
+from shifts import services
+from shifts.models import ModSchedule, Shift
+from shifts.tests.factories import CHANNEL, DROPPER, GUILD, MOD_A, MOD_B, OTHER_GUILD, ShiftFactory, ShiftPolicyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff():
+    client = APIClient()
+    client.force_authenticate(User.objects.create_user("officer", is_staff=True))
+    ShiftPolicyFactory()
+    return client
+
+
+@pytest.fixture
+def reader():
+    client = APIClient()
+    client.force_authenticate(User.objects.create_user("reader"))
+    return client
+
+
+def future(days=2) -> str:
+    return (timezone.now() + timedelta(days=days)).strftime("%Y-%m-%d 18:00")
+
+
+def test_anonymous_is_refused_and_readers_cannot_write(reader):
+    assert APIClient().get("/api/shifts/shifts/").status_code == 401
+    assert reader.get("/api/shifts/shifts/").status_code == 200
+    response = reader.post("/api/shifts/shifts/", {"guild_id": GUILD, "user_id": DROPPER}, format="json")
+    assert response.status_code == 403
+    assert not Shift.objects.exists()
+
+
+def test_drop_edit_claim_release_cancel(staff):
+    response = staff.post(
+        "/api/shifts/shifts/",
+        {
+            "guild_id": GUILD,
+            "user_id": DROPPER,
+            "start": future(),
+            "duration_hours": 1.5,
+            "description": "Desk",
+            "timezone": "UTC",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["state"], body["channel_id"], body["created_by"], body["duration_hours"]) == (
+        "open",
+        CHANNEL,
+        DROPPER,
+        1.5,
+    )
+    shift_id = body["id"]
+    assert BotAction.objects.filter(dedupe_key=f"shifts:shift:{shift_id}:post").exists()
+
+    response = staff.patch(
+        f"/api/shifts/shifts/{shift_id}/", {"user_id": DROPPER, "description": "Desk 2"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["description"] == "Desk 2"
+
+    response = staff.post(f"/api/shifts/shifts/{shift_id}/claim/", {"user_id": MOD_A}, format="json")
+    assert response.status_code == 200 and response.json()["state"] == "claimed"
+    response = staff.post(f"/api/shifts/shifts/{shift_id}/claim/", {"user_id": MOD_B}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == services.SHIFT_CLAIMED_BY.format(shift_id=shift_id, user_id=MOD_A)
+    assert response.json()["code"] == "claimed"
+
+    assert (
+        staff.post(f"/api/shifts/shifts/{shift_id}/release/", {"user_id": MOD_A}, format="json").json()["claimed_by"]
+        is None
+    )
+    response = staff.post(
+        f"/api/shifts/shifts/{shift_id}/cancel/", {"user_id": DROPPER, "reason": "n/a"}, format="json"
+    )
+    assert response.json()["state"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "text"),
+    [
+        ({"start": "2026-13-01 10:00", "duration_hours": 1}, "start", "is not a start"),
+        ({"start": "2020-01-01 10:00", "duration_hours": 1}, "start", "has already passed"),
+        ({"start": "FUTURE", "duration_hours": 99}, "duration_hours", "outside that"),
+        (
+            {"start": "FUTURE", "duration_hours": 1, "timezone": "Europe/Lodnon"},
+            "timezone",
+            "Did you mean Europe/London?",
+        ),
+        ({"start": "FUTURE", "duration_hours": 1, "description": "x" * 1001}, "description", "at most 1000"),
+        ({"duration_hours": 1}, "start", "Required for a free-form drop"),
+    ],
+)
+def test_drop_refusals_are_field_level_400s_and_write_nothing(staff, body, field, text):
+    body = {"guild_id": GUILD, "user_id": DROPPER, **body}
+    if body.get("start") == "FUTURE":
+        body["start"] = future()
+    response = staff.post("/api/shifts/shifts/", body, format="json")
+    assert response.status_code == 400
+    assert text in response.json()["fields"][field][0]
+    assert not Shift.objects.exists() and not BotAction.objects.exists()
+
+
+def test_fairness_refusal_carries_when_they_may_claim(staff):
+    now = timezone.now()
+    ShiftFactory(
+        claimed_by=MOD_A, claimed_at=now - timedelta(hours=2), duration_hours=4, start_time_utc=now - timedelta(hours=1)
+    )
+    shift = ShiftFactory(start_time_utc=now + timedelta(days=1))
+    response = staff.post(f"/api/shifts/shifts/{shift.pk}/claim/", {"user_id": MOD_A}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "fairness_cap" and body["hours_7d"] == 4 and body["cap"] == 3.0
+    assert body["may_claim_from"] == (shift.start_time_utc - timedelta(minutes=60)).isoformat()
+
+
+def test_drop_from_slot_and_schedules(staff):
+    response = staff.post(
+        "/api/shifts/schedules/",
+        {"guild_id": GUILD, "user_id": MOD_A, "day_of_week": 2, "time": "07:45", "timezone": "Australia/Sydney"},
+        format="json",
+    )
+    assert response.status_code == 201
+    slot = response.json()
+    assert (slot["day_name"], slot["hour"], slot["minute"], slot["duration_hours"]) == ("Wednesday", 7, 45, 1.0)
+    duplicate = staff.post(
+        "/api/shifts/schedules/",
+        {"guild_id": GUILD, "user_id": MOD_A, "day_of_week": 2, "time": "07:45"},
+        format="json",
+    )
+    assert duplicate.status_code == 400 and duplicate.json()["fields"] == {
+        "time": [services.SLOT_EXISTS.format(day="Wednesday", hh=7, mm=45)]
+    }
+    response = staff.post(
+        "/api/shifts/shifts/", {"guild_id": GUILD, "user_id": ADMIN_ID, "slot_id": slot["id"]}, format="json"
+    )
+    assert response.status_code == 201
+    assert (response.json()["assigned_user_id"], response.json()["schedule"]) == (MOD_A, slot["id"])
+    assert staff.get("/api/shifts/schedules/", {"user_id": MOD_A}).json()["count"] == 1
+    assert staff.delete(f"/api/shifts/schedules/{slot['id']}/").status_code == 204
+    assert not ModSchedule.objects.exists()
+    assert staff.delete(f"/api/shifts/schedules/{slot['id']}/").status_code == 404
+
+
+ADMIN_ID = 720_000_000_000_000_009
+
+
+def test_shift_filters(reader):
+    now = timezone.now()
+    open_shift = ShiftFactory(start_time_utc=now + timedelta(days=1))
+    claimed = ShiftFactory(start_time_utc=now + timedelta(days=2), claimed_by=MOD_A, claimed_at=now)
+    cancelled = ShiftFactory(
+        start_time_utc=now + timedelta(days=3), cancelled=True, cancelled_at=now, cancelled_by=DROPPER
+    )
+    expired = ShiftFactory(start_time_utc=now - timedelta(days=1))
+    elsewhere = ShiftFactory(guild_id=OTHER_GUILD, start_time_utc=now + timedelta(days=1))
+
+    def ids(**params):
+        response = reader.get("/api/shifts/shifts/", params)
+        assert response.status_code == 200, response.json()
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids(guild_id=GUILD, state="open") == [open_shift.pk]
+    assert ids(guild_id=GUILD, state="claimed") == [claimed.pk]
+    assert ids(state="cancelled") == [cancelled.pk]
+    assert ids(guild_id=GUILD, state="expired") == [expired.pk]
+    assert ids(guild_id=OTHER_GUILD) == [elsewhere.pk]
+    assert ids(user_id=MOD_A) == [claimed.pk]
+    after = (now + timedelta(hours=36)).isoformat()
+    assert ids(guild_id=GUILD, start_after=after) == [claimed.pk, cancelled.pk]
+    assert ids(guild_id=GUILD, start_before=now.isoformat()) == [expired.pk]
+    response = reader.get("/api/shifts/shifts/", {"state": "lost"})
+    assert response.status_code == 400 and "state" in response.json()["fields"]
+
+
+def test_stats(reader):
+    now = timezone.now()
+    ShiftFactory(claimed_by=MOD_A, claimed_at=now - timedelta(days=1), duration_hours=2)
+    ShiftFactory(claimed_by=MOD_B, claimed_at=now - timedelta(days=10), duration_hours=5)
+    assert reader.get("/api/shifts/stats/", {"guild_id": GUILD}).json() == [
+        {"user_id": MOD_A, "shifts": 1, "hours": 2.0}
+    ]
+    assert reader.get("/api/shifts/stats/", {"guild_id": GUILD, "period": "30d"}).json()[0] == {
+        "user_id": MOD_B,
+        "shifts": 1,
+        "hours": 5.0,
+    }
+    assert reader.get("/api/shifts/stats/", {"guild_id": GUILD, "period": "1y"}).status_code == 400
+    assert reader.get("/api/shifts/stats/").json()["fields"]["guild_id"]
+
+
+def test_unknown_shift_is_404(staff):
+    assert staff.post("/api/shifts/shifts/999999/claim/", {"user_id": MOD_A}, format="json").status_code == 404

@@ -1,0 +1,488 @@
+"""The shifts services: schedules, drop, edit, cancel, claim, release, expire, reminders, stats."""
+
+from datetime import timedelta
+
+import pytest
+
+from config.exceptions import ApplicationError
+from shifts import selectors, services
+from shifts.models import ModSchedule, Shift
+from shifts.services import Actor
+from shifts.signals import shift_changed, shift_reminder_due
+from shifts.tests.factories import (
+    ADMIN,
+    CHANNEL,
+    DROPPER,
+    GUILD,
+    MOD_A,
+    MOD_B,
+    NOW,
+    OTHER_GUILD,
+    ModScheduleFactory,
+    ShiftFactory,
+    ShiftPolicyFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DROPPER_ACTOR = Actor(user_id=DROPPER, is_moderator=True)
+A = Actor(user_id=MOD_A, is_moderator=True)
+B = Actor(user_id=MOD_B, is_moderator=True)
+ADMIN_ACTOR = Actor(user_id=ADMIN, is_moderator=True, is_admin=True)
+MEMBER = Actor(user_id=123)
+
+
+@pytest.fixture(autouse=True)
+def policy():
+    return ShiftPolicyFactory()
+
+
+@pytest.fixture
+def events():
+    seen = []
+
+    def record(sender, shift, change=None, **kwargs):
+        seen.append((shift.pk, change or "reminder", kwargs.get("previous_claimer")))
+
+    shift_changed.connect(record, dispatch_uid="test-events")
+    shift_reminder_due.connect(record, dispatch_uid="test-reminders")
+    yield seen
+    shift_changed.disconnect(dispatch_uid="test-events")
+    shift_reminder_due.disconnect(dispatch_uid="test-reminders")
+
+
+def refused(fn, **kwargs) -> ApplicationError:
+    with pytest.raises(ApplicationError) as info:
+        fn(**kwargs)
+    return info.value
+
+
+# ---------------------------------------------------------------------------- schedules
+
+
+def test_schedule_add_and_its_defaults():
+    slot = services.schedule_add(
+        guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="18:30", guild_timezone="Europe/Berlin"
+    )
+    assert (slot.day_of_week, slot.hour, slot.minute, slot.timezone, slot.duration_hours) == (
+        0,
+        18,
+        30,
+        "Europe/Berlin",
+        1.0,
+    )
+    # The member's last used zone wins over the guild's next time.
+    services.schedule_add(
+        guild_id=GUILD, actor=A, user_id=MOD_A, day=1, time="09:00", timezone="Asia/Tokyo", duration=2
+    )
+    third = services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=2, time="09:00", guild_timezone="UTC")
+    assert third.timezone == "Asia/Tokyo"
+
+
+def test_schedule_add_uses_the_policy_zone_before_the_guild_one(policy):
+    policy.default_timezone = "America/Chicago"
+    policy.save()
+    slot = services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=3, time="07:00", guild_timezone="UTC")
+    assert slot.timezone == "America/Chicago"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "text"),
+    [
+        ({"time": "25:00"}, "time", "is not a time of day"),
+        ({"day": 7}, "day", services.BAD_DAY),
+        ({"timezone": "Europe/Lodnon"}, "timezone", "Did you mean Europe/London?"),
+        ({"duration": 0.1}, "duration", "A shift lasts from 0.25 to 24 hours here; 0.1 is outside that."),
+        ({"duration": 25}, "duration", "outside that"),
+    ],
+)
+def test_schedule_add_refusals_write_nothing(kwargs, field, text):
+    args = {"guild_id": GUILD, "actor": A, "user_id": MOD_A, "day": 0, "time": "18:00", **kwargs}
+    error = refused(services.schedule_add, **args)
+    assert error.field == field
+    assert text in error.message
+    assert not ModSchedule.objects.exists()
+
+
+def test_schedule_add_duplicate_and_permissions():
+    services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="18:00")
+    error = refused(services.schedule_add, guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="18:00")
+    assert error.message == services.SLOT_EXISTS.format(day="Monday", hh=18, mm=0)
+    assert refused(services.schedule_add, guild_id=GUILD, actor=A, user_id=MOD_B, day=0, time="18:00").message == (
+        services.NOT_ADMIN_FOR_OTHERS
+    )
+    assert refused(services.schedule_add, guild_id=GUILD, actor=MEMBER, user_id=123, day=0, time="1:00").message == (
+        services.NOT_MODERATOR
+    )
+    services.schedule_add(guild_id=GUILD, actor=ADMIN_ACTOR, user_id=MOD_B, day=0, time="18:00")
+    assert ModSchedule.objects.count() == 2
+
+
+def test_schedule_remove_and_clear():
+    for day in range(3):
+        services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=day, time="10:00")
+    services.schedule_add(guild_id=GUILD, actor=B, user_id=MOD_B, day=0, time="10:00")
+    services.schedule_remove(guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="10:00")
+    error = refused(services.schedule_remove, guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="10:00")
+    assert error.message == services.NO_SUCH_SLOT.format(day="Monday", hh=10, mm=0)
+    assert (
+        refused(services.schedule_clear, guild_id=GUILD, actor=A, user_id=MOD_B).message
+        == services.NOT_ADMIN_FOR_OTHERS
+    )
+    assert services.schedule_clear(guild_id=GUILD, actor=A, user_id=MOD_A) == 2
+    assert services.schedule_clear(guild_id=GUILD, actor=ADMIN_ACTOR, user_id=MOD_B) == 1
+    assert not ModSchedule.objects.exists()
+
+
+# ---------------------------------------------------------------------------- drop
+
+
+def test_shift_drop(events):
+    shift = services.shift_drop(
+        guild_id=GUILD,
+        actor=DROPPER_ACTOR,
+        start="2026-07-01 18:00",
+        duration=1.5,
+        description="Desk",
+        timezone="America/New_York",
+        now=NOW,
+    )
+    assert shift.start_time_utc.isoformat() == "2026-07-01T22:00:00+00:00"
+    assert (shift.channel_id, shift.duration_hours, shift.timezone, shift.created_by) == (
+        CHANNEL,
+        1.5,
+        "America/New_York",
+        DROPPER,
+    )
+    assert events == [(shift.pk, "dropped", None)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "text"),
+    [
+        ({"start": "2026-05-01 10:00"}, "start", "has already passed"),
+        ({"start": "2026-03-08 02:30", "timezone": "America/New_York"}, "start", "does not exist in America/New_York"),
+        ({"start": "soon"}, "start", "is not a start"),
+        ({"duration": 30}, "duration", "outside that"),
+        ({"description": "x" * 1001}, "description", "The description has 1001 characters; at most 1000"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "is not an IANA time zone"),
+    ],
+)
+def test_shift_drop_refusals_write_nothing(kwargs, field, text, events):
+    args = {"guild_id": GUILD, "actor": DROPPER_ACTOR, "start": "2026-07-01 18:00", "duration": 1, "now": NOW, **kwargs}
+    error = refused(services.shift_drop, **args)
+    assert (error.field, text in error.message) == (field, True), error.message
+    assert not Shift.objects.exists()
+    assert events == []
+
+
+def test_shift_drop_needs_a_moderator_a_channel_and_the_right_channel(policy):
+    assert refused(
+        services.shift_drop, guild_id=GUILD, actor=MEMBER, start="2026-07-01 18:00", duration=1, now=NOW
+    ).message == (services.NOT_MODERATOR)
+    error = refused(
+        services.shift_drop,
+        guild_id=GUILD,
+        actor=A,
+        start="2026-07-01 18:00",
+        duration=1,
+        now=NOW,
+        invoked_in_channel_id=5,
+    )
+    assert error.message == services.WRONG_CHANNEL.format(channel_id=CHANNEL)
+    error = refused(services.shift_drop, guild_id=OTHER_GUILD, actor=A, start="2026-07-01 18:00", duration=1, now=NOW)
+    assert error.message == services.NO_CHANNEL
+    shift = services.shift_drop(
+        guild_id=OTHER_GUILD, actor=A, start="2026-07-01 18:00", duration=1, now=NOW, channel_id=77
+    )
+    assert shift.channel_id == 77
+    assert Shift.objects.count() == 1
+
+
+def test_drop_from_slot_uses_the_next_occurrence_and_only_once(events):
+    slot = ModScheduleFactory(user_id=DROPPER, day_of_week=6, hour=2, minute=30, timezone="America/New_York")
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    shift = services.shift_drop_from_slot(guild_id=GUILD, actor=DROPPER_ACTOR, slot_id=slot.pk, now=now)
+    assert shift.start_time_utc == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # 03:30 EDT: the gap decision
+    assert (shift.assigned_user_id, shift.schedule_id, shift.duration_hours) == (DROPPER, slot.pk, 2.0)
+    error = refused(services.shift_drop_from_slot, guild_id=GUILD, actor=DROPPER_ACTOR, slot_id=slot.pk, now=now)
+    assert f"(shift #{shift.pk})" in error.message
+    assert Shift.objects.count() == 1
+    # Someone else's slot: moderators may not, admins may.
+    assert refused(
+        services.shift_drop_from_slot, guild_id=GUILD, actor=A, slot_id=slot.pk, user_id=DROPPER, now=now
+    ).message == (services.NOT_ADMIN_FOR_OTHERS)
+    assert (
+        refused(services.shift_drop_from_slot, guild_id=GUILD, actor=A, slot_id=slot.pk, now=now).message
+        == services.SLOT_NOT_FOUND
+    )
+    assert refused(
+        services.shift_drop_from_slot, guild_id=OTHER_GUILD, actor=DROPPER_ACTOR, slot_id=slot.pk, now=now
+    ).message == (services.SLOT_NOT_FOUND)
+    services.shift_cancel(guild_id=GUILD, actor=DROPPER_ACTOR, shift_id=shift.pk, now=now)
+    again = services.shift_drop_from_slot(guild_id=GUILD, actor=ADMIN_ACTOR, slot_id=slot.pk, user_id=DROPPER, now=now)
+    assert (again.created_by, again.assigned_user_id) == (ADMIN, DROPPER)
+
+
+# ---------------------------------------------------------------------------- edit and cancel
+
+
+def test_shift_edit(events):
+    shift = ShiftFactory()
+    edited = services.shift_edit(
+        guild_id=GUILD,
+        actor=DROPPER_ACTOR,
+        shift_id=shift.pk,
+        start="2026-06-04 10:00",
+        duration=2,
+        description="New",
+        now=NOW,
+    )
+    assert (edited.start_time_utc.isoformat(), edited.duration_hours, edited.description, edited.version) == (
+        "2026-06-04T10:00:00+00:00",
+        2.0,
+        "New",
+        2,
+    )
+    assert events == [(shift.pk, "edited", None)]
+
+
+def test_shift_edit_refusals_write_nothing():
+    shift = ShiftFactory()
+    cases = [
+        (A, {"description": "x"}, services.NOT_OWNER),
+        (DROPPER_ACTOR, {}, services.NOTHING_TO_EDIT),
+        (DROPPER_ACTOR, {"duration": 99}, "outside that"),
+        (DROPPER_ACTOR, {"start": "2026-01-01 10:00"}, "has already passed"),
+        (DROPPER_ACTOR, {"description": "y" * 1001}, "at most 1000"),
+    ]
+    for actor, kwargs, text in cases:
+        error = refused(services.shift_edit, guild_id=GUILD, actor=actor, shift_id=shift.pk, now=NOW, **kwargs)
+        assert text in error.message
+    assert refused(
+        services.shift_edit, guild_id=OTHER_GUILD, actor=ADMIN_ACTOR, shift_id=shift.pk, description="z", now=NOW
+    ).message == (services.SHIFT_NOT_FOUND)
+    claimed = ShiftFactory(claimed_by=MOD_A, claimed_at=NOW)
+    error = refused(
+        services.shift_edit, guild_id=GUILD, actor=DROPPER_ACTOR, shift_id=claimed.pk, description="z", now=NOW
+    )
+    assert error.message == services.EDIT_CLAIMED.format(shift_id=claimed.pk, user_id=MOD_A)
+    shift.refresh_from_db()
+    assert (shift.description, shift.version) == ("Cover the help desk", 1)
+
+
+def test_shift_cancel_tells_the_claimer(events):
+    shift = ShiftFactory(claimed_by=MOD_A, claimed_at=NOW)
+    assert (
+        refused(services.shift_cancel, guild_id=GUILD, actor=B, shift_id=shift.pk, now=NOW).message
+        == services.NOT_OWNER
+    )
+    cancelled = services.shift_cancel(guild_id=GUILD, actor=ADMIN_ACTOR, shift_id=shift.pk, reason="No event", now=NOW)
+    assert (cancelled.cancelled, cancelled.cancelled_by, cancelled.cancel_reason) == (True, ADMIN, "No event")
+    assert events == [(shift.pk, "cancelled", MOD_A)]
+    assert refused(services.shift_cancel, guild_id=GUILD, actor=ADMIN_ACTOR, shift_id=shift.pk, now=NOW).message == (
+        services.ALREADY_CANCELLED.format(shift_id=shift.pk)
+    )
+
+
+# ---------------------------------------------------------------------------- claim and release
+
+
+def test_claim_and_release(events):
+    shift = ShiftFactory()
+    claimed = services.shift_claim(guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW)
+    assert (claimed.claimed_by, claimed.claimed_at) == (MOD_A, NOW)
+    assert refused(services.shift_claim, guild_id=GUILD, actor=B, shift_id=shift.pk, now=NOW).message == (
+        services.SHIFT_CLAIMED_BY.format(shift_id=shift.pk, user_id=MOD_A)
+    )
+    assert refused(services.shift_claim, guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW).message == (
+        services.ALREADY_YOURS.format(shift_id=shift.pk)
+    )
+    assert refused(services.shift_release, guild_id=GUILD, actor=B, shift_id=shift.pk, now=NOW).message == (
+        services.NOT_YOUR_CLAIM.format(shift_id=shift.pk)
+    )
+    released = services.shift_release(guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW)
+    assert (released.claimed_by, released.claimed_at) == (None, None)
+    assert services.shift_claim(guild_id=GUILD, actor=B, shift_id=shift.pk, now=NOW).claimed_by == MOD_B
+    assert [change for _, change, _ in events] == ["claimed", "released", "claimed"]
+    late = shift.start_time_utc + timedelta(minutes=1)
+    assert refused(services.shift_release, guild_id=GUILD, actor=B, shift_id=shift.pk, now=late).message == (
+        services.RELEASE_STARTED.format(shift_id=shift.pk)
+    )
+
+
+def test_claim_refusals_write_nothing(events):
+    open_shift = ShiftFactory()
+    scheduled = ShiftFactory(created_by=ADMIN, assigned_user_id=MOD_B)
+    cancelled = ShiftFactory(cancelled=True, cancelled_at=NOW, cancelled_by=DROPPER)
+    expired = ShiftFactory(start_time_utc=NOW - timedelta(hours=1), expired_at=NOW)
+    started = ShiftFactory(start_time_utc=NOW - timedelta(minutes=1))
+    cases = [
+        (MEMBER, open_shift, GUILD, services.NOT_MODERATOR),
+        (DROPPER_ACTOR, open_shift, GUILD, services.OWN_SHIFT),
+        (B, scheduled, GUILD, services.OWN_SHIFT),
+        (A, cancelled, GUILD, services.SHIFT_CANCELLED.format(shift_id=cancelled.pk)),
+        (A, expired, GUILD, services.SHIFT_EXPIRED.format(shift_id=expired.pk)),
+        (A, started, GUILD, services.SHIFT_EXPIRED.format(shift_id=started.pk)),
+        (A, open_shift, OTHER_GUILD, services.SHIFT_NOT_FOUND),
+    ]
+    for actor, shift, guild, message in cases:
+        assert refused(services.shift_claim, guild_id=guild, actor=actor, shift_id=shift.pk, now=NOW).message == message
+    assert (
+        refused(services.shift_claim, guild_id=GUILD, actor=A, shift_id=999999, now=NOW).message
+        == services.SHIFT_NOT_FOUND
+    )
+    assert not Shift.objects.filter(claimed_by__isnull=False).exists()
+    assert events == []
+
+
+def _history(user_id: int, hours: float, claimed_at) -> None:
+    ShiftFactory(
+        claimed_by=user_id, claimed_at=claimed_at, duration_hours=hours, start_time_utc=claimed_at + timedelta(hours=1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("history_hours", "starts_in", "allowed"),
+    [
+        (2.75, timedelta(days=2), True),  # just under the cap, far away: fine
+        (3.0, timedelta(days=2), False),  # at the cap, outside the window: refused
+        (3.0, timedelta(minutes=60), True),  # at the cap, at the window's edge: fine
+        (3.0, timedelta(minutes=30), True),  # at the cap, inside the window: fine
+        (3.0, timedelta(minutes=61), False),  # at the cap, just outside: refused
+        (5.0, timedelta(hours=3), False),
+    ],
+)
+def test_fairness_cap(history_hours, starts_in, allowed):
+    _history(MOD_A, history_hours - 1, NOW - timedelta(days=6, hours=23))
+    _history(MOD_A, 1, NOW - timedelta(days=1))
+    # Outside the 7 days, or cancelled: not counted.
+    _history(MOD_A, 10, NOW - timedelta(days=7, minutes=1))
+    ShiftFactory(
+        claimed_by=MOD_A, claimed_at=NOW - timedelta(days=1), duration_hours=10, cancelled=True, cancelled_at=NOW
+    )
+    assert services.claimed_hours_7d(user_id=MOD_A, now=NOW) == pytest.approx(history_hours)
+    shift = ShiftFactory(start_time_utc=NOW + starts_in)
+    if allowed:
+        assert services.shift_claim(guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW).claimed_by == MOD_A
+        return
+    error = refused(services.shift_claim, guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW)
+    may_from = int((shift.start_time_utc - timedelta(minutes=60)).timestamp())
+    assert error.message == services.HEAVY.format(hours=history_hours, cap=3.0, window=60, ts=may_from)
+    assert f"{history_hours:g} hours" in error.message and "cap of 3 hours" in error.message
+    assert error.extra["may_claim_from"] == (shift.start_time_utc - timedelta(minutes=60)).isoformat()
+    shift.refresh_from_db()
+    assert shift.claimed_by is None
+
+
+def test_fairness_follows_the_policy(policy):
+    policy.max_hours_7d, policy.heavy_lock_window_minutes = 1.0, 180
+    policy.save()
+    _history(MOD_A, 1, NOW - timedelta(hours=5))
+    far, near = (
+        ShiftFactory(start_time_utc=NOW + timedelta(hours=4)),
+        ShiftFactory(start_time_utc=NOW + timedelta(hours=2)),
+    )
+    assert "cap of 1 hours" in refused(services.shift_claim, guild_id=GUILD, actor=A, shift_id=far.pk, now=NOW).message
+    assert services.shift_claim(guild_id=GUILD, actor=A, shift_id=near.pk, now=NOW).claimed_by == MOD_A
+
+
+# ---------------------------------------------------------------------------- expiry, reminders, hook
+
+
+def test_expire_due_marks_only_unclaimed_started_shifts(events):
+    due = ShiftFactory(start_time_utc=NOW - timedelta(minutes=1))
+    claimed = ShiftFactory(
+        start_time_utc=NOW - timedelta(minutes=1), claimed_by=MOD_A, claimed_at=NOW - timedelta(hours=1)
+    )
+    future = ShiftFactory(start_time_utc=NOW + timedelta(minutes=1))
+    assert services.shift_expire_due(now=NOW) == [due.pk]
+    assert services.shift_expire_due(now=NOW) == []
+    due.refresh_from_db()
+    assert due.expired_at == NOW and due.state(now=NOW) == "expired"
+    assert Shift.objects.get(pk=claimed.pk).expired_at is None and Shift.objects.get(pk=future.pk).expired_at is None
+    assert events == [(due.pk, "expired", None)]
+
+
+def test_reminders_are_sent_once_and_again_after_a_reclaim(events):
+    soon = ShiftFactory(
+        start_time_utc=NOW + timedelta(minutes=10), claimed_by=MOD_A, claimed_at=NOW - timedelta(hours=1)
+    )
+    ShiftFactory(start_time_utc=NOW + timedelta(minutes=20), claimed_by=MOD_A, claimed_at=NOW)
+    ShiftFactory(start_time_utc=NOW + timedelta(minutes=10))  # unclaimed
+    assert services.shift_send_due_reminders(now=NOW) == [soon.pk]
+    assert services.shift_send_due_reminders(now=NOW + timedelta(minutes=1)) == []
+    services.shift_release(guild_id=GUILD, actor=A, shift_id=soon.pk, now=NOW)
+    services.shift_claim(guild_id=GUILD, actor=B, shift_id=soon.pk, now=NOW)
+    assert services.shift_send_due_reminders(now=NOW) == [soon.pk]
+    assert [change for _, change, _ in events] == ["reminder", "released", "claimed", "reminder"]
+
+
+def test_record_message_is_idempotent_and_ignores_gone_shifts():
+    shift = ShiftFactory()
+    services.shift_record_message(shift_id=shift.pk, channel_id=CHANNEL, message_id=42)
+    services.shift_record_message(shift_id=shift.pk, channel_id=CHANNEL, message_id=42)
+    assert Shift.objects.get(pk=shift.pk).message_id == 42
+    assert services.shift_record_message(shift_id=999999, channel_id=CHANNEL, message_id=43) is None
+
+
+# ---------------------------------------------------------------------------- stats
+
+
+def _bulk_claimed(count: int) -> None:
+    users = [MOD_A, MOD_B, ADMIN]
+    Shift.objects.bulk_create(
+        Shift(
+            guild_id=GUILD,
+            created_by=DROPPER,
+            start_time_utc=NOW,
+            duration_hours=0.5,
+            claimed_by=users[i % 3],
+            claimed_at=NOW - timedelta(hours=i % 200),
+        )
+        for i in range(count)
+    )
+
+
+def test_stats_values():
+    _history(MOD_A, 2, NOW - timedelta(days=1))
+    _history(MOD_A, 1.5, NOW - timedelta(days=20))
+    _history(MOD_B, 1, NOW - timedelta(days=2))
+    _history(MOD_B, 9, NOW - timedelta(days=60))
+    ShiftFactory(guild_id=OTHER_GUILD, claimed_by=MOD_A, claimed_at=NOW, duration_hours=100)
+    assert selectors.shift_stats(guild_id=GUILD, period="7d", now=NOW) == [
+        {"user_id": MOD_A, "shifts": 1, "hours": 2.0},
+        {"user_id": MOD_B, "shifts": 1, "hours": 1.0},
+    ]
+    assert selectors.shift_stats(guild_id=GUILD, period="30d", now=NOW)[0] == {
+        "user_id": MOD_A,
+        "shifts": 2,
+        "hours": 3.5,
+    }
+    assert selectors.shift_stats(guild_id=GUILD, period="all", user_id=MOD_B, now=NOW) == [
+        {"user_id": MOD_B, "shifts": 2, "hours": 10.0}
+    ]
+    assert selectors.shift_stats(guild_id=GUILD, period="all", user_id=DROPPER, now=NOW) == [
+        {"user_id": DROPPER, "shifts": 0, "hours": 0.0}
+    ]
+    assert refused(selectors.shift_stats, guild_id=GUILD, period="1y").message == services.BAD_PERIOD
+
+
+@pytest.mark.parametrize("count", [10, 10_000])
+def test_stats_take_the_same_number_of_queries(count, django_assert_num_queries):
+    _bulk_claimed(count)
+    with django_assert_num_queries(1):
+        rows = selectors.shift_stats(guild_id=GUILD, period="all", now=NOW)
+    assert sum(row["shifts"] for row in rows) == count
+
+
+def test_edit_cannot_move_onto_another_drop_of_the_same_slot():
+    slot = ModScheduleFactory()
+    first = ShiftFactory(schedule=slot, assigned_user_id=DROPPER, start_time_utc=NOW + timedelta(days=1))
+    second = ShiftFactory(schedule=slot, assigned_user_id=DROPPER, start_time_utc=NOW + timedelta(days=8))
+    target = (first.start_time_utc).strftime("%Y-%m-%d %H:%M")
+    error = refused(services.shift_edit, guild_id=GUILD, actor=DROPPER_ACTOR, shift_id=second.pk, start=target, now=NOW)
+    assert error.message == services.SAME_OCCURRENCE.format(shift_id=first.pk)
+    assert Shift.objects.get(pk=second.pk).start_time_utc == NOW + timedelta(days=8)
