@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "config.apps.GuildhallConfig",
     "botworker",
+    "timetracking",
     "shifts",
 ]
 
@@ -236,6 +237,16 @@ PERIODIC_TASKS = {
     # whose start has passed; every minute, so both happen within a minute of their time.
     "shifts reminders": {"task": "shifts.send_shift_reminders", "every_seconds": 60},
     "shifts expire started": {"task": "shifts.expire_started_shifts", "every_seconds": 60},
+    # Time tracking: ask about (and later clock out) forgotten sessions; Monday summary DMs,
+    # hourly because Monday morning comes at a different UTC hour in every zone.
+    "timetracking forgotten sessions": {
+        "task": "timetracking.check_forgotten_sessions",
+        "every_seconds": 300,
+    },
+    "timetracking weekly summaries": {
+        "task": "timetracking.send_weekly_summaries",
+        "crontab": {"minute": "5"},
+    },
 }
 
 # --- Discord ----------------------------------------------------------------------------------
@@ -258,6 +269,13 @@ DISCORD_MESSAGE_CONTENT = env_bool("DISCORD_MESSAGE_CONTENT", default=True)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 1.0)
+
+# --- Time tracking ----------------------------------------------------------------------------
+# Hours a focus session may run without a sign of life before its owner is asked about it (after
+# twice that it is clocked out automatically), and the local hour on Monday from which the
+# weekly summary DM goes out.
+TIMETRACKING_FORGOTTEN_HOURS = env_int("TIMETRACKING_FORGOTTEN_HOURS", 12)
+TIMETRACKING_SUMMARY_HOUR = env_int("TIMETRACKING_SUMMARY_HOUR", 8)
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("discord/", include("botworker.urls")),
     path("api/shifts/", include("shifts.urls")),
+    path("api/timetracking/", include("timetracking.urls")),
 ]

@@ -439,3 +439,24 @@ def test_a_shift_claim_button_works_after_the_bot_restarts(emulator, discord_gui
         timeout=15,
         message="the re-rendered shift message",
     )
+
+
+def test_time_tracking_works_through_the_gateway_in_a_direct_message(emulator, discord_guild, bot):
+    """Issue 6's commands are personal: they answer over the gateway in a DM, with no guild set-up."""
+    from timetracking.models import FocusSession
+
+    start_ready(bot, emulator)
+    clock_in = {
+        "type": 2,
+        "user": {"id": str(MEMBER), "username": "member"},
+        "data": {
+            "name": "session",
+            "type": 1,
+            "options": [{"name": "in", "type": 1, "options": [{"name": "subject", "type": 3, "value": "Maths"}]}],
+        },
+    }
+    body = gateway_answer(emulator, clock_in)
+    assert body["type"] == 4
+    session = FocusSession.objects.get()
+    assert session.status == FocusSession.Status.RUNNING
+    assert f"pause:{session.pk}" in json.dumps(body["data"]["components"])

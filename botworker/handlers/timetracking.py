@@ -1,0 +1,423 @@
+"""Time tracking in Discord: `/session …`, `/alloc …`, the session card's buttons and modals.
+
+Sessions are personal: these commands need no guild configuration and work in direct messages.
+Handlers translate (Discord input in, one service call, a reply out); every rule lives in
+`timetracking` (status rules in `timetracking.rules`, writes in `timetracking.services`). The
+buttons carry `action:<session id>`; the id is untrusted, so every click goes through a service
+or `rules.check_action`, which re-check ownership and status.
+
+The renderers here (`session_card`, `report_text`, …) are also used by the receivers that DM
+users (`botworker.receivers.timetracking`).
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from botworker.router import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, button, router
+from timetracking import rules, selectors, services
+from timetracking.conf import forgotten_hours, summary_hour
+from timetracking.durations import format_duration, format_duration_input, parse_duration
+from timetracking.models import FocusSession
+from timetracking.selectors import WeeklyReport
+
+PRIMARY, SECONDARY, SUCCESS, DANGER = 1, 2, 3, 4
+BAR_CELLS = 10
+
+NOTHING_THIS_WEEK = (
+    "Nothing planned or tracked this week yet. Plan with `/alloc set subject:<name> hours:<number>` "
+    "and track with `/session in subject:<name>`."
+)
+TIMEZONE_SET = "Your weeks now start on Monday 00:00 in **{zone}**."
+SUMMARY_ON = "I'll DM you a summary of your week every Monday from {hour:02d}:00 ({zone})."
+SUMMARY_OFF = "No more weekly summaries. Turn them back on with `/session summary state:on`."
+KEEP_GOING_NOTE = "👍 Keep going! I'll check again if there is no sign of life for {hours} hours."
+
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")
+
+
+def escape(text: str) -> str:
+    """Text shown as typed, not as Discord markdown."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def stamp(instant: datetime, style: str = "f") -> str:
+    """A Discord timestamp: each reader sees it in their own zone."""
+    return f"<t:{int(instant.timestamp())}:{style}>"
+
+
+# ---------------------------------------------------------------------------- session card
+
+
+def _purpose_line(session: FocusSession) -> str:
+    if session.goal:
+        return f"Purpose: {escape(session.goal)}"
+    if session.status == FocusSession.Status.ENDED_CONFIRMED:
+        return "Purpose: none"
+    return "Purpose: none (use *Edit purpose* to add one)"
+
+
+def session_card(session: FocusSession, *, now: datetime, note: str = "", update: bool = False) -> Reply:
+    """The message showing a session and the buttons its status allows."""
+    sid = session.pk
+    subject = escape(session.subject.name)
+    lines = [note] if note else []
+    rows: list[list[dict]] = []
+    if session.is_active:
+        paused = session.status == FocusSession.Status.PAUSED
+        title = "⏸️ **Session paused**" if paused else "⏱️ **Session running**"
+        lines += [
+            f"{title} · **{subject}**",
+            _purpose_line(session),
+            f"Started {stamp(session.started_at)} ({stamp(session.started_at, 'R')})",
+            f"So far: **{format_duration(session.effective_seconds(now))}** effective · "
+            f"{format_duration(session.paused_seconds(now))} paused",
+        ]
+        if paused:
+            lines.append(f"Paused since {stamp(session.pause_started_at, 't')}.")
+        rows.append(
+            [
+                button("Resume", f"resume:{sid}", style=SUCCESS, emoji="▶️")
+                if paused
+                else button("Pause", f"pause:{sid}", style=SECONDARY, emoji="⏸️"),
+                button("Clock out", f"out:{sid}", style=DANGER, emoji="🛑"),
+                button("Edit purpose", f"edit_purpose:{sid}", style=SECONDARY, emoji="✏️"),
+            ]
+        )
+    else:
+        confirmed = session.status == FocusSession.Status.ENDED_CONFIRMED
+        title = "✅ **Session confirmed**" if confirmed else "🛑 **Clocked out**"
+        effective = format_duration(session.effective_seconds(now))
+        lines += [
+            f"{title} · **{subject}**",
+            _purpose_line(session),
+            f"{stamp(session.started_at)} → {stamp(session.ended_at, 't')}",
+            f"Measured: {format_duration(session.measured_seconds(now))} · "
+            f"Paused: {format_duration(session.paused_seconds(now))} · Effective: **{effective}**",
+        ]
+        if session.effective_override_seconds is not None:
+            lines.append(f"(adjusted; measured minus paused is {format_duration(session.computed_seconds(now))})")
+        if not confirmed:
+            lines.append("Confirm to finalise, or adjust the time if you clocked out late.")
+            rows.append(
+                [
+                    button("Confirm", f"confirm:{sid}", style=SUCCESS, emoji="✅"),
+                    button("Reopen", f"reopen:{sid}", style=SECONDARY, emoji="↩️"),
+                    button("Adjust time", f"adjust_time:{sid}", style=PRIMARY, emoji="✏️"),
+                    button("Edit purpose", f"edit_purpose:{sid}", style=SECONDARY, emoji="✏️"),
+                ]
+            )
+    return Reply(content="\n".join(lines), components=rows, update=update)
+
+
+def forgotten_message(session: FocusSession, *, hours: int) -> Reply:
+    """The DM asking about a session left running."""
+    since = session.last_activity_at
+    lines = [
+        f"⏰ Your focus session on **{escape(session.subject.name)}** has been running for {hours} hours "
+        f"without a sign of life (last one {stamp(since)}).",
+        "Still at it? If I hear nothing, I'll clock it out at "
+        f"{stamp(since + timedelta(hours=2 * hours))}, counting time up to {stamp(since, 't')}; you can adjust it then.",
+    ]
+    rows = [
+        [
+            button("Clock out", f"out:{session.pk}", style=DANGER, emoji="🛑"),
+            button("Keep going", f"keep_going:{session.pk}", style=PRIMARY, emoji="👍"),
+        ]
+    ]
+    return Reply(content="\n".join(lines), components=rows)
+
+
+def auto_clock_out_message(session: FocusSession, *, now: datetime) -> Reply:
+    """The DM after a forgotten session was clocked out automatically."""
+    note = (
+        f"🤖 I clocked out your forgotten session at its last sign of life ({stamp(session.ended_at)}). "
+        "If you worked longer, adjust the time; then confirm."
+    )
+    return session_card(session, now=now, note=note)
+
+
+# ---------------------------------------------------------------------------- weekly report
+
+
+def progress_bar(fraction: float | None) -> str:
+    if fraction is None:
+        return "░" * BAR_CELLS
+    filled = max(0, min(BAR_CELLS, round(fraction * BAR_CELLS)))
+    return "█" * filled + "░" * (BAR_CELLS - filled)
+
+
+def _left(remaining: int) -> str:
+    return f"{format_duration(remaining)} left" if remaining >= 0 else f"{format_duration(-remaining)} over"
+
+
+def report_text(report: WeeklyReport, *, title: str = "This week") -> str:
+    """The weekly table of `/alloc show` and of the weekly summary DM."""
+    week = report.week
+    header = f"📊 **{title}** · {week.start_date:%a %d %b} – {week.end_date:%a %d %b %Y} ({week.timezone})"
+    if report.is_empty:
+        return f"{header}\n{NOTHING_THIS_WEEK}"
+    lines = [header]
+    for line in report.lines:
+        name = f"**{escape(line.subject)}**" + (" ⏱️" if line.running else "")
+        tracked = format_duration(line.tracked_seconds)
+        if line.allocated_minutes is None:
+            lines.append(f"{name}\n`{progress_bar(None)}` {tracked} tracked · no allocation")
+            continue
+        percent = f"{round(line.progress * 100)}%" if line.progress is not None else "—"
+        lines.append(
+            f"{name}\n`{progress_bar(line.progress)}` {percent} · {tracked} of "
+            f"{format_duration(line.allocated_seconds)} · {_left(line.remaining_seconds)}"
+        )
+    lines.append(
+        f"**Total:** {format_duration(report.total_tracked_seconds)} tracked of "
+        f"{format_duration(report.total_allocated_minutes * 60)} allocated · {_left(report.total_remaining_seconds)}"
+    )
+    return "\n".join(lines)
+
+
+def weekly_summary_message(report: WeeklyReport) -> Reply:
+    return Reply(content=report_text(report, title="Your week"))
+
+
+# ---------------------------------------------------------------------------- commands
+
+router.group("session", "Track focus sessions: clock in and out, pause and resume")
+router.group("alloc", "Plan your week: hours per subject")
+
+SUBJECT_OPTION = Option(
+    "subject", "What you're working on (new names are created)", required=True, autocomplete=True, max_length=100
+)
+PURPOSE_OPTION = Option("purpose", "What this session is for", max_length=services.PURPOSE_MAX_LENGTH)
+
+
+@router.command("session in", description="Clock in: start a focus session", options=[SUBJECT_OPTION, PURPOSE_OPTION])
+def session_in(inv: Invocation) -> Reply:
+    session = services.session_clock_in(
+        user_id=inv.user_id, subject=inv.options["subject"], goal=inv.options.get("purpose")
+    )
+    return session_card(session, now=timezone.now())
+
+
+@router.command(
+    "session out",
+    description="Clock out of your running session",
+    options=[Option("purpose", "Set or correct the purpose", max_length=services.PURPOSE_MAX_LENGTH)],
+)
+def session_out(inv: Invocation) -> Reply:
+    session = services.session_clock_out(user_id=inv.user_id, goal=inv.options.get("purpose"))
+    return session_card(session, now=timezone.now())
+
+
+@router.command("session pause", description="Pause your running session")
+def session_pause(inv: Invocation) -> Reply:
+    return session_card(services.session_pause(user_id=inv.user_id), now=timezone.now())
+
+
+@router.command("session resume", description="Resume your paused session")
+def session_resume(inv: Invocation) -> Reply:
+    return session_card(services.session_resume(user_id=inv.user_id), now=timezone.now())
+
+
+@router.command("session status", description="Show your running session (or the last one to confirm)")
+def session_status(inv: Invocation) -> Reply:
+    session = selectors.active_session(inv.user_id) or selectors.latest_unconfirmed_session(inv.user_id)
+    if session is None:
+        return Reply(content=rules.NO_ACTIVE_SESSION, ephemeral=True)
+    reply = session_card(session, now=timezone.now())
+    reply.ephemeral = True
+    return reply
+
+
+@router.command(
+    "session timezone",
+    description="Set the time zone your weeks are counted in",
+    options=[
+        Option("zone", "An IANA time zone, e.g. Australia/Sydney", required=True, autocomplete=True, max_length=64)
+    ],
+)
+def session_timezone(inv: Invocation) -> Reply:
+    user = services.tracked_user_set_timezone(user_id=inv.user_id, zone=inv.options["zone"])
+    return Reply(content=TIMEZONE_SET.format(zone=user.timezone), ephemeral=True)
+
+
+@router.command(
+    "session summary",
+    description="Turn the Monday summary DM of your week on or off",
+    options=[
+        Option(
+            "state",
+            "on or off",
+            required=True,
+            choices=(Choice("on", "on"), Choice("off", "off")),
+        )
+    ],
+)
+def session_summary(inv: Invocation) -> Reply:
+    user = services.tracked_user_set_weekly_summary(user_id=inv.user_id, enabled=inv.options["state"] == "on")
+    if user.weekly_summary:
+        return Reply(content=SUMMARY_ON.format(hour=summary_hour(), zone=user.timezone), ephemeral=True)
+    return Reply(content=SUMMARY_OFF, ephemeral=True)
+
+
+@router.command(
+    "alloc set",
+    description="Plan hours for a subject this week",
+    options=[
+        SUBJECT_OPTION,
+        Option(
+            "hours", "Hours this week (0 to 168)", type=OptionType.NUMBER, required=True, min_value=0, max_value=168
+        ),
+    ],
+)
+def alloc_set(inv: Invocation) -> Reply:
+    minutes = round(inv.options["hours"] * 60)
+    services.allocation_set(user_id=inv.user_id, subject=inv.options["subject"], minutes=minutes)
+    return Reply(content=report_text(selectors.weekly_report(user_id=inv.user_id)), ephemeral=True)
+
+
+@router.command("alloc show", description="Show this week's plan and tracked time")
+def alloc_show(inv: Invocation) -> Reply:
+    return Reply(content=report_text(selectors.weekly_report(user_id=inv.user_id)), ephemeral=True)
+
+
+# ---------------------------------------------------------------------------- autocomplete
+
+
+@router.autocomplete("session in", "subject")
+@router.autocomplete("alloc set", "subject")
+def subject_suggestions(inv: Invocation) -> list[Choice]:
+    typed = str(inv.options.get("subject") or "")
+    names = selectors.subjects_matching(inv.user_id, typed)
+    choices = [Choice(name=name, value=name) for name in names]
+    cleaned = " ".join(typed.split())[: services.SUBJECT_MAX_LENGTH]
+    if cleaned and cleaned.casefold() not in {name.casefold() for name in names}:
+        choices.insert(0, Choice(name=f"{cleaned} (new)", value=cleaned))
+    return choices
+
+
+COMMON_ZONES = (
+    "Australia/Sydney",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "UTC",
+)
+
+
+@router.autocomplete("session timezone", "zone")
+def zone_suggestions(inv: Invocation) -> list[Choice]:
+    typed = str(inv.options.get("zone") or "").strip().casefold().replace(" ", "_")
+    if not typed:
+        names = list(COMMON_ZONES)
+    else:
+        zones = sorted(zoneinfo.available_timezones())
+        starts = [z for z in zones if z.casefold().startswith(typed)]
+        contains = [z for z in zones if typed in z.casefold() and z not in starts]
+        names = starts + contains
+    return [Choice(name=name, value=name) for name in names[:25]]
+
+
+# ---------------------------------------------------------------------------- buttons
+
+
+def _card_update(session: FocusSession, note: str = "") -> Reply:
+    return session_card(session, now=timezone.now(), note=note, update=True)
+
+
+@router.component("pause")
+def pause_clicked(inv: Invocation) -> Reply:
+    return _card_update(services.session_pause(user_id=inv.user_id, session_id=inv.target_id))
+
+
+@router.component("resume")
+def resume_clicked(inv: Invocation) -> Reply:
+    return _card_update(services.session_resume(user_id=inv.user_id, session_id=inv.target_id))
+
+
+@router.component("out")
+def out_clicked(inv: Invocation) -> Reply:
+    return _card_update(services.session_clock_out(user_id=inv.user_id, session_id=inv.target_id))
+
+
+@router.component("confirm")
+def confirm_clicked(inv: Invocation) -> Reply:
+    return _card_update(services.session_confirm(user_id=inv.user_id, session_id=inv.target_id))
+
+
+@router.component("reopen")
+def reopen_clicked(inv: Invocation) -> Reply:
+    return _card_update(services.session_reopen(user_id=inv.user_id, session_id=inv.target_id))
+
+
+@router.component("keep_going")
+def keep_going_clicked(inv: Invocation) -> Reply:
+    session = services.session_keep_going(user_id=inv.user_id, session_id=inv.target_id)
+    return _card_update(session, note=KEEP_GOING_NOTE.format(hours=forgotten_hours()))
+
+
+@router.component("adjust_time")
+def adjust_time_clicked(inv: Invocation) -> Reply:
+    session = rules.check_action(selectors.session_get(inv.target_id), user_id=inv.user_id, action=rules.ADJUST_TIME)
+    current = format_duration_input(session.effective_seconds(timezone.now()))
+    return Reply(
+        modal=Modal(
+            custom_id=f"adjust_time:{session.pk}",
+            title="Adjust effective time",
+            inputs=[
+                TextInput(
+                    custom_id="duration",
+                    label="Effective duration",
+                    value=current,
+                    placeholder="1h 20m, 80m, 1:20 or 4800s",
+                    max_length=40,
+                )
+            ],
+        )
+    )
+
+
+@router.component("edit_purpose")
+def edit_purpose_clicked(inv: Invocation) -> Reply:
+    session = rules.check_action(selectors.session_get(inv.target_id), user_id=inv.user_id, action=rules.EDIT_PURPOSE)
+    return Reply(
+        modal=Modal(
+            custom_id=f"edit_purpose:{session.pk}",
+            title="Edit purpose",
+            inputs=[
+                TextInput(
+                    custom_id="purpose",
+                    label="Purpose",
+                    style=2,
+                    value=session.goal or None,
+                    placeholder="What this session is for",
+                    required=False,
+                    max_length=services.PURPOSE_MAX_LENGTH,
+                )
+            ],
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- modals
+
+
+@router.modal("adjust_time")
+def adjust_time_submitted(inv: Invocation) -> Reply:
+    seconds = parse_duration(inv.fields.get("duration"))
+    session = services.session_adjust_time(user_id=inv.user_id, session_id=inv.target_id, effective_seconds=seconds)
+    return _card_update(session)
+
+
+@router.modal("edit_purpose")
+def edit_purpose_submitted(inv: Invocation) -> Reply:
+    session = services.session_set_purpose(
+        user_id=inv.user_id, session_id=inv.target_id, purpose=inv.fields.get("purpose")
+    )
+    return _card_update(session)

@@ -1,0 +1,247 @@
+"""The time-tracking REST API under `/api/timetracking/`, for the back office (staff only: it
+shows every user's personal time). Views are thin: validate, call a service or selector, serialize."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAdminUser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from timetracking import selectors, services
+from timetracking.durations import format_duration
+from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
+from timetracking.serializers import (
+    AllocationSerializer,
+    AllocationSetSerializer,
+    ReportQuerySerializer,
+    SessionFilterSerializer,
+    SessionSerializer,
+    SubjectCreateSerializer,
+    SubjectSerializer,
+    TrackedUserSerializer,
+    WeeklyReportSerializer,
+)
+from timetracking.weeks import monday_of
+
+CSV_COLUMNS = [
+    "week_start",
+    "subject_id",
+    "subject",
+    "allocated_minutes",
+    "tracked_seconds",
+    "tracked",
+    "remaining_seconds",
+    "progress_percent",
+    "sessions",
+]
+
+
+class WeeklyReportCSVRenderer(BaseRenderer):
+    """The weekly report as CSV: one row per subject and a TOTAL row (same numbers as the JSON)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        if not isinstance(data, dict) or "subjects" not in data:
+            # An error: the API's one error shape, flattened.
+            writer.writerow(["detail", "code"])
+            writer.writerow([(data or {}).get("detail", ""), (data or {}).get("code", "")])
+            return out.getvalue().encode()
+        writer.writerow(CSV_COLUMNS)
+        for line in data["subjects"]:
+            writer.writerow(
+                [
+                    data["week_start"],
+                    line["subject_id"],
+                    line["subject"],
+                    "" if line["allocated_minutes"] is None else line["allocated_minutes"],
+                    line["tracked_seconds"],
+                    line["tracked"],
+                    line["remaining_seconds"],
+                    "" if line["progress_percent"] is None else line["progress_percent"],
+                    line["sessions"],
+                ]
+            )
+        totals = data["totals"]
+        writer.writerow(
+            [
+                data["week_start"],
+                "",
+                "TOTAL",
+                totals["allocated_minutes"],
+                totals["tracked_seconds"],
+                format_duration(totals["tracked_seconds"]),
+                totals["remaining_seconds"],
+                "",
+                sum(line["sessions"] for line in data["subjects"]),
+            ]
+        )
+        return out.getvalue().encode()
+
+
+USER_PARAM = OpenApiParameter("user", int, description="Only this Discord user's rows.")
+
+
+class StaffOnly:
+    permission_classes = [IsAdminUser]
+    lookup_value_regex = r"\d{1,19}"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List tracked users"),
+    retrieve=extend_schema(summary="One tracked user"),
+)
+class TrackedUserViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
+    serializer_class = TrackedUserSerializer
+    queryset = TrackedUser.objects.order_by("id")
+
+    @extend_schema(
+        summary="A user's weekly report",
+        description=(
+            "Allocated, tracked (effective time of the week's sessions, confirmed or not, open ones up to now) "
+            "and remaining time per subject: the numbers `/alloc show` gives. `?format=csv` (or `Accept: text/csv`) "
+            "returns it as CSV."
+        ),
+        parameters=[ReportQuerySerializer],
+        responses={200: WeeklyReportSerializer, 404: OpenApiResponse(description="No such tracked user.")},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, WeeklyReportCSVRenderer])
+    def report(self, request: Request, pk=None) -> Response:
+        user = get_object_or_404(TrackedUser, pk=pk)
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = selectors.weekly_report(user_id=user.pk, week_start=query.validated_data.get("week"))
+        response = Response(WeeklyReportSerializer(report).data)
+        if request.accepted_renderer.format == "csv":
+            filename = f"timetracking-{user.pk}-{report.week.start_date.isoformat()}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List subjects", parameters=[USER_PARAM]),
+    retrieve=extend_schema(summary="One subject"),
+    create=extend_schema(
+        summary="Create a subject",
+        request=SubjectCreateSerializer,
+        responses={201: SubjectSerializer},
+    ),
+)
+class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = SubjectSerializer
+
+    def get_queryset(self):
+        rows = Subject.objects.order_by("user_id", "name")
+        user = self.request.query_params.get("user")
+        if user is not None:
+            rows = rows.filter(user_id=_int_param("user", user))
+        return rows
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = SubjectCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subject = services.subject_create(user_id=data.validated_data["user"], name=data.validated_data["name"])
+        return Response(SubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List weekly allocations",
+        parameters=[
+            USER_PARAM,
+            OpenApiParameter("week", OpenApiTypes.DATE, description="Any date of the week; its Monday is used."),
+        ],
+    ),
+    retrieve=extend_schema(summary="One weekly allocation"),
+    create=extend_schema(
+        summary="Set a weekly allocation",
+        description="Creates the allocation, or replaces the minutes of the existing one for that user, subject and week.",
+        request=AllocationSetSerializer,
+        responses={200: AllocationSerializer},
+    ),
+)
+class AllocationViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = AllocationSerializer
+
+    def get_queryset(self):
+        rows = WeeklyAllocation.objects.select_related("subject").order_by(
+            "-week_start_date", "user_id", "subject__name"
+        )
+        params = self.request.query_params
+        if params.get("user") is not None:
+            rows = rows.filter(user_id=_int_param("user", params["user"]))
+        if params.get("week"):
+            rows = rows.filter(week_start_date=monday_of(_date_param("week", params["week"])))
+        return rows
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = AllocationSetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        allocation = services.allocation_set(
+            user_id=values["user"],
+            subject_id=values.get("subject"),
+            subject=values.get("subject_name"),
+            minutes=values["minutes_allocated"],
+            week_start=values.get("week_start_date"),
+        )
+        allocation = WeeklyAllocation.objects.select_related("subject").get(pk=allocation.pk)
+        return Response(AllocationSerializer(allocation).data, status=status.HTTP_200_OK)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List focus sessions", parameters=[SessionFilterSerializer]),
+    retrieve=extend_schema(summary="One focus session"),
+)
+class SessionViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
+    serializer_class = SessionSerializer
+
+    def get_queryset(self):
+        rows = FocusSession.objects.select_related("subject").order_by("-started_at", "-id")
+        if self.action != "list":
+            return rows
+        filters = SessionFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        values = filters.validated_data
+        if "user" in values:
+            rows = rows.filter(user_id=values["user"])
+        if "subject" in values:
+            rows = rows.filter(subject_id=values["subject"])
+        if "status" in values:
+            rows = rows.filter(status=values["status"])
+        if "week" in values:
+            rows = rows.filter(week_start_date=monday_of(values["week"]))
+        return rows
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+
+def _int_param(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({name: ["A whole number is required."]}) from None
+
+
+def _date_param(name: str, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({name: ["A date is required (YYYY-MM-DD)."]}) from None

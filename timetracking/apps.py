@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class TimetrackingConfig(AppConfig):
+    """Personal time tracking: subjects, weekly allocations and focus sessions (running, paused,
+    ended and awaiting confirmation, confirmed). Sessions belong to a Discord user, not a guild."""
+
+    name = "timetracking"
+    verbose_name = "Time tracking"
+
+    def load_demo_data(self) -> str:
+        """A demo user with two subjects, this week's allocations and two sessions, once."""
+        from timetracking.demo import load_demo_data
+
+        return load_demo_data()

@@ -1,0 +1,150 @@
+"""Reads that several callers share: the Discord commands, the REST API, the admin and the tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from timetracking.models import DEFAULT_TIMEZONE, FocusSession, Subject, TrackedUser, WeeklyAllocation
+from timetracking.weeks import Week, week_containing, week_starting
+
+SUBJECT_SUGGESTIONS = 25
+
+
+def user_timezone(user_id: int) -> str:
+    """The user's zone, or the default for someone who has never tracked anything."""
+    zone = TrackedUser.objects.filter(pk=user_id).values_list("timezone", flat=True).first()
+    return zone or DEFAULT_TIMEZONE
+
+
+def active_session(user_id: int) -> FocusSession | None:
+    """The user's RUNNING or PAUSED session (there is at most one), with its subject."""
+    return (
+        FocusSession.objects.select_related("subject").filter(user_id=user_id, status__in=FocusSession.ACTIVE).first()
+    )
+
+
+def latest_unconfirmed_session(user_id: int) -> FocusSession | None:
+    return (
+        FocusSession.objects.select_related("subject")
+        .filter(user_id=user_id, status=FocusSession.Status.ENDED_UNCONFIRMED)
+        .order_by("-ended_at", "-id")
+        .first()
+    )
+
+
+def session_get(session_id: int) -> FocusSession | None:
+    return FocusSession.objects.select_related("subject").filter(pk=session_id).first()
+
+
+def subjects_matching(user_id: int, typed: str) -> list[str]:
+    """The user's subject names containing `typed` (any case), most recently created first."""
+    rows = Subject.objects.filter(user_id=user_id)
+    if typed.strip():
+        rows = rows.filter(name__icontains=typed.strip())
+    return list(rows.order_by("-created_at").values_list("name", flat=True)[:SUBJECT_SUGGESTIONS])
+
+
+def sessions_in_week(user_id: int, week_start: date) -> QuerySet[FocusSession]:
+    """The sessions that started in the user's week `week_start` (a session belongs to the week
+    in which it started, in the user's zone at that moment)."""
+    return FocusSession.objects.filter(user_id=user_id, week_start_date=week_start)
+
+
+@dataclass
+class SubjectLine:
+    subject_id: int
+    subject: str
+    allocated_minutes: int | None  # None: no allocation this week
+    tracked_seconds: int = 0
+    sessions: int = 0
+    running: bool = False  # a session of this subject is still open; its time runs up to `now`
+
+    @property
+    def allocated_seconds(self) -> int:
+        return (self.allocated_minutes or 0) * 60
+
+    @property
+    def remaining_seconds(self) -> int:
+        """Allocated minus tracked; negative when over the allocation."""
+        return self.allocated_seconds - self.tracked_seconds
+
+    @property
+    def progress(self) -> float | None:
+        """Tracked / allocated (may exceed 1), None without a positive allocation."""
+        if not self.allocated_minutes:
+            return None
+        return self.tracked_seconds / self.allocated_seconds
+
+
+@dataclass
+class WeeklyReport:
+    user_id: int
+    week: Week
+    generated_at: datetime
+    lines: list[SubjectLine] = field(default_factory=list)
+
+    @property
+    def total_allocated_minutes(self) -> int:
+        return sum(line.allocated_minutes or 0 for line in self.lines)
+
+    @property
+    def total_tracked_seconds(self) -> int:
+        return sum(line.tracked_seconds for line in self.lines)
+
+    @property
+    def total_remaining_seconds(self) -> int:
+        return self.total_allocated_minutes * 60 - self.total_tracked_seconds
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+
+def weekly_report(*, user_id: int, week_start: date | None = None, now: datetime | None = None) -> WeeklyReport:
+    """This week's (or `week_start`'s) subjects of a user: allocated minutes, tracked time (the
+    effective time of the week's sessions, confirmed or not, an open one up to `now`) and what
+    remains. Three queries, however many sessions the week has."""
+    now = now or timezone.now()
+    zone = user_timezone(user_id)
+    week = week_starting(week_start, zone) if week_start else week_containing(now, zone)
+    lines: dict[int, SubjectLine] = {}
+    allocations = (
+        WeeklyAllocation.objects.filter(user_id=user_id, week_start_date=week.start_date)
+        .select_related("subject")
+        .only("minutes_allocated", "subject__id", "subject__name")
+    )
+    for allocation in allocations:
+        lines[allocation.subject_id] = SubjectLine(
+            subject_id=allocation.subject_id,
+            subject=allocation.subject.name,
+            allocated_minutes=allocation.minutes_allocated,
+        )
+    sessions = (
+        sessions_in_week(user_id, week.start_date)
+        .select_related("subject")
+        .only(
+            "status",
+            "started_at",
+            "ended_at",
+            "total_paused_seconds",
+            "pause_started_at",
+            "effective_override_seconds",
+            "subject__id",
+            "subject__name",
+        )
+    )
+    for session in sessions:
+        line = lines.get(session.subject_id)
+        if line is None:
+            line = lines[session.subject_id] = SubjectLine(
+                subject_id=session.subject_id, subject=session.subject.name, allocated_minutes=None
+            )
+        line.tracked_seconds += session.effective_seconds(now)
+        line.sessions += 1
+        line.running = line.running or session.is_active
+    ordered = sorted(lines.values(), key=lambda line: line.subject.casefold())
+    return WeeklyReport(user_id=user_id, week=week, generated_at=now, lines=ordered)
