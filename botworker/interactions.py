@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from botworker.models import GuildConfig, InteractionRecord
 from botworker.permissions import resolve_level
-from botworker.render import render_interaction_response, render_message
+from botworker.render import render_files, render_interaction_response, render_message
 from botworker.router import CUSTOM_ID_RE, InteractionType, Invocation, router
 from config.logging import log_context
 
@@ -202,5 +202,7 @@ def run_deferred(payload: dict) -> dict:
                 return record.followup
             reply = router.dispatch(invocation, run_deferred=True)
             record.followup = render_message(replace(reply, deferred=False))
+            if reply.files:
+                record.followup["files"] = render_files(reply)
             record.save(update_fields=["followup"])
         return record.followup

@@ -7,6 +7,7 @@ little shorter is better than none.
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
@@ -43,6 +44,8 @@ def render_interaction_response(reply: Reply, interaction_type: InteractionType)
         if reply.update and from_component:
             return {"type": DEFERRED_UPDATE_MESSAGE}
         return {"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": EPHEMERAL} if reply.ephemeral else {}}
+    if reply.files:
+        logger.warning("%d file(s) dropped: only a deferred answer can carry files", len(reply.files))
     data = render_message(reply)
     if reply.update and from_component:
         return {"type": UPDATE_MESSAGE, "data": data}
@@ -64,6 +67,19 @@ def render_message(reply: Reply) -> dict:
         "allowed_mentions": reply.allowed_mentions if reply.allowed_mentions is not None else NO_MENTIONS,
     }
     return data
+
+
+def render_files(reply: Reply) -> list[dict]:
+    """The reply's files as JSON-safe dicts (`filename`, `description`, base64 `data`), kept with
+    a deferred answer's message under the key "files" until the follow-up edit uploads them."""
+    return [
+        {
+            "filename": limits.clip(file.filename, 100),
+            "description": limits.clip(file.description, 1024),
+            "data": base64.b64encode(file.data).decode(),
+        }
+        for file in reply.files
+    ]
 
 
 def render_embeds(embeds: list[dict]) -> list[dict]:

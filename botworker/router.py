@@ -162,6 +162,16 @@ class Modal:
     inputs: list[TextInput] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ReplyFile:
+    """A file attached to a reply (for example a PNG chart). Only a deferred handler's answer can
+    carry files: they are uploaded with the edit that replaces the "thinking…" response."""
+
+    filename: str
+    data: bytes
+    description: str = ""
+
+
 @dataclass
 class Reply:
     """What a handler answers. At most one of `modal`, `choices` and `deferred` applies;
@@ -176,6 +186,7 @@ class Reply:
     deferred: bool = False
     choices: list[Choice] | None = None
     allowed_mentions: dict | None = None
+    files: list[ReplyFile] = field(default_factory=list)  # deferred answers only (see ReplyFile)
 
     @classmethod
     def error(cls, message: str) -> Reply:

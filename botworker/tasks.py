@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
+import json
 import logging
 from datetime import timedelta
 
@@ -28,7 +31,31 @@ async def _edit_original_response(*, application_id: str, token: str, message: d
             webhook_id=application_id,
             webhook_token=token,
         )
-        await http.request(route, json=message)
+        stored_files = message.get("files") or []
+        if not stored_files:
+            await http.request(route, json=message)
+            return
+        # Files (render_files) go as multipart: payload_json plus files[n], each described in
+        # `attachments` by its index.
+        body = {key: value for key, value in message.items() if key != "files"}
+        body["attachments"] = [
+            {"id": index, "filename": file["filename"], "description": file["description"]}
+            for index, file in enumerate(stored_files)
+        ]
+        files = [
+            discord.File(io.BytesIO(base64.b64decode(file["data"])), filename=file["filename"]) for file in stored_files
+        ]
+        form = [{"name": "payload_json", "value": json.dumps(body)}]
+        form += [
+            {
+                "name": f"files[{index}]",
+                "value": file.fp,
+                "filename": file.filename,
+                "content_type": "application/octet-stream",
+            }
+            for index, file in enumerate(files)
+        ]
+        await http.request(route, form=form, files=files)
 
 
 UNKNOWN_WEBHOOK = 10015

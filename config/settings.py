@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "botworker",
     "timetracking",
     "shifts",
+    "scheduling",
+    "attendance",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +249,10 @@ PERIODIC_TASKS = {
         "task": "timetracking.send_weekly_summaries",
         "crontab": {"minute": "5"},
     },
+    # Attendance: the DM reminder 30 minutes before a raid and the summary after it ends, each
+    # once per event; every minute, so both go out within a minute of their time.
+    "attendance event reminders": {"task": "attendance.send_event_reminders", "every_seconds": 60},
+    "attendance event summaries": {"task": "attendance.send_event_summaries", "every_seconds": 60},
 }
 
 # --- Discord ----------------------------------------------------------------------------------

@@ -22,5 +22,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("discord/", include("botworker.urls")),
     path("api/shifts/", include("shifts.urls")),
+    path("api/scheduling/", include("scheduling.urls")),
+    path("api/attendance/", include("attendance.urls")),
     path("api/timetracking/", include("timetracking.urls")),
 ]

@@ -1,0 +1,162 @@
+"""REST API of seasons, raid events, attendance and statistics (officers of the guild)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from attendance import selectors, services
+from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+from attendance.serializers import (
+    AttendanceRecordSerializer,
+    AttendanceSerializer,
+    EventCreateSerializer,
+    EventSerializer,
+    PlayerStatsSerializer,
+    SeasonCreateSerializer,
+    SeasonPatchSerializer,
+    SeasonSerializer,
+    StatisticsQuerySerializer,
+)
+from config.exceptions import ApplicationError
+from scheduling.models import Player, WowCharacter
+from scheduling.permissions import IsGuildOfficer
+from scheduling.selectors import player_for_user
+
+GUILD = OpenApiParameter("guild_id", int, OpenApiParameter.PATH, description="The Discord guild id")
+UNKNOWN_PLAYER = "No player with that id in this guild."
+UNKNOWN_CHARACTER = "No character with that id."
+UNKNOWN_SEASON = "No season with that id in this guild."
+
+
+@extend_schema(parameters=[GUILD], tags=["attendance"])
+class SeasonListView(generics.ListCreateAPIView):
+    """The guild's raid seasons (list, create)."""
+
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    serializer_class = SeasonSerializer
+
+    def get_queryset(self):
+        return services.season_list(guild_id=self.kwargs["guild_id"])
+
+    @extend_schema(request=SeasonCreateSerializer, responses={201: SeasonSerializer})
+    def post(self, request, guild_id: int):
+        data = SeasonCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        season = services.season_create(guild_id=guild_id, **data.validated_data)
+        return Response(SeasonSerializer(season).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["attendance"])
+class SeasonDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+
+    @extend_schema(parameters=[GUILD], request=SeasonPatchSerializer, responses=SeasonSerializer)
+    def patch(self, request, guild_id: int, pk: int):
+        season = get_object_or_404(RaidSeason, pk=pk, guild_id=guild_id)
+        data = SeasonPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return Response(SeasonSerializer(services.season_update(season=season, **data.validated_data)).data)
+
+
+@extend_schema(parameters=[GUILD], tags=["attendance"])
+class EventListView(generics.ListCreateAPIView):
+    """The guild's raid events, newest first (list, create: creating posts it to Discord when a
+    channel is given and invites the auto-invite players)."""
+
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    serializer_class = EventSerializer
+
+    def get_queryset(self):
+        return RaidEvent.objects.filter(guild_id=self.kwargs["guild_id"]).select_related("season")
+
+    @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer})
+    def post(self, request, guild_id: int):
+        data = EventCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        event = services.event_create(
+            guild_id=guild_id,
+            title=values["title"],
+            start=services.parse_local_start(values["start"], timezone=values["timezone"]),
+            duration=dt.timedelta(hours=values["duration_hours"]),
+            timezone=values["timezone"],
+            discord_channel_id=values.get("discord_channel_id"),
+            notes=values.get("notes", ""),
+            created_by=player_for_user(user=request.user, guild_id=guild_id),
+        )
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["attendance"])
+class EventAttendanceView(generics.ListAPIView):
+    """An event's answers and attendance (list), or record one player's attendance (post)."""
+
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    serializer_class = AttendanceSerializer
+
+    def get_queryset(self):
+        event = get_object_or_404(RaidEvent, pk=self.kwargs["pk"], guild_id=self.kwargs["guild_id"])
+        return RaidAttendance.objects.filter(event=event).select_related("player").order_by("player__display_name")
+
+    @extend_schema(parameters=[GUILD], responses=AttendanceSerializer(many=True))
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(parameters=[GUILD], request=AttendanceRecordSerializer, responses=AttendanceSerializer)
+    def post(self, request, guild_id: int, pk: int):
+        event = get_object_or_404(RaidEvent, pk=pk, guild_id=guild_id)
+        data = AttendanceRecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        player = Player.objects.filter(pk=values["player_id"], guild_id=guild_id).first()
+        if player is None:
+            raise ApplicationError(UNKNOWN_PLAYER, field="player_id")
+        character = None
+        if values.get("character_id"):
+            character = WowCharacter.objects.filter(pk=values["character_id"]).first()
+            if character is None:
+                raise ApplicationError(UNKNOWN_CHARACTER, field="character_id")
+        row = services.attendance_record(
+            event_id=event.pk,
+            player=player,
+            attended=values["attended"],
+            character=character,
+            source=values["source"],
+            guild_id=guild_id,
+        )
+        return Response(AttendanceSerializer(row).data)
+
+
+@extend_schema(tags=["attendance"])
+class StatisticsView(APIView):
+    """Attendance per player for a season (default: the current one): events, attended, excused,
+    unexcused, rate."""
+
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+
+    @extend_schema(parameters=[GUILD, StatisticsQuerySerializer], responses=PlayerStatsSerializer(many=True))
+    def get(self, request, guild_id: int):
+        query = StatisticsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        season = None
+        if params.get("season"):
+            season = RaidSeason.objects.filter(pk=params["season"], guild_id=guild_id).first()
+            if season is None:
+                raise ApplicationError(UNKNOWN_SEASON, field="season")
+        elif not params["all_seasons"]:
+            season = services.season_current(guild_id=guild_id)
+        player = None
+        if params.get("player"):
+            player = Player.objects.filter(pk=params["player"], guild_id=guild_id).first()
+            if player is None:
+                raise ApplicationError(UNKNOWN_PLAYER, field="player")
+        stats = selectors.attendance_statistics(guild_id=guild_id, season=season, player=player)
+        return Response(PlayerStatsSerializer(stats, many=True).data)

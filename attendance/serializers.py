@@ -1,0 +1,101 @@
+"""API shapes of seasons, events, attendance and statistics."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+
+
+class SeasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RaidSeason
+        fields = ["id", "guild_id", "name", "start_date", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class SeasonCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    start_date = serializers.DateField()
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class SeasonPatchSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=100)
+    start_date = serializers.DateField(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    season = serializers.CharField(source="season.name", default=None, read_only=True)
+
+    class Meta:
+        model = RaidEvent
+        fields = [
+            "id",
+            "guild_id",
+            "season",
+            "title",
+            "event_date",
+            "start_time_utc",
+            "end_time_utc",
+            "discord_channel_id",
+            "log_url",
+            "notes",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EventCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    start = serializers.CharField(help_text="YYYY-MM-DD HH:MM wall time in `timezone`")
+    timezone = serializers.CharField(default="UTC")
+    duration_hours = serializers.FloatField(default=2.0)
+    discord_channel_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    player_name = serializers.CharField(source="player.display_name", read_only=True)
+    discord_user_id = serializers.IntegerField(source="player.discord_user_id", read_only=True)
+
+    class Meta:
+        model = RaidAttendance
+        fields = [
+            "id",
+            "player",
+            "player_name",
+            "discord_user_id",
+            "signed_up",
+            "tentative",
+            "attended",
+            "noted_absence",
+            "absence_reason",
+            "character",
+            "source",
+        ]
+        read_only_fields = fields
+
+
+class AttendanceRecordSerializer(serializers.Serializer):
+    player_id = serializers.IntegerField()
+    attended = serializers.BooleanField(default=True)
+    character_id = serializers.IntegerField(required=False, allow_null=True)
+    source = serializers.ChoiceField(choices=RaidAttendance.Source.choices, default=RaidAttendance.Source.MANUAL)
+
+
+class StatisticsQuerySerializer(serializers.Serializer):
+    season = serializers.IntegerField(required=False, help_text="Season id; default the current season")
+    all_seasons = serializers.BooleanField(required=False, default=False)
+    player = serializers.IntegerField(required=False, help_text="Player id")
+
+
+class PlayerStatsSerializer(serializers.Serializer):
+    player_id = serializers.IntegerField(source="player.pk")
+    player_name = serializers.CharField(source="player.display_name")
+    events = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    excused = serializers.IntegerField()
+    unexcused = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)

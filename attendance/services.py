@@ -1,0 +1,333 @@
+"""Every write of the attendance app: seasons, raid events, answers, attendance, and the
+once-only reminder and summary of an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone as djtz
+
+from attendance import signals
+from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+from config.exceptions import ApplicationError
+from scheduling.models import Player, WowCharacter
+from scheduling.services import player_ensure, validate_zone
+
+EMPTY_NAME = "The season needs a name."
+SEASON_EXISTS = "This guild already has a season with that name."
+EVENT_GONE = "That event no longer exists."
+EMPTY_TITLE = "The event needs a title."
+BAD_START = "{value!r} is not a date and time; use YYYY-MM-DD HH:MM, for example 2026-03-05 20:00."
+START_IN_GAP = "{value} does not exist in {zone} (the clocks skip it for daylight saving time); pick another time."
+BAD_DURATION = "The raid must last from 0.5 to 12 hours."
+START_IN_PAST = "The event would start in the past."
+EVENT_ENDED = "This event is over; answers are closed."
+EVENT_NOT_STARTED = "Attendance can be recorded only once the event has started."
+NOT_IN_GUILD = "That event belongs to another server."
+NOT_A_PLAYER = "You are not on this guild's roster yet; use a Guildhall command in the server first."
+NEED_REASON = "Please give a reason, so the officers can excuse the absence."
+BAD_ANSWER = "The answer must be one of: signed_up, tentative, declined."
+REASON_TOO_LONG = "The reason must be at most 300 characters."
+PLAYER_OF_OTHER_GUILD = "That player is not on this guild's roster."
+CHARACTER_OF_OTHER_PLAYER = "That character belongs to another player."
+BAD_SOURCE = "Unknown attendance source."
+
+ANSWERS = ("signed_up", "tentative", "declined")
+REMINDER_LEAD = dt.timedelta(minutes=30)
+DATETIME_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*")
+
+
+# --- seasons -----------------------------------------------------------------------------------
+
+
+def season_current(*, guild_id: int, today: dt.date | None = None) -> RaidSeason | None:
+    """The active season with the latest start_date not after `today` (UTC date by default)."""
+    today = today or djtz.now().date()
+    return (
+        RaidSeason.objects.filter(guild_id=guild_id, is_active=True, start_date__lte=today)
+        .order_by("-start_date", "-id")
+        .first()
+    )
+
+
+def season_list(*, guild_id: int):
+    """The guild's seasons, newest start first."""
+    return RaidSeason.objects.filter(guild_id=guild_id).order_by("-start_date", "-id")
+
+
+@transaction.atomic
+def season_create(*, guild_id: int, name: str, start_date: dt.date, is_active: bool = True) -> RaidSeason:
+    """Add a season; names are unique per guild."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(EMPTY_NAME, field="name")
+    try:
+        with transaction.atomic():
+            return RaidSeason.objects.create(
+                guild_id=guild_id, name=name[:100], start_date=start_date, is_active=is_active
+            )
+    except IntegrityError:
+        raise ApplicationError(SEASON_EXISTS, field="name") from None
+
+
+@transaction.atomic
+def season_update(
+    *, season: RaidSeason, name: str | None = None, is_active: bool | None = None, start_date: dt.date | None = None
+) -> RaidSeason:
+    """Rename, (de)activate or move a season."""
+    season = RaidSeason.objects.select_for_update().get(pk=season.pk)
+    if name is not None:
+        if not name.strip():
+            raise ApplicationError(EMPTY_NAME, field="name")
+        season.name = name.strip()[:100]
+    if is_active is not None:
+        season.is_active = is_active
+    if start_date is not None:
+        season.start_date = start_date
+    try:
+        with transaction.atomic():
+            season.save()
+    except IntegrityError:
+        raise ApplicationError(SEASON_EXISTS, field="name") from None
+    return season
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def parse_local_start(value: object, *, timezone: str) -> dt.datetime:
+    """An aware datetime from "YYYY-MM-DD HH:MM" wall time in `timezone`. A time the clocks skip
+    (spring forward) is refused; a time that happens twice (fall back) is its first occurrence."""
+    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ApplicationError(BAD_START.format(value=str(value)), field="start")
+        return value
+    match = DATETIME_RE.fullmatch(str(value))
+    if not match:
+        raise ApplicationError(BAD_START.format(value=value), field="start")
+    try:
+        naive = dt.datetime(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise ApplicationError(BAD_START.format(value=value), field="start") from None
+    local = naive.replace(tzinfo=zone)
+    # A wall time that does not survive the round trip through UTC is in a gap.
+    if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise ApplicationError(START_IN_GAP.format(value=naive.strftime("%Y-%m-%d %H:%M"), zone=zone), field="start")
+    return local
+
+
+@transaction.atomic
+def event_create(
+    *,
+    guild_id: int,
+    title: str,
+    start: dt.datetime,
+    duration: dt.timedelta = dt.timedelta(hours=2),
+    timezone: str = "UTC",
+    discord_channel_id: int | None = None,
+    notes: str = "",
+    created_by: Player | None = None,
+    now: dt.datetime | None = None,
+) -> RaidEvent:
+    """Create a raid event in the season current on its date, and send `event_created` (the
+    Discord side posts it and invites the auto-invite players). `event_date` is the start's date
+    in `timezone` (the guild's zone)."""
+    now = now or djtz.now()
+    title = (title or "").strip()
+    if not title:
+        raise ApplicationError(EMPTY_TITLE, field="title")
+    if not dt.timedelta(minutes=30) <= duration <= dt.timedelta(hours=12):
+        raise ApplicationError(BAD_DURATION, field="duration")
+    if start.tzinfo is None:
+        raise ApplicationError(BAD_START.format(value=str(start)), field="start")
+    if start < now:
+        raise ApplicationError(START_IN_PAST, field="start")
+    if created_by is not None and created_by.guild_id != guild_id:
+        raise ApplicationError(PLAYER_OF_OTHER_GUILD, field="created_by")
+    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
+    event_date = start.astimezone(zone).date()
+    event = RaidEvent.objects.create(
+        guild_id=guild_id,
+        season=season_current(guild_id=guild_id, today=event_date),
+        title=title[:200],
+        event_date=event_date,
+        start_time_utc=start.astimezone(dt.UTC),
+        end_time_utc=(start + duration).astimezone(dt.UTC),
+        discord_channel_id=discord_channel_id,
+        notes=notes,
+        created_by_player=created_by,
+    )
+    signals.event_created.send(sender=RaidEvent, event=event)
+    return event
+
+
+@transaction.atomic
+def event_set_message(*, event_id: int, channel_id: int, message_id: int) -> RaidEvent | None:
+    """Remember where the event was posted (the outbox's completion hook calls this). Returns
+    None if the event was deleted meanwhile."""
+    updated = RaidEvent.objects.filter(pk=event_id).update(discord_channel_id=channel_id, discord_message_id=message_id)
+    return RaidEvent.objects.get(pk=event_id) if updated else None
+
+
+def _locked_event(event_id: int) -> RaidEvent:
+    event = RaidEvent.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise ApplicationError(EVENT_GONE, field="event")
+    return event
+
+
+@transaction.atomic
+def attendance_answer(
+    *,
+    event_id: int,
+    discord_user_id: int,
+    answer: str,
+    guild_id: int | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> RaidAttendance:
+    """A player's answer to an event: `signed_up`, `tentative` or `declined` (with a reason: an
+    excused absence). `guild_id` is where the click happened (None in a DM, where only players
+    already on the event's guild roster may answer). Answers close when the event ends. The event
+    row is locked, so concurrent answers serialize and the posted counts stay right."""
+    now = now or djtz.now()
+    if answer not in ANSWERS:
+        raise ApplicationError(BAD_ANSWER, field="answer")
+    reason = (reason or "").strip()
+    if answer == "declined" and not reason:
+        raise ApplicationError(NEED_REASON, field="reason")
+    if len(reason) > 300:
+        raise ApplicationError(REASON_TOO_LONG, field="reason")
+    event = _locked_event(event_id)
+    if guild_id is not None and guild_id != event.guild_id:
+        raise ApplicationError(NOT_IN_GUILD, field="event")
+    if event.end_time_utc <= now:
+        raise ApplicationError(EVENT_ENDED, field="event")
+    player = Player.objects.filter(guild_id=event.guild_id, discord_user_id=discord_user_id).first()
+    if player is None:
+        if guild_id is None:
+            raise ApplicationError(NOT_A_PLAYER, field="player")
+        player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id)
+    row, _ = RaidAttendance.objects.update_or_create(
+        event=event,
+        player=player,
+        defaults={
+            "signed_up": answer == "signed_up",
+            "tentative": answer == "tentative",
+            "noted_absence": answer == "declined",
+            "absence_reason": reason if answer == "declined" else "",
+        },
+    )
+    signals.attendance_answered.send(sender=RaidAttendance, attendance=row)
+    return row
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    event_id: int,
+    player: Player,
+    attended: bool = True,
+    character: WowCharacter | None = None,
+    source: str = RaidAttendance.Source.MANUAL,
+    guild_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> RaidAttendance:
+    """Record whether a player attended an event that has started (insert or update; the answer
+    they gave before is kept)."""
+    now = now or djtz.now()
+    event = _locked_event(event_id)
+    if guild_id is not None and guild_id != event.guild_id:
+        raise ApplicationError(NOT_IN_GUILD, field="event")
+    if player.guild_id != event.guild_id:
+        raise ApplicationError(PLAYER_OF_OTHER_GUILD, field="player")
+    if character is not None and character.player_id != player.pk:
+        raise ApplicationError(CHARACTER_OF_OTHER_PLAYER, field="character")
+    if source not in RaidAttendance.Source.values:
+        raise ApplicationError(BAD_SOURCE, field="source")
+    if event.start_time_utc > now:
+        raise ApplicationError(EVENT_NOT_STARTED, field="event")
+    defaults = {"attended": attended, "source": source}
+    if character is not None:
+        defaults["character"] = character
+    row, _ = RaidAttendance.objects.update_or_create(event=event, player=player, defaults=defaults)
+    return row
+
+
+@transaction.atomic
+def attendance_record_for_user(
+    *, event_id: int, guild_id: int, discord_user_id: int, attended: bool = True, now: dt.datetime | None = None
+) -> RaidAttendance:
+    """`attendance_record` for a Discord user, adding them to the guild's roster if needed."""
+    player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id)
+    return attendance_record(
+        event_id=event_id,
+        player=player,
+        attended=attended,
+        guild_id=guild_id,
+        source=RaidAttendance.Source.MANUAL,
+        now=now,
+    )
+
+
+# --- beat: reminders and summaries -------------------------------------------------------------
+
+
+@transaction.atomic
+def event_send_reminder(*, event_id: int, now: dt.datetime | None = None) -> bool:
+    """If the event starts within 30 minutes and has not been reminded, mark it reminded and send
+    `event_reminder_due` with its signed-up players. The mark is a conditional UPDATE in the same
+    transaction as the outbox rows, so however often or concurrently this runs, one reminder goes
+    out. Returns whether this call sent it."""
+    now = now or djtz.now()
+    claimed = RaidEvent.objects.filter(
+        pk=event_id, reminder_sent_at__isnull=True, start_time_utc__gt=now, start_time_utc__lte=now + REMINDER_LEAD
+    ).update(reminder_sent_at=now)
+    if not claimed:
+        return False
+    event = RaidEvent.objects.get(pk=event_id)
+    players = list(
+        Player.objects.filter(attendance__event=event, attendance__signed_up=True).order_by("display_name", "id")
+    )
+    signals.event_reminder_due.send(sender=RaidEvent, event=event, players=players)
+    return True
+
+
+def events_due_for_reminder(*, now: dt.datetime | None = None) -> list[int]:
+    now = now or djtz.now()
+    return list(
+        RaidEvent.objects.filter(
+            reminder_sent_at__isnull=True, start_time_utc__gt=now, start_time_utc__lte=now + REMINDER_LEAD
+        ).values_list("pk", flat=True)
+    )
+
+
+def events_due_for_summary(*, now: dt.datetime | None = None) -> list[int]:
+    now = now or djtz.now()
+    # Only events that ended in the last week: an old event imported later gets no summary.
+    return list(
+        RaidEvent.objects.filter(
+            summary_sent_at__isnull=True, end_time_utc__lte=now, end_time_utc__gt=now - dt.timedelta(days=7)
+        ).values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def event_send_summary(*, event_id: int, now: dt.datetime | None = None) -> bool:
+    """Once the event has ended, mark it summarized and send `event_summary_due` with its
+    attendance summary (exactly once, as for the reminder). Returns whether this call sent it."""
+    now = now or djtz.now()
+    claimed = RaidEvent.objects.filter(pk=event_id, summary_sent_at__isnull=True, end_time_utc__lte=now).update(
+        summary_sent_at=now
+    )
+    if not claimed:
+        return False
+    event = RaidEvent.objects.get(pk=event_id)
+    from attendance.selectors import event_summary
+
+    signals.event_summary_due.send(sender=RaidEvent, event=event, summary=event_summary(event=event))
+    return True

@@ -1,0 +1,396 @@
+"""Raid scheduling and attendance through Discord: commands through the interaction pipeline,
+refusals that write nothing, officer checks, autocomplete, and the raid event's life through the
+outbox and the Discord emulator (post, invitations, answers → edits, reminder, summary)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import json
+import urllib.request
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
+from django.utils import timezone
+
+from attendance import services as attendance_services
+from attendance.models import RaidAttendance, RaidEvent
+from attendance.tasks import send_event_reminders, send_event_summaries
+from botworker.delivery import OutboxDeliverer
+from botworker.discord_api import discord_http_client
+from botworker.guilds import guild_configure
+from botworker.handlers import scheduling as handlers
+from botworker.interactions import handle_interaction, run_deferred
+from botworker.models import BotAction
+from botworker.receivers.scheduling import INVITE_DM, REMINDER_DM, post_key
+from botworker.tasks import complete_deferred_interaction
+from botworker.tests.factories import (
+    CHANNEL_ID,
+    GUILD_ID,
+    MOD_ROLE,
+    Signer,
+    command_payload,
+    component_payload,
+    modal_payload,
+)
+from scheduling import services
+from scheduling.models import Player, PlayerAvailability
+
+pytestmark = pytest.mark.django_db
+
+MEMBER_ID = 820_000_000_000_000_001
+MOD_ID = 820_000_000_000_000_002
+OFFICER_ID = 820_000_000_000_000_003
+OFFICERS_CHANNEL = 222_222_222_222_222_299
+OFFICER_ROLE = 444_444_444_444_444_449
+WHO = {"member": (MEMBER_ID, ()), "mod": (MOD_ID, (MOD_ROLE,)), "officer": (OFFICER_ID, (OFFICER_ROLE,))}
+TYPES = {
+    "day": 4,
+    "hours": 10,
+    "days": 4,
+    "length": 10,
+    "event": 4,
+    "player": 6,
+    "attended": 5,
+    "season": 4,
+    "channel": 7,
+}
+
+
+def configure(zone: str = "Europe/Berlin") -> None:
+    guild_configure(
+        guild_id=GUILD_ID,
+        name="Raid Guild",
+        timezone=zone,
+        moderator_role_ids=[MOD_ROLE],
+        channels={"raids": CHANNEL_ID, "officers": OFFICERS_CHANNEL},
+    )
+    # The Officer rank is mapped to a Discord role: its holders are officers without being mods.
+    ranks = services.ranks_ensure_defaults(guild_id=GUILD_ID)
+    services.rank_update(rank=ranks[3], discord_role_id=OFFICER_ROLE)
+
+
+def payload_for(command: str, who: str = "member", *, kind: int = 2, focused: str | None = None, **values) -> dict:
+    user_id, roles = WHO[who]
+    name, *sub = command.split()
+    options = [
+        {"name": k, "type": TYPES.get(k, 3), "value": v, **({"focused": True} if k == focused else {})}
+        for k, v in values.items()
+    ]
+    if sub:
+        options = [{"type": 1, "name": sub[0], "options": options}]
+    return command_payload(name, options, user_id=user_id, roles=roles, kind=kind)
+
+
+def run(command: str, who: str = "member", **kwargs) -> dict:
+    return handle_interaction(payload_for(command, who, **kwargs))
+
+
+def run_deferred_command(command: str, who: str = "member", **values) -> dict:
+    """A deferred command: the immediate "thinking…" answer, then the follow-up's message."""
+    payload = payload_for(command, who, **values)
+    assert handle_interaction(payload) == {"type": 5, "data": {"flags": 64}}
+    return run_deferred(payload)
+
+
+def followup_text(message: dict) -> str:
+    return message["content"] or json.dumps(message["embeds"])
+
+
+def click(custom_id: str, who: str = "member", guild_id: int | None = GUILD_ID) -> dict:
+    user_id, roles = WHO[who]
+    return handle_interaction(component_payload(custom_id, user_id=user_id, roles=roles, guild_id=guild_id))
+
+
+def text(response: dict) -> str:
+    assert response["type"] == 4, response
+    assert response["data"].get("flags") == 64, "scheduling replies are ephemeral"
+    data = response["data"]
+    return data["content"] or json.dumps(data["embeds"])
+
+
+# ---------------------------------------------------------------------------- availability & profile
+
+
+def test_availability_set_view_clear():
+    configure()
+    assert "Wednesday: from 19:30 for 3.5 h (America/Chicago)" in text(
+        run("availability set", day=2, earliest_start="19:30", hours=3.5)
+    )
+    run("availability set", day=4, earliest_start="21:00", hours=2)
+    player = Player.objects.get(discord_user_id=MEMBER_ID)
+    assert player.rank.name == "Initiate"
+    view = text(run("availability view"))
+    assert "**Wednesday** from 19:30 for 3.5 h — next <t:" in view and "**Friday**" in view
+    assert "Cleared Friday (1 window)" in text(run("availability clear", day=4))
+    assert "Cleared the whole week (1 window)" in text(run("availability clear"))
+    assert text(run("availability view")) == handlers.NO_AVAILABILITY
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"day": 1, "earliest_start": "25:00", "hours": 2}, services.BAD_TIME.format(value="25:00")),
+        ({"day": 1, "earliest_start": "19:00", "hours": 0}, services.BAD_HOURS),
+        ({"day": 1, "earliest_start": "19:00", "hours": 17}, services.BAD_HOURS),
+        ({"day": 7, "earliest_start": "19:00", "hours": 2}, "`day`: pick one of the offered choices."),
+    ],
+)
+def test_bad_availability_is_refused_and_writes_nothing(values, message):
+    configure()
+    assert text(run("availability set", **values)) == message
+    assert not PlayerAvailability.objects.exists()
+
+
+def test_timezone_autocomplete_and_set():
+    configure()
+    response = run("timezone set", kind=4, focused="zone", zone="berl")
+    assert response["type"] == 8
+    assert response["data"]["choices"][0] == {"name": "Europe/Berlin", "value": "Europe/Berlin"}
+    assert "**Europe/Berlin**" in text(run("timezone set", zone="Europe/Berlin"))
+    assert text(run("timezone set", zone="Mars/Olympus")) == services.UNKNOWN_ZONE.format(zone="Mars/Olympus")
+    assert Player.objects.get(discord_user_id=MEMBER_ID).timezone == "Europe/Berlin"
+
+
+def test_autoinvite_on_off():
+    configure()
+    text(run("autoinvite on"))
+    assert Player.objects.get(discord_user_id=MEMBER_ID).auto_invite_events is True
+    text(run("autoinvite off"))
+    assert Player.objects.get(discord_user_id=MEMBER_ID).auto_invite_events is False
+
+
+# ---------------------------------------------------------------------------- /raidtime
+
+
+@pytest.mark.parametrize(("who", "allowed"), [("member", False), ("mod", True), ("officer", True)])
+def test_raidtime_is_for_officers(who, allowed):
+    configure(zone="UTC")
+    lead = services.player_ensure(guild_id=GUILD_ID, discord_user_id=OFFICER_ID, role_ids=[OFFICER_ROLE])
+    services.player_set_timezone(player=lead, timezone="UTC")
+    services.availability_set(player=lead, day_of_week=0, earliest_start="20:00", available_hours=3)
+    message = run_deferred_command("raidtime", who, **{"from": "2026-06-01", "days": 1})
+    answer = followup_text(message)
+    if not allowed:
+        assert answer == handlers.NOT_OFFICER
+        assert "files" not in message
+        return
+    best = int(dt.datetime(2026, 6, 1, 20, tzinfo=dt.UTC).timestamp())
+    assert f"1. <t:{best}:F>" in answer and "Score **5**" in answer
+    [heatmap] = message["files"]
+    assert heatmap["filename"] == handlers.HEATMAP_FILE
+    assert base64.b64decode(heatmap["data"]).startswith(b"\x89PNG\r\n\x1a\n")
+    assert message["embeds"][0]["image"] == {"url": f"attachment://{handlers.HEATMAP_FILE}"}
+
+
+def test_raidtime_bad_date_and_empty_roster():
+    configure()
+    bad = run_deferred_command("raidtime", "mod", **{"from": "June 1"})
+    assert bad["content"] == handlers.BAD_DATE.format(value="June 1")
+    empty = run_deferred_command("raidtime", "mod", **{"from": "2026-06-01"})
+    assert empty["content"] == handlers.NO_SLOTS.format(length=2)
+
+
+# ---------------------------------------------------------------------------- raid events
+
+
+def future_start(days: int = 3) -> str:
+    local = timezone.now().astimezone(dt.timezone(dt.timedelta(hours=1))) + dt.timedelta(days=days)
+    return local.strftime("%Y-%m-%d") + " 20:00"
+
+
+def test_raid_create_is_for_officers_and_refuses_bad_starts():
+    configure()
+    assert text(run("raid create", title="Mythic", start=future_start())) == handlers.NOT_OFFICER
+    refused = text(run("raid create", "officer", title="Mythic", start="2020-01-01 20:00"))
+    assert refused == attendance_services.START_IN_PAST
+    refused = text(run("raid create", "officer", title="Mythic", start="2099-03-29 02:30"))
+    assert "does not exist in Europe/Berlin" in refused
+    assert not RaidEvent.objects.exists() and not BotAction.objects.exists()
+
+
+def test_buttons_check_the_guild_and_the_end():
+    configure()
+    event = attendance_services.event_create(
+        guild_id=GUILD_ID, title="Old", start=timezone.now() + dt.timedelta(hours=1), discord_channel_id=CHANNEL_ID
+    )
+    assert text(click(f"raid_signup:{event.pk}", guild_id=119_999_999_999_999_999)) == attendance_services.NOT_IN_GUILD
+    assert text(click(f"raid_signup:{event.pk}", guild_id=None)) == attendance_services.NOT_A_PLAYER
+    RaidEvent.objects.filter(pk=event.pk).update(
+        end_time_utc=timezone.now() - dt.timedelta(minutes=1), start_time_utc=timezone.now() - dt.timedelta(hours=2)
+    )
+    assert text(click(f"raid_signup:{event.pk}")) == attendance_services.EVENT_ENDED
+    assert not RaidAttendance.objects.exists()
+
+
+def test_signed_http_raid_create(client, settings):
+    configure()
+    signer = Signer()
+    settings.DISCORD_PUBLIC_KEY = signer.public_key_hex
+    user_id, roles = WHO["officer"]
+    payload = command_payload(
+        "raid",
+        [
+            {
+                "type": 1,
+                "name": "create",
+                "options": [
+                    {"name": "title", "type": 3, "value": "Heroic"},
+                    {"name": "start", "type": 3, "value": future_start()},
+                ],
+            }
+        ],
+        user_id=user_id,
+        roles=roles,
+    )
+    response = signer.post(client, payload)
+    assert response.status_code == 200
+    assert "Created **Heroic**" in response.json()["data"]["content"]
+    event = RaidEvent.objects.get()
+    assert event.discord_channel_id == CHANNEL_ID
+    assert BotAction.objects.get(dedupe_key=post_key(event.pk)).kind == "send_message"
+
+
+def test_attendance_record_and_stats():
+    configure()
+    start = timezone.now() + dt.timedelta(minutes=5)
+    event = attendance_services.event_create(guild_id=GUILD_ID, title="Raid", start=start)
+    assert text(run("attendance record", event=event.pk, player=MEMBER_ID)) == handlers.NOT_OFFICER
+    assert (
+        text(run("attendance record", "officer", event=event.pk, player=MEMBER_ID))
+        == attendance_services.EVENT_NOT_STARTED
+    )
+    RaidEvent.objects.filter(pk=event.pk).update(
+        start_time_utc=timezone.now() - dt.timedelta(hours=3), end_time_utc=timezone.now() - dt.timedelta(hours=1)
+    )
+    assert "attended **Raid**" in text(run("attendance record", "officer", event=event.pk, player=MEMBER_ID))
+    choices = run("attendance record", "officer", kind=4, focused="event", event="Ra")["data"]["choices"]
+    assert choices[0]["value"] == event.pk
+    own = text(run("attendance stats"))
+    assert f"<@{MEMBER_ID}>: 100% · 1/1 attended, 0 excused, 0 unexcused" in own
+    assert f"<@{OFFICER_ID}>" not in own
+    assert text(run("attendance stats", player=OFFICER_ID)) == handlers.OTHERS_STATS
+    everyone = text(run("attendance stats", "officer"))
+    assert f"<@{MEMBER_ID}>: 100%" in everyone
+
+
+# ---------------------------------------------------------------------------- end to end (outbox + emulator)
+
+
+def deliver() -> None:
+    async def scenario() -> None:
+        try:
+            async with discord_http_client() as http:
+                await OutboxDeliverer(http).deliver_due()
+        finally:
+            await sync_to_async(connections.close_all)()
+
+    asyncio.run(scenario())
+
+
+def dms_to(emulator, user_id: int) -> list[dict]:
+    channel = emulator.dm_channel_for(user_id)
+    return emulator.messages(channel["id"]) if channel else []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raid_event_life_through_the_outbox(emulator):
+    configure()
+    emulator.add_guild(GUILD_ID, name="Raid Guild")
+    emulator.add_channel(GUILD_ID, name="raids", channel_id=CHANNEL_ID)
+    emulator.add_channel(GUILD_ID, name="officers", channel_id=OFFICERS_CHANNEL)
+    for user_id, _ in WHO.values():
+        emulator.add_user(user_id)
+    text(run("autoinvite on", "member"))
+
+    text(run("raid create", "officer", title="Mythic night", start=future_start(), hours=3, notes="Bring flasks"))
+    event = RaidEvent.objects.get()
+    # An answer before the post is delivered: the edit must wait for the post.
+    assert "signed up for **Mythic night**" in text(click(f"raid_signup:{event.pk}", who="mod"))
+    deliver()
+    deliver()
+    event.refresh_from_db()
+    message = emulator.get_message(CHANNEL_ID, event.discord_message_id)
+    assert len(emulator.messages(CHANNEL_ID)) == 1
+    embed = message["embeds"][0]
+    assert embed["title"] == "📅 Mythic night" and "Bring flasks" in embed["description"]
+    assert (embed["fields"][0]["name"], embed["fields"][0]["value"]) == ("✅ Signed up (1)", f"<@{MOD_ID}>")
+    assert [b["custom_id"] for b in message["components"][0]["components"]] == [
+        f"raid_signup:{event.pk}",
+        f"raid_tentative:{event.pk}",
+        f"raid_decline:{event.pk}",
+    ]
+    ts = int(event.start_time_utc.timestamp())
+    [invite] = dms_to(emulator, MEMBER_ID)
+    assert invite["content"] == INVITE_DM.format(title="Mythic night", ts=ts)
+    assert dms_to(emulator, OFFICER_ID) == []
+
+    # The member answers from the DM (no guild): tentative, then can't come with a reason.
+    assert "tentative" in text(click(f"raid_tentative:{event.pk}", guild_id=None))
+    modal = click(f"raid_decline:{event.pk}", guild_id=None)
+    assert modal["type"] == 9 and modal["data"]["custom_id"] == f"raid_decline_reason:{event.pk}"
+    submitted = handle_interaction(
+        modal_payload(f"raid_decline_reason:{event.pk}", {"reason": "Night shift"}, user_id=MEMBER_ID, guild_id=None)
+    )
+    assert "can't come" in text(submitted)
+    row = RaidAttendance.objects.get(player__discord_user_id=MEMBER_ID)
+    assert (row.noted_absence, row.absence_reason, row.tentative) == (True, "Night shift", False)
+    deliver()
+    fields = emulator.get_message(CHANNEL_ID, event.discord_message_id)["embeds"][0]["fields"]
+    assert [f["name"] for f in fields] == ["✅ Signed up (1)", "❔ Tentative (0)", "❌ Can't come (1)"]
+    assert fields[2]["value"] == f"<@{MEMBER_ID}>"
+
+    # The reminder 30 minutes before, once, to those signed up.
+    RaidEvent.objects.filter(pk=event.pk).update(
+        start_time_utc=timezone.now() + dt.timedelta(minutes=20), end_time_utc=timezone.now() + dt.timedelta(hours=2)
+    )
+    assert send_event_reminders() == 1
+    assert send_event_reminders() == 0
+    deliver()
+    event.refresh_from_db()
+    [reminder] = dms_to(emulator, MOD_ID)
+    assert reminder["content"] == REMINDER_DM.format(title="Mythic night", ts=int(event.start_time_utc.timestamp()))
+    assert len(dms_to(emulator, MEMBER_ID)) == 1  # only the invitation
+
+    # After the end: attendance recorded, the summary goes to the officers' channel once.
+    RaidEvent.objects.filter(pk=event.pk).update(
+        start_time_utc=timezone.now() - dt.timedelta(hours=3), end_time_utc=timezone.now() - dt.timedelta(minutes=1)
+    )
+    text(run("attendance record", "officer", event=event.pk, player=MOD_ID))
+    assert send_event_summaries() == 1
+    assert send_event_summaries() == 0
+    deliver()
+    [summary] = emulator.messages(OFFICERS_CHANNEL)
+    summary_fields = summary["embeds"][0]["fields"]
+    assert summary_fields[0]["value"] == f"<@{MOD_ID}>"
+    assert summary_fields[1]["value"] == f"<@{MEMBER_ID}>"
+    # The officer joined the roster (by creating the event) after its moved end: not expected.
+    assert summary_fields[2]["value"] == "—"
+    assert not BotAction.objects.exclude(status="done").exists()
+
+
+def test_raidtime_follow_up_uploads_the_heatmap_png(emulator, settings):
+    settings.DISCORD_APPLICATION_ID = emulator.application_id
+    configure(zone="UTC")
+    lead = services.player_ensure(guild_id=GUILD_ID, discord_user_id=OFFICER_ID, role_ids=[OFFICER_ROLE])
+    services.availability_set(player=lead, day_of_week=0, earliest_start="20:00", available_hours=3)
+    payload = payload_for("raidtime", "mod", **{"from": "2026-06-01"})
+    payload["application_id"] = emulator.application_id
+    answer = handle_interaction(payload)
+    assert answer["type"] == 5
+    emulator.answer_over_http(payload["id"], payload["token"], answer)
+
+    complete_deferred_interaction.apply(args=[payload]).get()
+    complete_deferred_interaction.apply(args=[payload]).get()  # a redelivered task uploads the same answer
+
+    original = emulator.original_response(emulator.application_id, payload["token"])
+    [attachment] = original["attachments"]
+    assert attachment["filename"] == handlers.HEATMAP_FILE
+    assert original["embeds"][0]["image"]["url"] == f"attachment://{handlers.HEATMAP_FILE}"
+    with urllib.request.urlopen(attachment["url"]) as response:
+        png = response.read()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) == attachment["size"]
+    edits = emulator.requests_to("PATCH", rf"/webhooks/\d+/{payload['token']}/messages/@original")
+    assert len(edits) == 2

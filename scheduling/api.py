@@ -1,0 +1,195 @@
+"""REST API of the roster: ranks, roles, classes, specializations, players, availability and the
+best raid time. Views are thin: parse, call one service or selector, serialize."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.exceptions import ApplicationError
+from scheduling import selectors, services
+from scheduling.models import GuildRank, Player, Role, Specialization, WowClass
+from scheduling.permissions import IsGuildOfficer, IsOfficerOrReadOnly
+from scheduling.serializers import (
+    AvailabilitySerializer,
+    AvailabilityWeekSerializer,
+    BestTimeQuerySerializer,
+    MyAvailabilitySerializer,
+    PlayerPatchSerializer,
+    PlayerSerializer,
+    RankPatchSerializer,
+    RankSerializer,
+    RolePatchSerializer,
+    RoleSerializer,
+    SlotSerializer,
+    SpecializationSerializer,
+    WowClassSerializer,
+)
+
+NOT_A_PLAYER = "Your login is not linked to a player of this guild; ask an officer to link it."
+
+GUILD = OpenApiParameter("guild_id", int, OpenApiParameter.PATH, description="The Discord guild id")
+
+
+@extend_schema(parameters=[GUILD], tags=["scheduling"])
+class RankListView(generics.ListAPIView):
+    """The guild's ranks with their scheduling weights (officers)."""
+
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    serializer_class = RankSerializer
+
+    def get_queryset(self):
+        return selectors.ranks_for_guild(guild_id=self.kwargs["guild_id"])
+
+
+@extend_schema(tags=["scheduling"])
+class RankDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+
+    @extend_schema(parameters=[GUILD], request=RankPatchSerializer, responses=RankSerializer)
+    def patch(self, request, guild_id: int, pk: int):
+        rank = get_object_or_404(GuildRank, pk=pk, guild_id=guild_id)
+        data = RankPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        role = values.pop("discord_role_id", False)
+        rank = services.rank_update(rank=rank, discord_role_id=role, **values)
+        return Response(RankSerializer(rank).data)
+
+
+@extend_schema(tags=["scheduling"])
+class RoleListView(generics.ListAPIView):
+    """Raid roles (Tank, Healer, Melee DPS, Ranged DPS)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = RoleSerializer
+    queryset = Role.objects.order_by("id")
+
+
+@extend_schema(tags=["scheduling"])
+class RoleDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsOfficerOrReadOnly]
+
+    @extend_schema(request=RolePatchSerializer, responses=RoleSerializer)
+    def patch(self, request, pk: int):
+        role = get_object_or_404(Role, pk=pk)
+        data = RolePatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(RoleSerializer(services.role_update(role=role, **data.validated_data)).data)
+
+
+@extend_schema(tags=["scheduling"])
+class WowClassListView(generics.ListAPIView):
+    """WoW classes with Blizzard's class ids (read-only reference data)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = WowClassSerializer
+    queryset = WowClass.objects.order_by("game_id")
+
+
+@extend_schema(tags=["scheduling"])
+class SpecializationListView(generics.ListAPIView):
+    """Specializations with their class and raid role (read-only reference data)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = SpecializationSerializer
+    queryset = Specialization.objects.select_related("wow_class", "role").order_by("wow_class__game_id", "game_id")
+
+
+@extend_schema(parameters=[GUILD], tags=["scheduling"])
+class PlayerListView(generics.ListAPIView):
+    """The guild's players with rank and availability (officers)."""
+
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    serializer_class = PlayerSerializer
+
+    def get_queryset(self):
+        return (
+            Player.objects.filter(guild_id=self.kwargs["guild_id"])
+            .select_related("rank")
+            .prefetch_related("availability")
+            .order_by("display_name", "id")
+        )
+
+
+@extend_schema(tags=["scheduling"])
+class PlayerDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+
+    @extend_schema(parameters=[GUILD], request=PlayerPatchSerializer, responses=PlayerSerializer)
+    def patch(self, request, guild_id: int, pk: int):
+        player = get_object_or_404(Player, pk=pk, guild_id=guild_id)
+        data = PlayerPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if "rank_id" in values:
+            rank = GuildRank.objects.filter(pk=values.pop("rank_id"), guild_id=guild_id).first()
+            if rank is None:
+                raise ApplicationError(services.RANK_OF_OTHER_GUILD, field="rank_id")
+            values["rank"] = rank
+        player = services.player_update(player=player, **values)
+        return Response(PlayerSerializer(Player.objects.prefetch_related("availability").get(pk=player.pk)).data)
+
+
+@extend_schema(tags=["scheduling"])
+class MyAvailabilityView(APIView):
+    """The logged-in user's own week in this guild: read it, or replace it in one request."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _player(self, request, guild_id: int) -> Player:
+        player = selectors.player_for_user(user=request.user, guild_id=guild_id)
+        if player is None:
+            raise ApplicationError(NOT_A_PLAYER, field="guild_id", code="not_a_player")
+        return player
+
+    def _body(self, player: Player) -> dict:
+        rows = selectors.availability_get(player=player)
+        return {"timezone": player.timezone, "days": AvailabilitySerializer(rows, many=True).data}
+
+    @extend_schema(parameters=[GUILD], responses=MyAvailabilitySerializer)
+    def get(self, request, guild_id: int):
+        return Response(self._body(self._player(request, guild_id)))
+
+    @extend_schema(parameters=[GUILD], request=AvailabilityWeekSerializer, responses=MyAvailabilitySerializer)
+    def put(self, request, guild_id: int):
+        player = self._player(request, guild_id)
+        data = AvailabilityWeekSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.availability_set_week(
+            player=player, days=data.validated_data["days"], timezone=data.validated_data.get("timezone")
+        )
+        player.refresh_from_db()
+        return Response(self._body(player), status=status.HTTP_200_OK)
+
+
+@extend_schema(tags=["scheduling"])
+class BestTimeView(APIView):
+    """The best raid starts for the guild (officers); see docs/scheduling.md for the scoring."""
+
+    permission_classes = [IsAuthenticated, IsGuildOfficer]
+
+    @extend_schema(parameters=[GUILD, BestTimeQuerySerializer], responses=SlotSerializer(many=True))
+    def get(self, request, guild_id: int):
+        query = BestTimeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        zone = services.validate_zone(params["timezone"])
+        date_from = params.get("date_from") or dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+        slots = selectors.best_raid_times(
+            guild_id=guild_id,
+            date_from=date_from,
+            days=params["days"],
+            length=dt.timedelta(hours=params["length_hours"]),
+            grid=dt.timedelta(minutes=params["grid_minutes"]),
+            top=params["top"],
+            timezone=zone,
+        )
+        return Response(SlotSerializer(slots, many=True).data)

@@ -1,0 +1,201 @@
+"""The best raid time: score every candidate start on a UTC grid by the rank weights of the
+players whose availability covers the whole slot.
+
+Pure computation over plain values (no database), so the oracle test and the benchmark call it
+directly; `scheduling.selectors.best_raid_times` loads a guild's roster and calls it.
+
+Semantics (docs/scheduling.md):
+- A window is `earliest_start` wall time on a local date whose weekday is `day_of_week`, in the
+  player's zone on that date, lasting `available_hours` of elapsed time (so it may run past
+  midnight into the next day). A start in a spring-forward gap is read with the offset before the
+  gap (zoneinfo's fold=0: 02:30 becomes 03:30 summer time); an ambiguous fall-back start is its
+  first occurrence (fold=0).
+- A player's windows are joined where they touch or overlap; the player covers a slot when one
+  joined stretch contains all of [start, start + length).
+- Score = sum of the covering players' weights. Weight-0 players never change a score; they are
+  still listed as in or missing and counted in the head count, which breaks ties (then the
+  earlier start wins).
+
+Algorithm: each player's windows are turned into UTC intervals once; each interval adds its
+weight to the contiguous run of grid starts it covers via a difference array; one prefix sum
+gives every slot's score and head count. O(players × windows + slots), then the top slots'
+rosters are read off the intervals with a binary search per player.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import zoneinfo
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True)
+class Window:
+    day_of_week: int  # 0 = Monday
+    earliest_start: dt.time
+    hours: float
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    player_id: int
+    name: str
+    weight: int
+    timezone: str
+    windows: tuple[Window, ...]
+
+
+@dataclass
+class Slot:
+    start: dt.datetime
+    end: dt.datetime
+    score: int
+    head_count: int
+    present: list[RosterEntry] = field(default_factory=list)
+    missing: list[RosterEntry] = field(default_factory=list)  # heaviest first
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def window_intervals(entry: RosterEntry, first_day: dt.date, last_day: dt.date) -> list[tuple[int, int]]:
+    """The player's windows starting on local dates first_day..last_day, as joined, sorted UTC
+    intervals in whole minutes since the epoch."""
+    zone = _zone(entry.timezone)
+    by_day: dict[int, list[Window]] = {}
+    for window in entry.windows:
+        by_day.setdefault(window.day_of_week, []).append(window)
+    raw: list[tuple[int, int]] = []
+    day = first_day
+    one_day = dt.timedelta(days=1)
+    while day <= last_day:
+        for window in by_day.get(day.weekday(), ()):
+            local = dt.datetime.combine(day, window.earliest_start, tzinfo=zone)  # fold=0
+            start = int(local.timestamp()) // 60
+            raw.append((start, start + round(window.hours * 60)))
+        day += one_day
+    raw.sort()
+    joined: list[tuple[int, int]] = []
+    for start, end in raw:
+        if joined and start <= joined[-1][1]:
+            if end > joined[-1][1]:
+                joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def _sweep(
+    roster: list[RosterEntry], *, origin: int, slots: int, length_min: int, grid_min: int
+) -> tuple[list[int], list[int], list[list[tuple[int, int]]]]:
+    """Score and head count of every grid start, and each player's joined UTC intervals."""
+    first_day = dt.datetime.fromtimestamp(origin * 60, UTC).date() - dt.timedelta(days=2)
+    last_day = dt.datetime.fromtimestamp((origin + slots * grid_min) * 60, UTC).date() + dt.timedelta(days=1)
+    score_diff = [0] * (slots + 1)
+    count_diff = [0] * (slots + 1)
+    intervals: list[list[tuple[int, int]]] = []
+    for entry in roster:
+        joined = window_intervals(entry, first_day, last_day)
+        intervals.append(joined)
+        weight = entry.weight
+        for start, end in joined:
+            # Grid starts t = origin + i*grid with start <= t and t + length <= end.
+            low = max(0, -((origin - start) // grid_min))  # ceil((start - origin) / grid)
+            high = min(slots - 1, (end - length_min - origin) // grid_min)
+            if low > high:
+                continue
+            score_diff[low] += weight
+            score_diff[high + 1] -= weight
+            count_diff[low] += 1
+            count_diff[high + 1] -= 1
+    scores, counts = [0] * slots, [0] * slots
+    score = count = 0
+    for index in range(slots):
+        score += score_diff[index]
+        count += count_diff[index]
+        scores[index], counts[index] = score, count
+    return scores, counts, intervals
+
+
+def find_best_slots(
+    roster: list[RosterEntry],
+    *,
+    range_start: dt.datetime,
+    range_end: dt.datetime,
+    length: dt.timedelta = dt.timedelta(hours=2),
+    grid: dt.timedelta = dt.timedelta(minutes=30),
+    top: int = 5,
+) -> list[Slot]:
+    """The `top` best slots whose start is on the grid from `range_start` (inclusive) to
+    `range_end` (exclusive), best first: higher score, then more players, then earlier."""
+    length_min = int(length.total_seconds()) // 60
+    grid_min = int(grid.total_seconds()) // 60
+    origin = int(range_start.astimezone(UTC).timestamp()) // 60
+    span = int((range_end - range_start).total_seconds()) // 60
+    if length_min <= 0 or grid_min <= 0 or span <= 0 or top <= 0:
+        return []
+    slots = (span + grid_min - 1) // grid_min
+    scores, counts, intervals = _sweep(roster, origin=origin, slots=slots, length_min=length_min, grid_min=grid_min)
+    best = heapq.nlargest(top, range(slots), key=lambda index: (scores[index], counts[index], -index))
+
+    result = []
+    for index in best:
+        start_min = origin + index * grid_min
+        end_min = start_min + length_min
+        present, missing = [], []
+        for entry, joined in zip(roster, intervals, strict=True):
+            position = bisect_right(joined, (start_min, float("inf"))) - 1
+            covered = position >= 0 and joined[position][1] >= end_min
+            (present if covered else missing).append(entry)
+        missing.sort(key=lambda entry: (-entry.weight, entry.name))
+        present.sort(key=lambda entry: (-entry.weight, entry.name))
+        result.append(
+            Slot(
+                start=dt.datetime.fromtimestamp(start_min * 60, UTC),
+                end=dt.datetime.fromtimestamp(end_min * 60, UTC),
+                score=scores[index],
+                head_count=counts[index],
+                present=present,
+                missing=missing,
+            )
+        )
+    return result
+
+
+@dataclass
+class Heatmap:
+    """Weighted availability per local day: `rows[d][i]` is the total weight of the players
+    available for the whole cell starting `i` grid steps after local midnight of day `d`."""
+
+    days: list[dt.date]
+    grid: dt.timedelta
+    rows: list[list[int]]
+
+    @property
+    def peak(self) -> int:
+        return max((max(row) for row in self.rows if row), default=0)
+
+
+def weighted_heatmap(
+    roster: list[RosterEntry], *, date_from: dt.date, days: int, timezone: str, grid: dt.timedelta
+) -> Heatmap:
+    """One sweep with the raid length set to one cell, cut into local days (a day with a DST
+    change has one hour more or fewer cells)."""
+    zone = _zone(timezone)
+    midnights = [
+        dt.datetime.combine(date_from + dt.timedelta(days=d), dt.time(0), tzinfo=zone) for d in range(days + 1)
+    ]
+    grid_min = int(grid.total_seconds()) // 60
+    origin = int(midnights[0].timestamp()) // 60
+    slots = (int(midnights[-1].timestamp()) // 60 - origin) // grid_min
+    scores, _, _ = _sweep(roster, origin=origin, slots=slots, length_min=grid_min, grid_min=grid_min)
+    bounds = [(int(m.timestamp()) // 60 - origin) // grid_min for m in midnights]
+    rows = [scores[bounds[d] : bounds[d + 1]] for d in range(days)]
+    return Heatmap(days=[date_from + dt.timedelta(days=d) for d in range(days)], grid=grid, rows=rows)

@@ -1,0 +1,194 @@
+"""Shared reads of the roster: availability, the roster for scoring, officer checks, best times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from config.exceptions import ApplicationError
+from scheduling.besttime import Heatmap, RosterEntry, Slot, Window, find_best_slots, weighted_heatmap
+from scheduling.models import GuildRank, Player, PlayerAvailability
+from scheduling.reference_data import OFFICER_LEVEL
+from scheduling.services import parse_day, validate_zone
+
+BAD_DAYS = "The number of days must be from 1 to 14."
+BAD_LENGTH = "The raid length must be from 0.5 to 8 hours, in 5-minute steps."
+BAD_GRID = "The grid must be 5, 10, 15, 20, 30 or 60 minutes."
+BAD_TOP = "Ask for 1 to 25 slots."
+
+
+def availability_get(*, player: Player) -> QuerySet[PlayerAvailability]:
+    """The player's windows, Monday first."""
+    return PlayerAvailability.objects.filter(player=player).order_by("day_of_week")
+
+
+def availability_for_day(*, guild_id: int, day_of_week: int) -> list[dict]:
+    """Every window of the guild on one weekday with its player and the player's rank weight
+    (one query), heaviest rank first."""
+    day = parse_day(day_of_week)
+    rows = (
+        PlayerAvailability.objects.filter(player__guild_id=guild_id, day_of_week=day)
+        .select_related("player__rank")
+        .order_by("-player__rank__scheduling_weight", "player__display_name", "player_id")
+    )
+    return [
+        {
+            "player_id": row.player_id,
+            "player": row.player,
+            "display_name": row.player.display_name,
+            "timezone": row.player.timezone,
+            "rank": row.player.rank.name,
+            "scheduling_weight": row.player.rank.scheduling_weight,
+            "day_of_week": row.day_of_week,
+            "earliest_start": row.earliest_start,
+            "available_hours": row.available_hours,
+        }
+        for row in rows
+    ]
+
+
+def player_for_user(*, user, guild_id: int) -> Player | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Player.objects.select_related("rank").filter(user=user, guild_id=guild_id).first()
+
+
+def user_is_officer(*, user, guild_id: int | None = None) -> bool:
+    """Officer+ = staff, or linked to a player of rank level >= 4 (in `guild_id`, or in any guild
+    when None: the shared reference data)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    players = Player.objects.filter(user=user, rank__level__gte=OFFICER_LEVEL)
+    if guild_id is not None:
+        players = players.filter(guild_id=guild_id)
+    return players.exists()
+
+
+def officer_guild_ids(*, user) -> list[int]:
+    return list(
+        Player.objects.filter(user=user, rank__level__gte=OFFICER_LEVEL).values_list("guild_id", flat=True).distinct()
+    )
+
+
+def ranks_for_guild(*, guild_id: int) -> QuerySet[GuildRank]:
+    return GuildRank.objects.filter(guild_id=guild_id).order_by("level")
+
+
+def roster_for_scoring(*, guild_id: int) -> list[RosterEntry]:
+    """The guild's players that have availability, as plain values for the finder (two queries)."""
+    players = (
+        Player.objects.filter(guild_id=guild_id, availability__isnull=False)
+        .distinct()
+        .select_related("rank")
+        .prefetch_related("availability")
+    )
+    return [
+        RosterEntry(
+            player_id=player.pk,
+            name=player.display_name or player.mention,
+            weight=player.rank.scheduling_weight,
+            timezone=player.timezone,
+            windows=tuple(
+                Window(row.day_of_week, row.earliest_start, float(row.available_hours))
+                for row in player.availability.all()
+            ),
+        )
+        for player in players
+    ]
+
+
+def _checked_range(
+    *, date_from: dt.date, days: int, length: dt.timedelta, grid: dt.timedelta, top: int, timezone: str
+) -> tuple[dt.datetime, dt.datetime]:
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 14:
+        raise ApplicationError(BAD_DAYS, field="days")
+    if grid not in {dt.timedelta(minutes=m) for m in (5, 10, 15, 20, 30, 60)}:
+        raise ApplicationError(BAD_GRID, field="grid_minutes")
+    if not dt.timedelta(minutes=30) <= length <= dt.timedelta(hours=8) or length % dt.timedelta(minutes=5):
+        raise ApplicationError(BAD_LENGTH, field="length_hours")
+    if not 1 <= top <= 25:
+        raise ApplicationError(BAD_TOP, field="top")
+    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
+    start = dt.datetime.combine(date_from, dt.time(0), tzinfo=zone)
+    end = dt.datetime.combine(date_from + dt.timedelta(days=days), dt.time(0), tzinfo=zone)
+    return start, end
+
+
+def best_raid_times(
+    *,
+    guild_id: int,
+    date_from: dt.date,
+    days: int = 7,
+    length: dt.timedelta = dt.timedelta(hours=2),
+    grid: dt.timedelta = dt.timedelta(minutes=30),
+    top: int = 5,
+    timezone: str = "UTC",
+) -> list[Slot]:
+    """The guild's best raid starts from local midnight of `date_from` in `timezone` for `days`
+    days; see `scheduling.besttime` for the scoring."""
+    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, timezone=timezone)
+    return find_best_slots(
+        roster_for_scoring(guild_id=guild_id), range_start=start, range_end=end, length=length, grid=grid, top=top
+    )
+
+
+def discord_user_is_officer(*, guild_id: int, discord_user_id: int, role_ids=()) -> bool:
+    """Officer in Discord by rank: the player's rank, or a rank mapped to one of their Discord
+    roles, has level >= 4. (Guildhall moderators and admins are officers too; the caller checks
+    that level.)"""
+    if GuildRank.objects.filter(
+        guild_id=guild_id, level__gte=OFFICER_LEVEL, discord_role_id__in=list(role_ids)
+    ).exists():
+        return True
+    return Player.objects.filter(
+        guild_id=guild_id, discord_user_id=discord_user_id, rank__level__gte=OFFICER_LEVEL
+    ).exists()
+
+
+def availability_next_starts(*, player: Player, now: dt.datetime) -> list[tuple[PlayerAvailability, dt.datetime]]:
+    """Each of the player's windows with its next start (UTC) at or after `now`, read in the
+    player's zone (the same reading as the best-time finder)."""
+    zone = zoneinfo.ZoneInfo(player.timezone)
+    today = now.astimezone(zone).date()
+    result = []
+    for row in availability_get(player=player):
+        for offset in range(15):
+            day = today + dt.timedelta(days=offset)
+            if day.weekday() != row.day_of_week:
+                continue
+            start = dt.datetime.combine(day, row.earliest_start, tzinfo=zone)
+            if start >= now:
+                result.append((row, start.astimezone(dt.UTC)))
+                break
+    return result
+
+
+@dataclass
+class RaidTimeOverview:
+    slots: list[Slot]
+    heatmap: Heatmap
+
+
+def raid_time_overview(
+    *,
+    guild_id: int,
+    date_from: dt.date,
+    days: int = 7,
+    length: dt.timedelta = dt.timedelta(hours=2),
+    top: int = 5,
+    timezone: str = "UTC",
+) -> RaidTimeOverview:
+    """The best raid starts and the weighted-availability heatmap of the same days (30-minute
+    grid), from one roster load."""
+    grid = dt.timedelta(minutes=30)
+    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, timezone=timezone)
+    roster = roster_for_scoring(guild_id=guild_id)
+    return RaidTimeOverview(
+        slots=find_best_slots(roster, range_start=start, range_end=end, length=length, grid=grid, top=top),
+        heatmap=weighted_heatmap(roster, date_from=date_from, days=days, timezone=timezone, grid=grid),
+    )

@@ -1,0 +1,129 @@
+"""API input and output shapes of the roster. Input serializers only check types; the services
+own the rules (so the API and Discord refuse the same things with the same messages)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from scheduling.models import GuildRank, Player, PlayerAvailability, Role, Specialization, WowClass
+
+
+class RankSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GuildRank
+        fields = ["id", "guild_id", "name", "level", "description", "scheduling_weight", "discord_role_id"]
+        read_only_fields = fields
+
+
+class RankPatchSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=50)
+    level = serializers.IntegerField(required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    scheduling_weight = serializers.IntegerField(required=False)
+    discord_role_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Role
+        fields = ["id", "name", "display_name"]
+        read_only_fields = fields
+
+
+class RolePatchSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=50)
+
+
+class WowClassSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WowClass
+        fields = ["id", "game_id", "name"]
+        read_only_fields = fields
+
+
+class SpecializationSerializer(serializers.ModelSerializer):
+    class_game_id = serializers.IntegerField(source="wow_class.game_id", read_only=True)
+    class_name = serializers.CharField(source="wow_class.name", read_only=True)
+    role = serializers.CharField(source="role.name", read_only=True)
+    role_display_name = serializers.CharField(source="role.display_name", read_only=True)
+
+    class Meta:
+        model = Specialization
+        fields = ["id", "game_id", "name", "class_game_id", "class_name", "role", "role_display_name"]
+        read_only_fields = fields
+
+
+class AvailabilitySerializer(serializers.ModelSerializer):
+    earliest_start = serializers.TimeField(format="%H:%M")
+
+    class Meta:
+        model = PlayerAvailability
+        fields = ["day_of_week", "earliest_start", "available_hours", "updated_at"]
+        read_only_fields = fields
+
+
+class PlayerSerializer(serializers.ModelSerializer):
+    rank = RankSerializer(read_only=True)
+    availability = AvailabilitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Player
+        fields = [
+            "id",
+            "guild_id",
+            "discord_user_id",
+            "display_name",
+            "rank",
+            "timezone",
+            "auto_invite_events",
+            "availability",
+        ]
+        read_only_fields = fields
+
+
+class PlayerPatchSerializer(serializers.Serializer):
+    display_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    rank_id = serializers.IntegerField(required=False)
+    timezone = serializers.CharField(required=False, max_length=50)
+    auto_invite_events = serializers.BooleanField(required=False)
+
+
+class AvailabilityDaySerializer(serializers.Serializer):
+    # Strings on purpose: the service parses them and names the bad field with its own message.
+    day_of_week = serializers.JSONField(help_text="0 = Monday … 6 = Sunday")
+    earliest_start = serializers.CharField(help_text="HH:MM, 24-hour, in the player's zone")
+    available_hours = serializers.JSONField(help_text="More than 0, at most 16, one decimal")
+
+
+class AvailabilityWeekSerializer(serializers.Serializer):
+    timezone = serializers.CharField(required=False, help_text="IANA zone; omit to keep the current one")
+    days = AvailabilityDaySerializer(many=True, help_text="Days not listed are cleared")
+
+
+class MyAvailabilitySerializer(serializers.Serializer):
+    timezone = serializers.CharField()
+    days = AvailabilitySerializer(many=True)
+
+
+class BestTimeQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False, help_text="First day (in `timezone`); default today")
+    days = serializers.IntegerField(required=False, default=7)
+    length_hours = serializers.FloatField(required=False, default=2.0)
+    grid_minutes = serializers.IntegerField(required=False, default=30)
+    top = serializers.IntegerField(required=False, default=5)
+    timezone = serializers.CharField(required=False, default="UTC")
+
+
+class SlotPlayerSerializer(serializers.Serializer):
+    player_id = serializers.IntegerField()
+    name = serializers.CharField()
+    weight = serializers.IntegerField()
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    score = serializers.IntegerField()
+    head_count = serializers.IntegerField()
+    present = SlotPlayerSerializer(many=True)
+    missing = SlotPlayerSerializer(many=True)

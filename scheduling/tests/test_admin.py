@@ -1,0 +1,94 @@
+"""The back office: weights edited in the rank list, read-only reference data, players with
+their availability inline, seasons created through the services."""
+
+import pytest
+
+from attendance.models import RaidSeason
+from scheduling.models import GuildRank, PlayerAvailability, Specialization, WowCharacter, WowClass
+from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rank_weights_are_editable_in_the_list(admin_client):
+    ranks = [rank(level=level) for level in range(1, 6)]
+    data = {"form-TOTAL_FORMS": "5", "form-INITIAL_FORMS": "5", "_save": "Save"}
+    for index, item in enumerate(ranks):
+        data.update(
+            {
+                f"form-{index}-id": str(item.pk),
+                f"form-{index}-scheduling_weight": str(item.scheduling_weight + (2 if item.level == 2 else 0)),
+                f"form-{index}-discord_role_id": "",
+                f"form-{index}-description": item.description,
+            }
+        )
+    response = admin_client.post("/admin/scheduling/guildrank/", data)
+    assert response.status_code == 302
+    assert GuildRank.objects.get(guild_id=GUILD_ID, level=2).scheduling_weight == 3
+
+
+def test_reference_data_is_read_only_and_searchable(admin_client):
+    response = admin_client.get("/admin/scheduling/specialization/?q=Protection")
+    assert response.status_code == 200
+    assert b"Warrior" in response.content and b"Paladin" in response.content
+    warrior = WowClass.objects.get(game_id=1)
+    assert admin_client.get("/admin/scheduling/wowclass/add/").status_code == 403
+    assert admin_client.post(f"/admin/scheduling/wowclass/{warrior.pk}/change/", {"name": "X"}).status_code == 403
+
+
+def test_player_availability_inline_goes_through_the_services(admin_client):
+    player = PlayerFactory()
+    base = {
+        "display_name": player.display_name,
+        "rank": str(player.rank_id),
+        "user": "",
+        "timezone": "Europe/Berlin",
+        "auto_invite_events": "on",
+        "availability-TOTAL_FORMS": "1",
+        "availability-INITIAL_FORMS": "0",
+        "availability-MIN_NUM_FORMS": "0",
+        "availability-MAX_NUM_FORMS": "7",
+        "availability-0-id": "",
+        "availability-0-player": str(player.pk),
+        "availability-0-day_of_week": "2",
+        "availability-0-earliest_start": "20:00",
+        "availability-0-available_hours": "3.5",
+        "characters-TOTAL_FORMS": "1",
+        "characters-INITIAL_FORMS": "0",
+        "characters-MIN_NUM_FORMS": "0",
+        "characters-MAX_NUM_FORMS": "1000",
+        "characters-0-id": "",
+        "characters-0-player": str(player.pk),
+        "characters-0-name": "Tanky",
+        "characters-0-realm": "Silvermoon",
+        "characters-0-wow_class": "",
+        "characters-0-specialization": str(Specialization.objects.get(game_id=73).pk),
+        "characters-0-is_main": "on",
+    }
+    response = admin_client.post(f"/admin/scheduling/player/{player.pk}/change/", base)
+    assert response.status_code == 302
+    row = PlayerAvailability.objects.get(player=player)
+    assert (row.day_of_week, str(row.available_hours)) == (2, "3.5")
+    character = WowCharacter.objects.get(player=player)
+    assert (character.name, character.wow_class.name, character.is_main) == ("Tanky", "Warrior", True)
+    bad = admin_client.post(
+        f"/admin/scheduling/player/{player.pk}/change/",
+        {
+            **base,
+            "timezone": "Mars/Olympus",
+            "availability-0-day_of_week": "4",
+            "availability-0-available_hours": "17",
+            "characters-TOTAL_FORMS": "0",
+        },
+    )
+    assert bad.status_code == 200  # the form comes back with errors
+    assert PlayerAvailability.objects.get(player=player).day_of_week == 2
+
+
+def test_season_created_in_the_admin(admin_client):
+    response = admin_client.post(
+        "/admin/attendance/raidseason/add/",
+        {"guild_id": str(GUILD_ID), "name": "Season 4", "start_date": "2026-09-01", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert RaidSeason.objects.get().name == "Season 4"

@@ -1,0 +1,220 @@
+"""The roster API: permissions (member 403, officer allowed) and availability input checks."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from scheduling import services
+from scheduling.models import GuildRank, Player, PlayerAvailability, Role
+from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
+
+pytestmark = pytest.mark.django_db
+BASE = f"/api/scheduling/guilds/{GUILD_ID}"
+
+
+def client_for(player: Player | None = None, *, staff: bool = False) -> APIClient:
+    user = get_user_model().objects.create_user(
+        username=f"u{Player.objects.count()}-{staff}-{id(object())}", is_staff=staff
+    )
+    if player is not None:
+        services.player_update(player=player, user=user)
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def member():
+    return client_for(PlayerFactory(rank=rank(level=3)))
+
+
+@pytest.fixture
+def officer():
+    return client_for(PlayerFactory(rank=rank(level=4)))
+
+
+OFFICER_ENDPOINTS = [
+    ("get", f"{BASE}/ranks/", None),
+    ("get", f"{BASE}/players/", None),
+    ("get", f"{BASE}/best-time/?date_from=2026-06-01", None),
+    ("get", f"/api/attendance/guilds/{GUILD_ID}/seasons/", None),
+    ("post", f"/api/attendance/guilds/{GUILD_ID}/seasons/", {"name": "S9", "start_date": "2026-06-01"}),
+    ("get", f"/api/attendance/guilds/{GUILD_ID}/events/", None),
+    ("get", f"/api/attendance/guilds/{GUILD_ID}/statistics/", None),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), OFFICER_ENDPOINTS)
+def test_members_get_403_and_officers_are_allowed(member, officer, method, url, body):
+    refused = getattr(member, method)(url, body, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
+    allowed = getattr(officer, method)(url, body, format="json")
+    assert allowed.status_code in (200, 201), allowed.json()
+
+
+def test_officer_of_another_guild_is_refused():
+    other = client_for(PlayerFactory(guild_id=5, rank=rank(5, level=5)))
+    assert other.get(f"{BASE}/ranks/").status_code == 403
+
+
+def test_staff_are_officers_everywhere():
+    assert client_for(staff=True).get(f"{BASE}/ranks/").status_code == 200
+
+
+def test_anonymous_is_401():
+    assert APIClient().get(f"{BASE}/ranks/").status_code == 401
+
+
+def test_rank_patch(member, officer):
+    target = rank(level=2)
+    assert member.patch(f"{BASE}/ranks/{target.pk}/", {"scheduling_weight": 2}, format="json").status_code == 403
+    response = officer.patch(
+        f"{BASE}/ranks/{target.pk}/", {"scheduling_weight": 2, "discord_role_id": 77}, format="json"
+    )
+    assert response.status_code == 200
+    assert (response.json()["scheduling_weight"], response.json()["discord_role_id"]) == (2, 77)
+    bad = officer.patch(f"{BASE}/ranks/{target.pk}/", {"scheduling_weight": -3}, format="json")
+    assert bad.status_code == 400 and bad.json()["fields"] == {"scheduling_weight": [services.BAD_WEIGHT]}
+    assert GuildRank.objects.get(pk=target.pk).scheduling_weight == 2
+    other_guild = rank(5, level=2)
+    assert officer.patch(f"/api/scheduling/guilds/5/ranks/{other_guild.pk}/", {}, format="json").status_code == 403
+
+
+def test_roles_classes_and_specs(member, officer):
+    assert [r["name"] for r in member.get("/api/scheduling/roles/").json()["results"]] == [
+        "tank",
+        "healer",
+        "melee_dps",
+        "ranged_dps",
+    ]
+    tank = Role.objects.get(name="tank")
+    assert member.patch(f"/api/scheduling/roles/{tank.pk}/", {"display_name": "T"}, format="json").status_code == 403
+    assert (
+        officer.patch(f"/api/scheduling/roles/{tank.pk}/", {"display_name": "Tanks"}, format="json").json()[
+            "display_name"
+        ]
+        == "Tanks"
+    )
+    assert member.get("/api/scheduling/classes/").json()["count"] == 13
+    specs = member.get("/api/scheduling/specializations/?page_size=100").json()["results"]
+    assert {"game_id": 73, "name": "Protection", "class_name": "Warrior", "role": "tank"}.items() <= next(
+        s for s in specs if s["game_id"] == 73
+    ).items()
+
+
+def test_player_sets_their_own_week_in_one_request():
+    player = PlayerFactory(rank=rank(level=2))
+    client = client_for(player)
+    body = {
+        "timezone": "Europe/Berlin",
+        "days": [
+            {"day_of_week": 0, "earliest_start": "19:30", "available_hours": 3},
+            {"day_of_week": 3, "earliest_start": "21:00", "available_hours": "4.5"},
+        ],
+    }
+    response = client.put(f"{BASE}/me/availability/", body, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "timezone": "Europe/Berlin",
+        "days": [
+            {
+                "day_of_week": 0,
+                "earliest_start": "19:30",
+                "available_hours": "3.0",
+                "updated_at": response.json()["days"][0]["updated_at"],
+            },
+            {
+                "day_of_week": 3,
+                "earliest_start": "21:00",
+                "available_hours": "4.5",
+                "updated_at": response.json()["days"][1]["updated_at"],
+            },
+        ],
+    }
+    assert client.get(f"{BASE}/me/availability/").json()["timezone"] == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("entry", "timezone", "field", "message"),
+    [
+        (
+            {"day_of_week": 7, "earliest_start": "19:00", "available_hours": 2},
+            None,
+            "days[0].day_of_week",
+            services.BAD_DAY,
+        ),
+        (
+            {"day_of_week": 1, "earliest_start": "19:00", "available_hours": 0},
+            None,
+            "days[0].available_hours",
+            services.BAD_HOURS,
+        ),
+        (
+            {"day_of_week": 1, "earliest_start": "19:00", "available_hours": 17},
+            None,
+            "days[0].available_hours",
+            services.BAD_HOURS,
+        ),
+        (
+            {"day_of_week": 1, "earliest_start": "25:00", "available_hours": 2},
+            None,
+            "days[0].earliest_start",
+            services.BAD_TIME.format(value="25:00"),
+        ),
+        (
+            {"day_of_week": 1, "earliest_start": "19:00", "available_hours": 2},
+            "Mars/Olympus",
+            "timezone",
+            services.UNKNOWN_ZONE.format(zone="Mars/Olympus"),
+        ),
+    ],
+)
+def test_bad_availability_is_refused_with_a_field_message_and_nothing_written(entry, timezone, field, message):
+    player = PlayerFactory(rank=rank(level=2))
+    services.availability_set(player=player, day_of_week=5, earliest_start="18:00", available_hours=2)
+    client = client_for(player)
+    body = {"days": [entry]}
+    if timezone:
+        body["timezone"] = timezone
+    response = client.put(f"{BASE}/me/availability/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {field: [message]}
+    assert list(PlayerAvailability.objects.filter(player=player).values_list("day_of_week", flat=True)) == [5]
+    assert Player.objects.get(pk=player.pk).timezone == "America/Chicago"
+
+
+def test_user_without_a_player_cannot_set_availability():
+    response = client_for().put(f"{BASE}/me/availability/", {"days": []}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "not_a_player"
+
+
+def test_best_time_endpoint(officer):
+    player = PlayerFactory(rank=rank(level=5), timezone="UTC", display_name="Lead")
+    services.availability_set(player=player, day_of_week=0, earliest_start="20:00", available_hours=2)
+    response = officer.get(f"{BASE}/best-time/?date_from=2026-06-01&days=1&top=1")
+    assert response.status_code == 200
+    [slot] = response.json()
+    assert (slot["start"], slot["score"], slot["head_count"]) == ("2026-06-01T20:00:00Z", 5, 1)
+    assert slot["present"] == [{"player_id": player.pk, "name": "Lead", "weight": 5}]
+    bad = officer.get(f"{BASE}/best-time/?days=30")
+    assert bad.status_code == 400 and "days" in bad.json()["fields"]
+
+
+def test_officer_patches_a_player(officer):
+    player = PlayerFactory(rank=rank(level=1))
+    response = officer.patch(
+        f"{BASE}/players/{player.pk}/", {"rank_id": rank(level=3).pk, "auto_invite_events": True}, format="json"
+    )
+    assert response.status_code == 200
+    assert (response.json()["rank"]["level"], response.json()["auto_invite_events"]) == (3, True)
+    bad = officer.patch(f"{BASE}/players/{player.pk}/", {"rank_id": rank(5, level=3).pk}, format="json")
+    assert bad.status_code == 400
+
+
+def test_player_list_query_count(officer, django_assert_max_num_queries):
+    for player in PlayerFactory.create_batch(20):
+        services.availability_set(player=player, day_of_week=1, earliest_start="20:00", available_hours=2)
+    with django_assert_max_num_queries(8):
+        response = officer.get(f"{BASE}/players/?page_size=100")
+    assert response.json()["count"] == 21

@@ -1,0 +1,248 @@
+"""The best-raid-time finder: worked examples and a brute-force oracle on random rosters."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduling import selectors, services
+from scheduling.besttime import RosterEntry, Window, find_best_slots
+from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
+
+UTC = dt.UTC
+ZONES = [
+    "UTC",
+    "America/Chicago",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Europe/Berlin",
+    "Europe/London",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",  # 30-minute DST shift
+    "Asia/Kathmandu",  # +05:45
+    "Pacific/Auckland",
+]
+
+
+def entry(pid, weight, zone, *windows):
+    return RosterEntry(pid, f"p{pid}", weight, zone, tuple(Window(d, dt.time(*t), h) for d, t, h in windows))
+
+
+# --- the oracle: every slot, every player, straight from the definition ----------------------
+
+
+def oracle(roster, range_start, range_end, length, grid):
+    """Score and head count of every slot, computed without joining, sweeping or bisecting: a
+    player covers [s, s+length) when the windows overlapping it, walked in start order, leave no
+    gap. Windows are built from each slot's own neighbourhood of local dates."""
+    results = []
+    start = range_start
+    while start < range_end:
+        end = start + length
+        score = heads = 0
+        for player in roster:
+            zone = zoneinfo.ZoneInfo(player.timezone)
+            windows = []
+            local_day = start.astimezone(zone).date()
+            for offset in range(-2, 2):
+                day = local_day + dt.timedelta(days=offset)
+                for window in player.windows:
+                    if window.day_of_week == day.weekday():
+                        w_start = dt.datetime.combine(day, window.earliest_start, tzinfo=zone).astimezone(UTC)
+                        windows.append((w_start, w_start + dt.timedelta(hours=window.hours)))
+            reached = start
+            for w_start, w_end in sorted(windows):
+                if w_start <= reached < w_end:
+                    reached = w_end
+            if reached >= end:
+                score += player.weight
+                heads += 1
+        results.append((start, score, heads))
+        start += grid
+    return results
+
+
+def check_against_oracle(roster, range_start, days, length, grid):
+    range_end = range_start + dt.timedelta(days=days)
+    expected = oracle(roster, range_start, range_end, length, grid)
+    top = find_best_slots(
+        roster, range_start=range_start, range_end=range_end, length=length, grid=grid, top=len(expected)
+    )
+    expected_order = sorted(expected, key=lambda r: (-r[1], -r[2], r[0]))
+    assert [(s.start, s.score, s.head_count) for s in top] == expected_order
+    for slot in top[:3]:
+        assert sum(p.weight for p in slot.present) == slot.score
+        assert len(slot.present) == slot.head_count
+        assert {p.player_id for p in slot.present} | {p.player_id for p in slot.missing} == {
+            p.player_id for p in roster
+        }
+        assert [p.weight for p in slot.missing] == sorted((p.weight for p in slot.missing), reverse=True)
+
+
+window_st = st.tuples(
+    st.integers(0, 6),
+    st.tuples(st.integers(0, 23), st.sampled_from([0, 15, 30, 45, 7])),
+    st.integers(1, 160).map(lambda tenths: tenths / 10),
+)
+player_st = st.tuples(
+    st.sampled_from([0, 1, 3, 5]),
+    st.sampled_from(ZONES),
+    st.lists(window_st, max_size=7, unique_by=lambda w: w[0]),
+)
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    players=st.lists(player_st, min_size=1, max_size=8),
+    start=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)).map(
+        lambda d: d.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+    ),
+    length=st.sampled_from([dt.timedelta(hours=2), dt.timedelta(minutes=90), dt.timedelta(hours=3)]),
+    grid=st.sampled_from([dt.timedelta(minutes=30), dt.timedelta(minutes=15), dt.timedelta(minutes=60)]),
+)
+def test_matches_the_oracle_on_random_rosters(players, start, length, grid):
+    roster = [entry(i + 1, weight, zone, *windows) for i, (weight, zone, windows) in enumerate(players)]
+    check_against_oracle(roster, start, 2, length, grid)
+
+
+@pytest.mark.parametrize(
+    "week_start",
+    [
+        dt.datetime(2026, 3, 5, tzinfo=UTC),  # US spring forward (8 March)
+        dt.datetime(2026, 3, 26, tzinfo=UTC),  # EU spring forward (29 March)
+        dt.datetime(2026, 10, 22, tzinfo=UTC),  # EU fall back (25 October)
+        dt.datetime(2026, 10, 29, tzinfo=UTC),  # US fall back (1 November)
+        dt.datetime(2026, 4, 2, tzinfo=UTC),  # Australia fall back (5 April)
+    ],
+)
+@settings(max_examples=8, deadline=None, database=None)
+@given(players=st.lists(player_st, min_size=3, max_size=10))
+def test_matches_the_oracle_across_dst_weeks(week_start, players):
+    roster = [entry(i + 1, weight, zone, *windows) for i, (weight, zone, windows) in enumerate(players)]
+    check_against_oracle(roster, week_start, 7, dt.timedelta(hours=2), dt.timedelta(minutes=30))
+
+
+def test_dst_exact_window_in_the_players_own_zone():
+    # Monday 19:00 Chicago for 3 h: 01:00-04:00 UTC before US DST, 00:00-03:00 after.
+    roster = [entry(1, 5, "America/Chicago", (0, (19, 0), 3.0))]
+    before = find_best_slots(
+        roster, range_start=dt.datetime(2026, 3, 2, tzinfo=UTC), range_end=dt.datetime(2026, 3, 4, tzinfo=UTC), top=2
+    )
+    after = find_best_slots(
+        roster, range_start=dt.datetime(2026, 3, 9, tzinfo=UTC), range_end=dt.datetime(2026, 3, 11, tzinfo=UTC), top=2
+    )
+    assert [s.start.hour for s in before] == [1, 1] and before[0].start.minute == 0 and before[1].start.minute == 30
+    assert [(s.start.hour, s.start.minute) for s in after] == [(0, 0), (0, 30)]
+    assert before[0].score == after[0].score == 5
+
+
+def test_window_past_midnight_continues_into_the_next_day():
+    roster = [entry(1, 3, "UTC", (6, (23, 0), 3.0))]  # Sunday 23:00 to Monday 02:00
+    best = find_best_slots(
+        roster, range_start=dt.datetime(2026, 3, 2, tzinfo=UTC), range_end=dt.datetime(2026, 3, 3, tzinfo=UTC), top=1
+    )
+    assert best[0].start == dt.datetime(2026, 3, 2, 0, 0, tzinfo=UTC) and best[0].score == 3
+
+
+def test_touching_windows_join():
+    roster = [entry(1, 1, "UTC", (0, (22, 0), 2.0), (1, (0, 0), 2.0))]  # Mon 22-24, Tue 0-2
+    best = find_best_slots(
+        roster,
+        range_start=dt.datetime(2026, 3, 2, 22, tzinfo=UTC),
+        range_end=dt.datetime(2026, 3, 3, 1, tzinfo=UTC),
+        length=dt.timedelta(hours=3),
+        top=3,
+    )
+    # Mon 22:00 to Tue 02:00 is one stretch: 3-hour slots at 22:00, 22:30 and 23:00 fit in it.
+    assert [(s.start.hour, s.start.minute, s.score) for s in best] == [(22, 0, 1), (22, 30, 1), (23, 0, 1)]
+
+
+def test_weight_zero_never_changes_a_score_and_ties_go_to_head_count():
+    officer = entry(1, 5, "UTC", (0, (18, 0), 4.0))
+    initiate = entry(2, 0, "UTC", (0, (20, 0), 2.0))
+    range_start, range_end = dt.datetime(2026, 3, 2, tzinfo=UTC), dt.datetime(2026, 3, 3, tzinfo=UTC)
+    alone = find_best_slots([officer], range_start=range_start, range_end=range_end, top=3)
+    both = find_best_slots([officer, initiate], range_start=range_start, range_end=range_end, top=3)
+    assert [s.score for s in alone] == [s.score for s in both] == [5, 5, 5]
+    assert both[0].start == dt.datetime(2026, 3, 2, 20, tzinfo=UTC)  # the tie goes to the slot with more people
+    assert [p.player_id for p in both[0].present] == [1, 2]
+    assert [p.player_id for p in both[1].missing] == [2]
+
+
+def test_missing_players_are_listed_heaviest_first():
+    roster = [entry(1, 1, "UTC"), entry(2, 5, "UTC"), entry(3, 3, "UTC"), entry(4, 0, "UTC", (0, (0, 0), 16.0))]
+    best = find_best_slots(
+        roster, range_start=dt.datetime(2026, 3, 2, tzinfo=UTC), range_end=dt.datetime(2026, 3, 3, tzinfo=UTC), top=1
+    )
+    assert [p.weight for p in best[0].missing] == [5, 3, 1]
+
+
+@pytest.mark.django_db
+def test_best_raid_times_reads_the_guild_roster(django_assert_num_queries):
+    officer = PlayerFactory(rank=rank(level=4), timezone="Europe/Berlin")
+    member = PlayerFactory(rank=rank(level=2), timezone="America/New_York")
+    PlayerFactory(guild_id=5, rank=rank(5, level=5))
+    services.availability_set(player=officer, day_of_week=2, earliest_start="20:00", available_hours=4)
+    services.availability_set(player=member, day_of_week=2, earliest_start="14:00", available_hours=3)
+    with django_assert_num_queries(2):
+        slots = selectors.best_raid_times(
+            guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), days=7, top=3, timezone="Europe/Berlin"
+        )
+    # Wednesday 3 June: officer 18:00-22:00 UTC, member 18:00-21:00 UTC.
+    assert slots[0].start == dt.datetime(2026, 6, 3, 18, tzinfo=UTC)
+    assert (slots[0].score, slots[0].head_count) == (6, 2)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"days": 0}, "days"),
+        ({"days": 15}, "days"),
+        ({"grid": dt.timedelta(minutes=7)}, "grid_minutes"),
+        ({"length": dt.timedelta(hours=9)}, "length_hours"),
+        ({"timezone": "Nowhere/Land"}, "timezone"),
+    ],
+)
+def test_best_raid_times_refuses_bad_input(kwargs, field):
+    from config.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError) as error:
+        selectors.best_raid_times(guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), **kwargs)
+    assert error.value.field == field
+
+
+def test_heatmap_rows_are_local_days_and_match_one_cell_slots():
+    import struct
+    import zlib
+
+    from scheduling.besttime import weighted_heatmap
+    from scheduling.heatmap import CELL_H, CELL_W, LEFT, PAD, TOP, render_heatmap_png
+
+    roster = [
+        entry(1, 5, "Europe/Berlin", (6, (1, 0), 4.0), (0, (20, 0), 2.0)),
+        entry(2, 3, "America/New_York", (6, (14, 0), 3.0)),
+    ]
+    grid = dt.timedelta(minutes=30)
+    heatmap = weighted_heatmap(roster, date_from=dt.date(2026, 3, 23), days=7, timezone="Europe/Berlin", grid=grid)
+    # Sunday 29 March 2026 is 23 hours long in Berlin.
+    assert [len(row) for row in heatmap.rows] == [48] * 6 + [46]
+    zone = zoneinfo.ZoneInfo("Europe/Berlin")
+    for day_index, row in enumerate(heatmap.rows):
+        # In UTC: the oracle steps with `+`, which on a zoned datetime would walk wall time.
+        midnight = dt.datetime.combine(heatmap.days[day_index], dt.time(0), tzinfo=zone).astimezone(UTC)
+        expected = oracle(roster, midnight, midnight + dt.timedelta(minutes=30 * len(row)), grid, grid)
+        assert row == [score for _, score, _ in expected]
+    assert heatmap.peak == 5
+    # New York's Sunday 14:00 EDT is 20:00 CEST: cells 38-43 of Berlin's short Sunday.
+    assert heatmap.rows[6][38:44] == [3] * 6 and heatmap.rows[6][44:] == [0, 0]
+
+    png = render_heatmap_png(heatmap)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (LEFT + 48 * CELL_W + PAD, TOP + 7 * CELL_H + PAD)
+    idat_length = struct.unpack(">I", png[33:37])[0]
+    raw = zlib.decompress(png[41 : 41 + idat_length])
+    assert len(raw) == height * (1 + width * 3)
