@@ -95,7 +95,8 @@ def bot(bot_env, tmp_path):
 def start_ready(bot: BotProcess, emulator) -> BotProcess:
     bot.start()
     try:
-        emulator.wait_for_ready(timeout=30)
+        # Generous: on a loaded two-core machine, Django's start-up alone can take seconds.
+        emulator.wait_for_ready(timeout=60)
     except Exception:
         raise AssertionError(f"the bot did not become ready; its log:\n{bot.log}") from None
     return bot
