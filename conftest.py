@@ -118,3 +118,13 @@ def celery_worker(subprocess_env, require_redis, celery_test_queue, tmp_path):
     wait_for(lambda: "ready." in log_path.read_text(), timeout=30, message="the Celery worker to be ready")
     yield log_path
     stop_process(process)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (cached guild configurations, throttling counters):
+    a rolled-back test must not leave cached rows for the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

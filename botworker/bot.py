@@ -22,8 +22,9 @@ from django.db import close_old_connections, connections
 
 from botworker.commands import describe_changes, sync_commands
 from botworker.delivery import OutboxDeliverer
+from botworker.guilds import guild_config_for
 from botworker.interactions import InvalidInteraction, handle_interaction
-from botworker.models import GuildConfig, PermissionLevel
+from botworker.models import PermissionLevel
 from botworker.permissions import resolve_level
 from config.logging import log_context
 
@@ -71,7 +72,7 @@ def _handle_interaction_sync(payload: dict) -> dict | None:
 
 
 def _level_for_message(message: discord.Message) -> PermissionLevel:
-    config = GuildConfig.objects.prefetch_related("roles").filter(guild_id=message.guild.id).first()
+    config = guild_config_for(message.guild.id)
     author = message.author
     roles = [role.id for role in getattr(author, "roles", [])]
     permissions = author.guild_permissions.value if isinstance(author, discord.Member) else 0

@@ -5,7 +5,10 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from botworker.models import GuildChannel, GuildConfig, GuildRole
 from config.exceptions import ApplicationError
@@ -72,6 +75,48 @@ def guild_configure(
     for feature, channel_id in (channels or {}).items():
         GuildChannel.objects.update_or_create(guild=config, feature=feature, defaults={"channel_id": channel_id})
     return config
+
+
+# Every interaction needs its guild's configuration (roles, for the permission level); it changes
+# rarely, so it is cached. A change deletes the entry at once and again after commit; without a
+# shared cache (CACHE_URL) other processes may see the old configuration for up to this long.
+CONFIG_CACHE_SECONDS = 60
+_NO_CONFIG = "none"
+
+
+def _config_key(guild_id: int) -> str:
+    return f"guildhall:guildconfig:v1:{guild_id}"
+
+
+def guild_config_for(guild_id: int) -> GuildConfig | None:
+    """The guild's configuration with its roles and channels loaded, or None; cached."""
+    key = _config_key(guild_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return None if cached == _NO_CONFIG else cached
+    config = GuildConfig.objects.prefetch_related("roles", "channels").filter(guild_id=guild_id).order_by().first()
+    cache.set(key, config if config is not None else _NO_CONFIG, CONFIG_CACHE_SECONDS)
+    return config
+
+
+def forget_guild_config(guild_id: int) -> None:
+    key = _config_key(guild_id)
+    cache.delete(key)
+    # Another process may cache the old rows before this transaction commits: forget again then.
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+@receiver([post_save, post_delete], sender=GuildConfig, dispatch_uid="botworker.guildconfig_changed")
+def _config_changed(sender, instance: GuildConfig, **kwargs) -> None:
+    forget_guild_config(instance.guild_id)
+
+
+@receiver([post_save, post_delete], sender=GuildRole, dispatch_uid="botworker.guildrole_changed")
+@receiver([post_save, post_delete], sender=GuildChannel, dispatch_uid="botworker.guildchannel_changed")
+def _part_changed(sender, instance: GuildRole | GuildChannel, **kwargs) -> None:
+    guild_id = GuildConfig.objects.filter(pk=instance.guild_id).values_list("guild_id", flat=True).first()
+    if guild_id is not None:
+        forget_guild_config(guild_id)
 
 
 def channel_for(config: GuildConfig, feature: str) -> int | None:

@@ -83,7 +83,7 @@ def env_timezone(name: str, default: str = "UTC") -> str:
     return value
 
 
-def parse_database_url(url: str, *, conn_max_age: int) -> dict:
+def parse_database_url(url: str, *, conn_max_age: int, health_checks: bool = True) -> dict:
     """Turn DATABASE_URL into a Django DATABASES entry, refusing anything but PostgreSQL or SQLite."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in DATABASE_SCHEMES:
@@ -98,7 +98,7 @@ def parse_database_url(url: str, *, conn_max_age: int) -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         if not config.get("NAME"):
             raise ConfigError(f"DATABASE_URL={url!r} names no database: add /NAME at the end.")
-        config["CONN_HEALTH_CHECKS"] = True
+        config["CONN_HEALTH_CHECKS"] = health_checks
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     else:
         # SQLite: persistent connections buy nothing and only hold file locks.

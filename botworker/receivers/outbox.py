@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from botworker.guilds import channel_for
-from botworker.models import BotAction, GuildConfig
+from botworker.guilds import channel_for, guild_config_for
+from botworker.models import BotAction
 from botworker.outbox import enqueue
 from botworker.render import render_message
 from botworker.router import Reply, button
@@ -36,7 +36,7 @@ def post_dead_action_notice(sender, action_id: int, **kwargs) -> None:
     # A notice that dies itself is not announced: that would loop on a broken logs channel.
     if action is None or action.guild_id is None or action.dedupe_key.startswith(DEAD_NOTICE_PREFIX):
         return
-    config = GuildConfig.objects.prefetch_related("channels").filter(guild_id=action.guild_id).first()
+    config = guild_config_for(action.guild_id)
     channel_id = channel_for(config, "logs") if config else None
     if channel_id is None:
         return

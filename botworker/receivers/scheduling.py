@@ -17,8 +17,8 @@ from attendance import services as attendance_services
 from attendance.models import RaidAttendance, RaidEvent
 from attendance.selectors import event_answers
 from attendance.signals import attendance_answered, event_created, event_reminder_due, event_summary_due
-from botworker.guilds import channel_for
-from botworker.models import BotAction, GuildConfig
+from botworker.guilds import channel_for, guild_config_for
+from botworker.models import BotAction
 from botworker.outbox import completion_hook, enqueue
 from botworker.render import render_message
 from botworker.router import Reply, button
@@ -157,7 +157,7 @@ def summary_message(event: RaidEvent, summary: dict) -> Reply:
 
 @receiver(event_summary_due, dispatch_uid="botworker.scheduling.summary_due")
 def on_summary_due(sender, event: RaidEvent, summary: dict, **kwargs) -> None:
-    config = GuildConfig.objects.prefetch_related("channels").filter(guild_id=event.guild_id).first()
+    config = guild_config_for(event.guild_id)
     channel_id = channel_for(config, "officers") if config else None
     if channel_id is None:
         return  # no officers' channel configured: the summary is in the API and /attendance stats

@@ -81,3 +81,35 @@ def test_demo_data_loads_the_demo_guild_once(settings, tmp_path, monkeypatch):
     assert f"demo data (botworker): demo guild {DEMO_GUILD_ID} created" in out.getvalue()
     assert "demo data (botworker): demo guild already present" in out.getvalue()
     assert GuildConfig.objects.filter(guild_id=DEMO_GUILD_ID).count() == 1
+
+
+def test_guild_configuration_is_cached_and_forgotten_on_change(django_assert_num_queries):
+    from botworker.guilds import guild_config_for
+
+    assert guild_config_for(5) is None
+    with django_assert_num_queries(0):
+        assert guild_config_for(5) is None  # "not configured" is cached too
+    guild_configure(guild_id=5, moderator_role_ids=[1])
+    config = guild_config_for(5)
+    assert [r.role_id for r in config.roles.all()] == [1]
+    with django_assert_num_queries(0):
+        cached = guild_config_for(5)
+        assert [r.role_id for r in cached.roles.all()] == [1]
+        assert list(cached.channels.all()) == []
+    guild_configure(guild_id=5, moderator_role_ids=[2], channels={"logs": 9})
+    config = guild_config_for(5)
+    assert [r.role_id for r in config.roles.all()] == [2]
+    assert [c.channel_id for c in config.channels.all()] == [9]
+    GuildRole.objects.filter(guild=config).first().delete()  # as the admin's inline does
+    assert list(guild_config_for(5).roles.all()) == []
+
+
+def test_a_role_change_takes_effect_on_the_next_interaction():
+    from botworker.interactions import handle_interaction
+    from botworker.tests.factories import command_payload
+
+    guild_configure(guild_id=7, admin_role_ids=[70])
+    payload = command_payload("whoami", guild_id=7, roles=(70,))
+    assert "**admin**" in handle_interaction(payload)["data"]["content"]
+    guild_configure(guild_id=7, admin_role_ids=[71])
+    assert "**member**" in handle_interaction(command_payload("whoami", guild_id=7, roles=(70,)))["data"]["content"]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.cache import cache
 from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -454,6 +455,7 @@ def add_week_of_sessions(count: int) -> None:
 
 def count_alloc_show_queries(client, signer) -> tuple[int, dict]:
     payload = alloc_cmd("show", guild_id=GUILD_A, user_id=USER)
+    cache.clear()  # both counts start without the guild's configuration cached
     with CaptureQueriesContext(connection) as queries:
         response = signer.post(client, payload)
     return len(queries), response.json()

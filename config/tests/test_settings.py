@@ -42,6 +42,10 @@ def test_postgres_gets_persistent_connections_with_health_checks():
     assert config["CONN_MAX_AGE"] == 60
     assert config["CONN_HEALTH_CHECKS"] is True
     assert config["OPTIONS"]["connect_timeout"] == 5
+    assert (
+        parse_database_url("postgres://u@h:5432/db", conn_max_age=60, health_checks=False)["CONN_HEALTH_CHECKS"]
+        is False
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Benchmarks of Guildhall's hot paths; see bench/README.md. Not imported by the project."""
