@@ -7,12 +7,13 @@ Discord handlers from the member's permission level, the API and the admin from 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone as dj_timezone
 
@@ -469,12 +470,30 @@ def shift_cancel(
     )
 
 
-def claimed_hours_7d(*, user_id: int, now: datetime) -> float:
-    """Hours of the user's claimed, non-cancelled shifts claimed in the 7 days before `now`."""
+def claimed_hours_7d(*, guild_id: int, user_id: int, now: datetime) -> float:
+    """Hours of the user's claimed, non-cancelled shifts in this guild claimed in the 7 days
+    before `now` (the fairness cap is a guild's policy, so it counts that guild's shifts)."""
     total = Shift.objects.filter(
-        claimed_by=user_id, cancelled=False, claimed_at__gt=now - timedelta(days=7), claimed_at__lte=now
+        guild_id=guild_id,
+        claimed_by=user_id,
+        cancelled=False,
+        claimed_at__gt=now - timedelta(days=7),
+        claimed_at__lte=now,
     ).aggregate(total=Sum("duration_hours"))["total"]
     return float(total or 0.0)
+
+
+def _serialize_claims_of(*, guild_id: int, user_id: int) -> None:
+    """Hold a transaction-long lock per (guild, claimer): two claims of different shifts by the
+    same moderator at the same moment must not both read the hours from before the other, or
+    together they could pass the fairness cap."""
+    if connection.vendor != "postgresql":
+        return  # SQLite (the quick start) runs one writer at a time anyway
+    key = int.from_bytes(
+        hashlib.blake2b(f"shift-claims:{guild_id}:{user_id}".encode(), digest_size=8).digest(), "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 @transaction.atomic
@@ -494,7 +513,8 @@ def shift_claim(*, guild_id: int, actor: Actor, shift_id: int, now: datetime | N
     if actor.user_id in (shift.created_by, shift.assigned_user_id):
         raise ApplicationError(OWN_SHIFT, code="own_shift")
     policy = policy_for(guild_id)
-    hours = claimed_hours_7d(user_id=actor.user_id, now=now)
+    _serialize_claims_of(guild_id=guild_id, user_id=actor.user_id)
+    hours = claimed_hours_7d(guild_id=guild_id, user_id=actor.user_id, now=now)
     window = timedelta(minutes=policy.heavy_lock_window_minutes)
     if hours >= policy.max_hours_7d and shift.start_time_utc - now > window:
         may_claim_from = shift.start_time_utc - window

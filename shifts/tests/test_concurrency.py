@@ -51,3 +51,36 @@ def test_twenty_concurrent_claims_have_exactly_one_winner():
     stored = Shift.objects.get(pk=shift.pk)
     assert stored.claimed_by == winner
     assert stored.version == 2  # one change, not twenty
+
+
+def test_one_moderator_claiming_two_shifts_at_once_cannot_pass_the_cap():
+    """2.5 of 3 hours used: of two 1-hour shifts claimed at the same moment, only one may go."""
+    ShiftPolicyFactory(max_hours_7d=3.0, heavy_lock_window_minutes=60)
+    now = timezone.now()
+    moderator = CLAIMERS[0]
+    history = ShiftFactory(start_time_utc=now - timedelta(days=1), duration_hours=2.5)
+    Shift.objects.filter(pk=history.pk).update(claimed_by=moderator, claimed_at=now - timedelta(days=1))
+    targets = [ShiftFactory(start_time_utc=now + timedelta(days=2, hours=n), duration_hours=1.0) for n in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes, crashes = [], []
+
+    def press(shift_id: int) -> None:
+        try:
+            barrier.wait()
+            services.shift_claim(guild_id=GUILD, actor=Actor(user_id=moderator, is_moderator=True), shift_id=shift_id)
+            outcomes.append("claimed")
+        except ApplicationError as error:
+            outcomes.append(error.code)
+        except Exception as error:  # any other outcome is the failure this test looks for
+            crashes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(shift.pk,)) for shift in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert crashes == []
+    assert sorted(outcomes) == ["claimed", "fairness_cap"]
+    assert Shift.objects.filter(claimed_by=moderator).count() == 2  # the history and one new claim

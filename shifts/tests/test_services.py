@@ -363,7 +363,7 @@ def test_fairness_cap(history_hours, starts_in, allowed):
     ShiftFactory(
         claimed_by=MOD_A, claimed_at=NOW - timedelta(days=1), duration_hours=10, cancelled=True, cancelled_at=NOW
     )
-    assert services.claimed_hours_7d(user_id=MOD_A, now=NOW) == pytest.approx(history_hours)
+    assert services.claimed_hours_7d(guild_id=GUILD, user_id=MOD_A, now=NOW) == pytest.approx(history_hours)
     shift = ShiftFactory(start_time_utc=NOW + starts_in)
     if allowed:
         assert services.shift_claim(guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW).claimed_by == MOD_A
