@@ -97,6 +97,25 @@ def start_celery(args: list[str], env: dict[str, str], log_path: Path) -> subpro
     )
 
 
+def start_beat(env: dict[str, str], tmp_path: Path) -> subprocess.Popen:
+    """Celery beat on django-celery-beat's DatabaseScheduler, looking at its schedule every
+    second; its log is tmp_path / "beat.log". Stop it with stop_process (it saves its run counts)."""
+    return start_celery(
+        [
+            "beat",
+            "--scheduler",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+            "--max-interval",
+            "1",
+            "--pidfile",
+            str(tmp_path / "beat.pid"),
+            "--loglevel=INFO",
+        ],
+        env,
+        tmp_path / "beat.log",
+    )
+
+
 def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
     process.terminate()
     try:

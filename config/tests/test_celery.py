@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, PeriodicTask
 
 from config.tasks import clear_expired_sessions
-from conftest import start_celery, stop_process, wait_for
+from conftest import start_beat, stop_process, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -50,20 +50,7 @@ def test_beat_fires_a_clocked_one_off_task_that_the_worker_runs(
         one_off=True,
         queue=celery_test_queue,
     )
-    beat = start_celery(
-        [
-            "beat",
-            "--scheduler",
-            "django_celery_beat.schedulers:DatabaseScheduler",
-            "--max-interval",
-            "1",
-            "--pidfile",
-            str(tmp_path / "beat.pid"),
-            "--loglevel=INFO",
-        ],
-        subprocess_env,
-        tmp_path / "beat.log",
-    )
+    beat = start_beat(subprocess_env, tmp_path)
     try:
         wait_for(lambda: remaining_sessions() == ["current"], timeout=45, message="beat to fire and the worker to run")
     finally:

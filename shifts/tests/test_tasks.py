@@ -10,7 +10,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from botworker.models import BotAction
 from config.periodic import sync_periodic_tasks
-from conftest import start_celery, stop_process, wait_for
+from conftest import start_beat, stop_process, wait_for
 from shifts.models import Shift
 from shifts.tasks import expire_started_shifts, send_shift_reminders
 from shifts.tests.factories import MOD_A, ShiftFactory
@@ -62,20 +62,7 @@ def test_beat_and_worker_run_both_tasks(celery_worker, celery_test_queue, subpro
         PeriodicTask.objects.create(
             name=f"{task} {celery_test_queue}", task=task, interval=every_second, queue=celery_test_queue
         )
-    beat = start_celery(
-        [
-            "beat",
-            "--scheduler",
-            "django_celery_beat.schedulers:DatabaseScheduler",
-            "--max-interval",
-            "1",
-            "--pidfile",
-            str(tmp_path / "beat.pid"),
-            "--loglevel=INFO",
-        ],
-        subprocess_env,
-        tmp_path / "beat.log",
-    )
+    beat = start_beat(subprocess_env, tmp_path)
     try:
         wait_for(
             lambda: Shift.objects.get(pk=unclaimed.pk).expired_at and Shift.objects.get(pk=claimed.pk).reminder_sent_at,
