@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -625,13 +626,11 @@ def verdict(cells: list[Cell]) -> list[str]:
 
 def machine_description() -> str:
     model = "unknown CPU"
-    try:
+    with contextlib.suppress(OSError):  # no /proc/cpuinfo: the model stays unknown
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores ({model}), {memory_gb:.1f} GiB RAM, {platform.system()} {platform.release()}"
 

@@ -477,8 +477,9 @@ def claimed_hours_7d(*, guild_id: int, user_id: int, now: datetime) -> float:
         guild_id=guild_id,
         claimed_by=user_id,
         cancelled=False,
+        # No upper bound: a claim a concurrent caller committed a moment "after" this caller's
+        # `now` (it waited for the lock below) still counts.
         claimed_at__gt=now - timedelta(days=7),
-        claimed_at__lte=now,
     ).aggregate(total=Sum("duration_hours"))["total"]
     return float(total or 0.0)
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import zoneinfo
@@ -40,11 +41,10 @@ def all_zones() -> tuple[str, ...]:
 def zone_or_error(name: str, *, field: str = "timezone") -> zoneinfo.ZoneInfo:
     """The zone named `name`; ApplicationError with a suggestion when it is not one."""
     name = (name or "").strip()
-    try:
+    # A zone that fails to load is answered like an unknown one, with a suggestion.
+    with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
         if name and name in all_zones() or name == "UTC":
             return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        pass
     by_lower = {zone.lower(): zone for zone in all_zones()}
     if name.lower() in by_lower:
         suggestion = by_lower[name.lower()]
