@@ -18,6 +18,7 @@ from typing import Any
 
 from botworker import limits
 from botworker.models import GuildConfig, PermissionLevel
+from botworker.presenters.text import error_text
 from config.exceptions import ApplicationError, new_reference
 
 logger = logging.getLogger("guildhall.interactions")
@@ -408,7 +409,7 @@ class Router:
                 invocation = _with_coerced_options(invocation, command_spec)
             reply = found.handler(invocation)
         except ApplicationError as refusal_error:
-            return Reply.error(refusal_error.message)
+            return Reply.error(error_text(refusal_error))
         except Exception:
             reference = new_reference()
             logger.exception("interaction handler crashed reference=%s", reference)

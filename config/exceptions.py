@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -22,15 +26,96 @@ from rest_framework.views import exception_handler
 logger = logging.getLogger("guildhall.api")
 
 
-class ApplicationError(Exception):
-    """A service refused: `message` is for the user; `field` names the input at fault, if one is."""
+@dataclass(frozen=True)
+class UserRef:
+    """A Discord user named in a message (Discord shows a mention, the API the plain id)."""
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid", extra: dict | None = None):
-        super().__init__(message)
-        self.message = message
+    id: int
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A Discord channel named in a message."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    """A Discord role named in a message."""
+
+    id: int
+
+
+class _Plain:
+    """How a typed parameter reads in plain text (API bodies, logs, the admin): instants in ISO
+    8601 UTC, users, channels and roles by id. A format spec of a time (the Discord styles F, R,
+    FR …) is ignored here."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        value = self.value
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        if isinstance(value, UserRef):
+            return f"user {value.id}"
+        if isinstance(value, ChannelRef):
+            return f"channel {value.id}"
+        if isinstance(value, RoleRef):
+            return f"role {value.id}"
+        return format(value, spec)
+
+
+class ApplicationError(Exception):
+    """A service refused. `template` is a message for people with ``{name}`` fields filled from
+    `params`; typed parameters stay typed (an instant is an aware datetime, a member a
+    :class:`UserRef`, a channel a :class:`ChannelRef`) so each surface renders them its way:
+    :attr:`message` is plain text (the API's `detail`), and the Discord layer renders the same
+    template with timestamps and mentions through :meth:`render`. `field` names the input at
+    fault, if one is."""
+
+    def __init__(
+        self,
+        template: str,
+        *,
+        params: dict | None = None,
+        field: str | None = None,
+        code: str = "invalid",
+        extra: dict | None = None,
+    ):
+        self.template = template
+        self.params = dict(params or {})
         self.field = field
         self.code = code
         self.extra = extra or {}
+        super().__init__(self.message)
+
+    def render(self, present: Callable[[object], object]) -> str:
+        """The message with each parameter passed through `present` (which returns an object
+        whose ``__format__`` produces the surface's text)."""
+        if not self.params:
+            return self.template
+        return self.template.format_map({name: present(value) for name, value in self.params.items()})
+
+    @property
+    def message(self) -> str:
+        return self.render(_Plain)
+
+    def api_params(self) -> dict:
+        """The parameters as JSON: instants in ISO 8601, ids as strings."""
+        out = {}
+        for name, value in self.params.items():
+            if isinstance(value, datetime):
+                out[name] = format(_Plain(value), "")
+            elif isinstance(value, UserRef | ChannelRef | RoleRef):
+                out[name] = str(value.id)
+            elif isinstance(value, str | int | float | bool) or value is None:
+                out[name] = value
+            else:
+                out[name] = str(value)
+        return out
 
     def field_errors(self) -> dict[str, list[str]]:
         return {self.field: [self.message]} if self.field else {}
@@ -67,6 +152,9 @@ def api_exception_handler(exc, context):
             {"detail": exc.message, "code": exc.code, "fields": exc.field_errors(), **exc.extra},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail=detail)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -87,6 +175,8 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
+        if "__all__" in fields:  # Django's name for errors not about one field
+            fields["non_field_errors"] = fields.pop("__all__")
         body = {"detail": "Some fields are not valid.", "code": "invalid", "fields": fields}
         if list(fields) == ["non_field_errors"]:
             body["detail"] = fields["non_field_errors"][0]
