@@ -1,0 +1,80 @@
+"""Serializer fields every app's API shares.
+
+* :class:`SnowflakeField`: a Discord id. **Ids are strings in JSON**, as in Discord's own API,
+  because JavaScript rounds integers above 2^53; input may be a string or an integer, and must be
+  a snowflake (0 < id < 2^63).
+* :class:`ZoneSerializerField`: an IANA zone name (any case) with a "did you mean" answer.
+* :class:`ModelSerializer`: DRF's, with Discord id columns (``PositiveBigIntegerField``) and
+  zone columns mapped to those two fields, so a model serializer gets them without saying so.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from timezone_field.rest_framework import TimeZoneSerializerField
+
+from config.fields import ZoneField
+from config.timeutils import canonical_zone_name, zone_error_message
+
+SNOWFLAKE_MAX = (1 << 63) - 1
+SNOWFLAKE_PATTERN = r"^[1-9][0-9]{0,18}$"
+
+
+@extend_schema_field({"type": "string", "pattern": SNOWFLAKE_PATTERN, "example": "1180000000000000001"})
+class SnowflakeField(serializers.Field):
+    """A Discord id: a string of digits in JSON (an integer is accepted on input)."""
+
+    default_error_messages = {
+        "invalid": 'A Discord id is a whole number written as a string of digits, for example "1180000000000000001".',
+        "range": "A Discord id is between 1 and 9223372036854775807.",
+    }
+
+    def __init__(self, **kwargs):
+        # A model column's integer bounds are the snowflake range here.
+        kwargs.pop("min_value", None)
+        kwargs.pop("max_value", None)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int):
+            value = data
+        elif isinstance(data, str) and data.strip().isdigit() and len(data.strip()) <= 20:
+            value = int(data.strip())
+        else:
+            self.fail("invalid")
+        if not 0 < value <= SNOWFLAKE_MAX:
+            self.fail("range")
+        return value
+
+    def to_representation(self, value) -> str:
+        return str(value)
+
+
+@extend_schema_field({"type": "string", "example": "Europe/Berlin"})
+class ZoneSerializerField(TimeZoneSerializerField):
+    """An IANA zone: any case on input ("europe/berlin"), its canonical name on output."""
+
+    def to_internal_value(self, data) -> zoneinfo.ZoneInfo:
+        canonical = canonical_zone_name(data if isinstance(data, str) else "")
+        if canonical is None:
+            raise serializers.ValidationError(zone_error_message(data), code="invalid_timezone")
+        return zoneinfo.ZoneInfo(canonical)
+
+    def to_representation(self, value) -> str:
+        return value.key if isinstance(value, zoneinfo.ZoneInfo) else str(value)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with Discord ids as strings and zones as zone names."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.PositiveBigIntegerField: SnowflakeField,
+        ZoneField: ZoneSerializerField,
+    }
