@@ -1,9 +1,29 @@
-"""An in-process emulator of Discord's REST API (v10) and gateway for tests.
+"""An in-process emulator of Discord's REST API (v10) and gateway, for tests and for running the
+bot locally (``manage.py discord_emulator``).
 
-See :mod:`botworker.emulator.rest` (the server and its REST routes) and
-:mod:`botworker.emulator.gateway` (the websocket gateway it also serves).
+Package layout:
+
+* :mod:`~botworker.emulator.emulator`: :class:`DiscordEmulator`, the server's lifecycle and the
+  API tests drive it with (set-up, inspection, gateway sends, fault injection).
+* :mod:`~botworker.emulator.state`: the in-memory model (users, guilds, roles, members, channels,
+  DMs, commands, interactions); :mod:`~botworker.emulator.message_model`: building, editing and
+  deleting messages in it; :mod:`~botworker.emulator.snowflakes`: ids and timestamps;
+  :mod:`~botworker.emulator.errors`: Discord's JSON errors.
+* :mod:`botworker.emulator.rest`: the REST API: the router and one module of routes per
+  resource (users and DMs, channels, messages and pins, guilds/roles/members, application
+  commands, interactions and their webhooks).
+* :mod:`botworker.emulator.gateway`: the websocket gateway: protocol vocabulary, connections and
+  compression, sessions and RESUME, the connection handler, dispatch routing across shards and
+  intents, payloads built from the state, and gateway faults.
+* :mod:`~botworker.emulator.faults`: the REST faults ``fail_next`` queues (429s, 4xx/5xx, drops);
+  the gateway's are :mod:`botworker.emulator.gateway.faults`.
+* :mod:`~botworker.emulator.control`: the HTTP control API under ``/_emulator/`` that
+  ``manage.py discord_emulator`` uses to drive a running emulator from another process.
+
+The names below are the public ones; import them from here.
 """
 
+from botworker.emulator.emulator import DiscordEmulator
 from botworker.emulator.gateway import (
     CloseCode,
     GatewayClose,
@@ -13,7 +33,8 @@ from botworker.emulator.gateway import (
     Op,
     PresenceUpdate,
 )
-from botworker.emulator.rest import DiscordEmulator, RecordedRequest, snowflake_time
+from botworker.emulator.rest.router import RecordedRequest
+from botworker.emulator.snowflakes import snowflake_time
 
 __all__ = [
     "CloseCode",

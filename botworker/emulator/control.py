@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from botworker.emulator.rest import DiscordEmulator
+    from botworker.emulator.emulator import DiscordEmulator
 
 DEFAULT_WAIT_SECONDS = 5.0
 
