@@ -1,5 +1,6 @@
 """The back office for schedules, shifts and policies. Every write goes through the services:
-policies are saved by `policy_save`, shifts are cancelled/expired by their services (so the
+policies (fairness and duration numbers; a guild's shift channel and default zone are set in its
+guild configuration) are saved by `policy_save`, shifts are cancelled/expired by their services (so the
 Discord message is re-rendered and the claimer told), and slots are removed by `schedule_delete`."""
 
 from __future__ import annotations
@@ -93,8 +94,6 @@ class ShiftPolicyAdmin(admin.ModelAdmin):
         "min_duration_hours",
         "max_duration_hours",
         "default_duration_hours",
-        "default_timezone",
-        "channel_id",
     )
     search_fields = ("guild_id",)
 

@@ -17,7 +17,7 @@ class ShiftsConfig(AppConfig):
 
         if ShiftPolicy.objects.filter(guild_id=DEMO_GUILD_ID).exists():
             return "demo shift policy already present"
-        services.policy_save(policy=ShiftPolicy(guild_id=DEMO_GUILD_ID, default_timezone="Europe/Berlin"))
+        services.policy_save(policy=ShiftPolicy(guild_id=DEMO_GUILD_ID))
         admin = services.Actor(user_id=DEMO_MODERATORS[0], is_moderator=True, is_admin=True)
         for user_id, day, time, zone in (
             (DEMO_MODERATORS[0], 0, "18:00", "Europe/Berlin"),

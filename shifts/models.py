@@ -8,23 +8,19 @@ one slot per (guild, moderator, weekday, time), one message per shift, one claim
 
 from __future__ import annotations
 
-import zoneinfo
+from datetime import time
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-
-def validate_iana_zone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not an IANA time zone (for example America/New_York).") from None
+from config.fields import ZoneField
+from config.timeutils import DAY_NAMES
 
 
 class ShiftPolicy(models.Model):
-    """One guild's shift rules (the seed's hard-coded constants). A guild without a row uses the
-    field defaults."""
+    """One guild's shift rules: the fairness and duration numbers. A guild without a row uses the
+    field defaults. The shift channel and the guild's default zone are not here: they live in the
+    guild configuration only (botworker's GuildConfig and its "shifts" channel)."""
 
     guild_id = models.PositiveBigIntegerField(unique=True, help_text="The Discord guild (server) id.")
     max_hours_7d = models.FloatField(
@@ -36,19 +32,6 @@ class ShiftPolicy(models.Model):
     min_duration_hours = models.FloatField(default=0.25)
     max_duration_hours = models.FloatField(default=24.0)
     default_duration_hours = models.FloatField(default=1.0, help_text="Duration of a schedule slot added without one.")
-    default_timezone = models.CharField(
-        max_length=64,
-        blank=True,
-        default="",
-        validators=[validate_iana_zone],
-        help_text="Zone for members who never chose one; blank: the guild configuration's zone.",
-    )
-    channel_id = models.PositiveBigIntegerField(
-        null=True,
-        blank=True,
-        help_text="Channel shifts are posted in and shift commands are allowed in; blank: the guild's "
-        "'shifts' channel, and shift commands work anywhere.",
-    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -80,7 +63,7 @@ class ModSchedule(models.Model):
     day_of_week = models.PositiveSmallIntegerField(help_text="0 = Monday ... 6 = Sunday.")
     hour = models.PositiveSmallIntegerField()
     minute = models.PositiveSmallIntegerField(default=0)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_iana_zone])
+    timezone = ZoneField(default="UTC")
     duration_hours = models.FloatField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -101,8 +84,10 @@ class ModSchedule(models.Model):
     def __str__(self) -> str:
         return f"{DAY_NAMES[self.day_of_week]} {self.hour:02d}:{self.minute:02d} {self.timezone} ({self.user_id})"
 
-
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    @property
+    def clock(self) -> time:
+        """The slot's local wall time."""
+        return time(self.hour, self.minute)
 
 
 class ShiftQuerySet(models.QuerySet):
@@ -142,9 +127,7 @@ class Shift(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     start_time_utc = models.DateTimeField()
     duration_hours = models.FloatField()
-    timezone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_iana_zone], help_text="The zone the start was given in."
-    )
+    timezone = ZoneField(default="UTC", help_text="The zone the start was given in.")
     assigned_user_id = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="The moderator whose scheduled shift it is."
     )

@@ -1,30 +1,34 @@
-"""Reads shared by the Discord handlers, the API and the admin."""
+"""Reads shared by the Discord handlers, the API, the admin, the services and the beat tasks."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone as dj_timezone
 
 from config.exceptions import ApplicationError
-from shifts.models import ModSchedule, Shift
-from shifts.services import BAD_PERIOD, PERIODS
-from shifts.timeutils import next_occurrence, zone_or_error
+from config.timeutils import next_weekly_occurrence
+from shifts.models import ModSchedule, Shift, ShiftPolicy
+
+BAD_PERIOD = "The period must be one of 7d, 30d or all."
+PERIODS = {"7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
+
+
+def policy_for(guild_id: int) -> ShiftPolicy:
+    """The guild's policy, or an unsaved one with the defaults."""
+    return ShiftPolicy.objects.filter(guild_id=guild_id).first() or ShiftPolicy(guild_id=guild_id)
 
 
 def slot_next_start(slot: ModSchedule, *, now: datetime | None = None) -> datetime:
     """The UTC instant of the slot's next occurrence (strictly after `now`)."""
-    return next_occurrence(
-        day_of_week=slot.day_of_week,
-        hour=slot.hour,
-        minute=slot.minute,
-        zone=zone_or_error(slot.timezone),
-        now=now or dj_timezone.now(),
+    return next_weekly_occurrence(
+        day_of_week=slot.day_of_week, clock=slot.clock, zone=slot.timezone, now=now or dj_timezone.now()
     )
 
 
 def schedule_list(*, guild_id: int | None = None, user_id: int | None = None) -> QuerySet[ModSchedule]:
+    """Slots, by member then weekday and time (optionally of one guild and member)."""
     query = ModSchedule.objects.all()
     if guild_id is not None:
         query = query.filter(guild_id=guild_id)
@@ -33,30 +37,27 @@ def schedule_list(*, guild_id: int | None = None, user_id: int | None = None) ->
     return query.order_by("user_id", "day_of_week", "hour", "minute", "id")
 
 
-def shift_list(
-    *,
-    guild_id: int | None = None,
-    state: str | None = None,
-    start_after: datetime | None = None,
-    start_before: datetime | None = None,
-    user_id: int | None = None,
-    now: datetime | None = None,
-) -> QuerySet[Shift]:
-    """Shifts filtered by guild, state (open/claimed/cancelled/expired), start range and user
-    (dropped, assigned or claimed by them)."""
-    now = now or dj_timezone.now()
-    query = Shift.objects.select_related("schedule")
-    if guild_id is not None:
-        query = query.filter(guild_id=guild_id)
-    if state:
-        query = query.with_state(state, now=now)
-    if start_after is not None:
-        query = query.filter(start_time_utc__gte=start_after)
-    if start_before is not None:
-        query = query.filter(start_time_utc__lt=start_before)
-    if user_id is not None:
-        query = query.filter(Q(created_by=user_id) | Q(assigned_user_id=user_id) | Q(claimed_by=user_id))
-    return query.order_by("start_time_utc", "id")
+def shift_list() -> QuerySet[Shift]:
+    """Every shift, by start (the API's FilterSet narrows it)."""
+    return Shift.objects.order_by("start_time_utc", "id")
+
+
+def shifts_due_to_expire(*, now: datetime) -> QuerySet[Shift]:
+    """Unclaimed, uncancelled shifts whose start has passed and that are not marked expired yet."""
+    return Shift.objects.filter(
+        claimed_by__isnull=True, cancelled=False, expired_at__isnull=True, start_time_utc__lte=now
+    ).order_by("start_time_utc", "id")
+
+
+def shifts_due_for_reminder(*, now: datetime, lead: timedelta) -> QuerySet[Shift]:
+    """Claimed, uncancelled shifts starting within `lead` after `now` whose claimer was not reminded."""
+    return Shift.objects.filter(
+        claimed_by__isnull=False,
+        cancelled=False,
+        reminder_sent_at__isnull=True,
+        start_time_utc__gt=now,
+        start_time_utc__lte=now + lead,
+    ).order_by("start_time_utc", "id")
 
 
 def shift_stats(

@@ -1,17 +1,29 @@
-"""Input and output shapes of the shifts API."""
+"""Input and output shapes of the shifts API. Discord ids are strings in JSON (an integer is
+accepted on input); zones are canonical IANA names."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from shifts.models import DAY_NAMES, ModSchedule, Shift
-from shifts.services import PERIODS
+from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
+from config.timeutils import DAY_NAMES
+from shifts.models import ModSchedule, Shift
+from shifts.selectors import PERIODS
 
-DISCORD_ID = {"min_value": 1, "max_value": (1 << 63) - 1}
+
+class OptionalZoneField(ZoneSerializerField):
+    """A zone that may be left out or blank (then the service's defaults apply)."""
+
+    def to_internal_value(self, data):
+        if data == "":
+            return None
+        return super().to_internal_value(data)
 
 
-class ScheduleSerializer(serializers.ModelSerializer):
+class ScheduleSerializer(ModelSerializer):
     day_name = serializers.SerializerMethodField()
+    # Declared: config's ModelSerializer maps a ZoneField to a ChoiceField (it has choices).
+    timezone = ZoneSerializerField(read_only=True)
 
     class Meta:
         model = ModSchedule
@@ -33,21 +45,20 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
 
 class ScheduleCreateSerializer(serializers.Serializer):
-    guild_id = serializers.IntegerField(**DISCORD_ID)
-    user_id = serializers.IntegerField(**DISCORD_ID, help_text="The moderator's Discord id.")
+    guild_id = SnowflakeField()
+    user_id = SnowflakeField(help_text="The moderator's Discord id.")
     day_of_week = serializers.IntegerField(help_text="0 = Monday ... 6 = Sunday.")
     time = serializers.CharField(max_length=5, help_text="HH:MM, local wall time in `timezone`.")
-    timezone = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    timezone = OptionalZoneField(
+        required=False,
+        help_text="IANA zone of the wall time; default: the member's last used zone, else UTC.",
+    )
     duration_hours = serializers.FloatField(required=False)
 
 
-class ScheduleFilterSerializer(serializers.Serializer):
-    guild_id = serializers.IntegerField(required=False, **DISCORD_ID)
-    user_id = serializers.IntegerField(required=False, **DISCORD_ID)
-
-
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(ModelSerializer):
     state = serializers.SerializerMethodField()
+    timezone = ZoneSerializerField(read_only=True, help_text="The zone the start was given in.")
 
     class Meta:
         model = Shift
@@ -79,26 +90,22 @@ class ShiftSerializer(serializers.ModelSerializer):
         return shift.state(now=self.context["now"])
 
 
-class ShiftFilterSerializer(serializers.Serializer):
-    guild_id = serializers.IntegerField(required=False, **DISCORD_ID)
-    state = serializers.ChoiceField(choices=Shift.State.choices, required=False)
-    start_after = serializers.DateTimeField(required=False, help_text="Shifts starting at or after this instant.")
-    start_before = serializers.DateTimeField(required=False, help_text="Shifts starting before this instant.")
-    user_id = serializers.IntegerField(required=False, help_text="Dropped, assigned or claimed by.", **DISCORD_ID)
-
-
 class ShiftDropSerializer(serializers.Serializer):
-    guild_id = serializers.IntegerField(**DISCORD_ID)
-    user_id = serializers.IntegerField(**DISCORD_ID, help_text="The moderator dropping it (Discord id).")
+    guild_id = SnowflakeField()
+    user_id = SnowflakeField(help_text="The moderator dropping it (Discord id).")
     start = serializers.CharField(
         max_length=20, required=False, help_text="YYYY-MM-DD HH:MM in `timezone` (free-form drop)."
     )
     duration_hours = serializers.FloatField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    timezone = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    timezone = OptionalZoneField(
+        required=False, help_text="IANA zone of `start`; default: the member's last used zone, else UTC."
+    )
     slot_id = serializers.IntegerField(required=False, help_text="Drop the next occurrence of this slot instead.")
-    channel_id = serializers.IntegerField(
-        required=False, help_text="Where to post it when the guild's policy names no channel.", **DISCORD_ID
+    channel_id = SnowflakeField(
+        required=False,
+        help_text="The guild's shift channel, where the shift is posted. Required: the API does not read "
+        "the guild configuration (without it the drop is refused with code `no_channel`).",
     )
 
     def validate(self, attrs):
@@ -112,14 +119,14 @@ class ShiftDropSerializer(serializers.Serializer):
 
 
 class ShiftEditSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(**DISCORD_ID, help_text="Who edits it (Discord id).")
+    user_id = SnowflakeField(help_text="Who edits it (Discord id).")
     start = serializers.CharField(max_length=20, required=False, help_text="YYYY-MM-DD HH:MM in the shift's zone.")
     duration_hours = serializers.FloatField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 class ShiftActorSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(**DISCORD_ID, help_text="The Discord id of who acts.")
+    user_id = SnowflakeField(help_text="The Discord id of who acts.")
 
 
 class ShiftCancelSerializer(ShiftActorSerializer):
@@ -127,12 +134,15 @@ class ShiftCancelSerializer(ShiftActorSerializer):
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    guild_id = serializers.IntegerField(**DISCORD_ID)
+    """The stats' query: not a list of rows to filter but an aggregate's inputs, so a query
+    serializer (validated and documented as query parameters) rather than a FilterSet."""
+
+    guild_id = SnowflakeField()
     period = serializers.ChoiceField(choices=list(PERIODS), default="7d")
-    user_id = serializers.IntegerField(required=False, **DISCORD_ID)
+    user_id = SnowflakeField(required=False)
 
 
 class StatsRowSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField()
+    user_id = SnowflakeField()
     shifts = serializers.IntegerField()
     hours = serializers.FloatField()

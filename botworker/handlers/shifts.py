@@ -6,14 +6,23 @@ from __future__ import annotations
 from django.utils import timezone
 
 from botworker.guilds import channel_for
+from botworker.handlers.zones import register_zone_option
 from botworker.models import PermissionLevel
-from botworker.receivers.shifts import CLAIM_ACTION, RELEASE_ACTION, hours_text
+from botworker.presenters.shifts import (
+    CLAIM_ACTION,
+    RELEASE_ACTION,
+    discord_format,
+    hours_text,
+    slot_choice_name,
+    slot_label,
+    slot_line,
+)
 from botworker.router import Choice, Invocation, Option, OptionType, Reply, router
+from config.exceptions import ChannelRef, UserRef
+from config.timeutils import DAY_CHOICES as DAYS
 from shifts import selectors, services
-from shifts.models import DAY_NAMES, ModSchedule
-from shifts.timeutils import all_zones, zone_or_error
 
-DAY_CHOICES = tuple(Choice(name, index) for index, name in enumerate(DAY_NAMES))
+DAY_CHOICES = tuple(Choice(name, index) for index, name in DAYS)
 PERIOD_CHOICES = (Choice("last 7 days", "7d"), Choice("last 30 days", "30d"), Choice("all time", "all"))
 
 DAY = Option("day", "Day of the week", OptionType.INTEGER, required=True, choices=DAY_CHOICES)
@@ -23,16 +32,18 @@ DURATION = Option("duration", "Length in hours, e.g. 1.5", OptionType.NUMBER)
 USER = Option("user", "A member", OptionType.USER)
 DESCRIPTION_LIMIT = services.DESCRIPTION_LIMIT
 
-SLOT_ADDED = "Added **{day} {hh:02d}:{mm:02d}** ({zone}, {hours}) to {whose} schedule. Next: <t:{ts}:F> (<t:{ts}:R>)."
-SLOT_REMOVED = "Removed **{day} {hh:02d}:{mm:02d}** from {whose} schedule."
+SLOT_ADDED = "Added **{slot}** ({zone}, {hours}) to {whose} schedule. Next: {start:FR}."
+SLOT_REMOVED = "Removed **{slot}** from {whose} schedule."
 CLEARED = "Removed {count} slot(s) from {whose} schedule."
 EMPTY_SCHEDULE = "{whose} schedule is empty."
-DROPPED = "Shift #{shift_id} dropped for <t:{ts}:F> (<t:{ts}:R>); it will be posted in <#{channel_id}>."
-EDITED = "Shift #{shift_id} updated: <t:{ts}:F>, {hours}."
+DROPPED = "Shift #{shift_id} dropped for {start:FR}; it will be posted in {channel}."
+EDITED = "Shift #{shift_id} updated: {start}, {hours}."
 CANCELLED = "Shift #{shift_id} cancelled."
-CLAIMED = "You claimed shift #{shift_id}, starting <t:{ts}:F> (<t:{ts}:R>). You'll get a reminder 15 minutes before."
+CLAIMED = "You claimed shift #{shift_id}, starting {start:FR}. You'll get a reminder 15 minutes before."
 RELEASED = "You released shift #{shift_id}; it is open again."
 NO_STATS = "No claimed shifts in that period."
+STATS_TITLE = "**Claimed shifts, {label}**"
+STATS_LINE = "• {user}: {shifts} shift(s), {hours:g} h"
 
 
 def actor_of(inv: Invocation) -> services.Actor:
@@ -44,15 +55,12 @@ def actor_of(inv: Invocation) -> services.Actor:
 
 
 def _whose(inv: Invocation, user_id: int) -> str:
-    return "your" if user_id == inv.user_id else f"<@{user_id}>'s"
+    return "your" if user_id == inv.user_id else discord_format("{user}'s", user=UserRef(user_id))
 
 
-def _slot_line(slot: ModSchedule, *, now) -> str:
-    ts = int(selectors.slot_next_start(slot, now=now).timestamp())
-    return (
-        f"• **{DAY_NAMES[slot.day_of_week]} {slot.hour:02d}:{slot.minute:02d}** {slot.timezone}, "
-        f"{hours_text(slot.duration_hours)} — next <t:{ts}:F>"
-    )
+def _shift_channel(inv: Invocation) -> int | None:
+    """The guild configuration's shift channel (where shifts are posted and shift commands work)."""
+    return channel_for(inv.guild, "shifts")
 
 
 def _add_slot(inv: Invocation, user_id: int) -> Reply:
@@ -66,16 +74,14 @@ def _add_slot(inv: Invocation, user_id: int) -> Reply:
         duration=inv.options.get("duration"),
         guild_timezone=inv.guild.timezone,
     )
-    ts = int(selectors.slot_next_start(slot).timestamp())
     return Reply(
-        content=SLOT_ADDED.format(
-            day=DAY_NAMES[slot.day_of_week],
-            hh=slot.hour,
-            mm=slot.minute,
-            zone=slot.timezone,
+        content=discord_format(
+            SLOT_ADDED,
+            slot=slot_label(slot),
+            zone=slot.timezone.key,
             hours=hours_text(slot.duration_hours),
             whose=_whose(inv, user_id),
-            ts=ts,
+            start=selectors.slot_next_start(slot),
         ),
         ephemeral=True,
     )
@@ -119,7 +125,7 @@ def schedule_remove(inv: Invocation) -> Reply:
         time=inv.options["time"],
     )
     return Reply(
-        content=SLOT_REMOVED.format(day=DAY_NAMES[slot.day_of_week], hh=slot.hour, mm=slot.minute, whose="your"),
+        content=SLOT_REMOVED.format(slot=slot_label(slot), whose="your"),
         ephemeral=True,
     )
 
@@ -137,7 +143,7 @@ def schedule_view(inv: Invocation) -> Reply:
     if not slots:
         return Reply(content=EMPTY_SCHEDULE.format(whose=whose[0].upper() + whose[1:]), ephemeral=True)
     now = timezone.now()
-    lines = [f"**{whose[0].upper() + whose[1:]} schedule**", *(_slot_line(slot, now=now) for slot in slots)]
+    lines = [f"**{whose[0].upper() + whose[1:]} schedule**", *(slot_line(slot, now=now) for slot in slots)]
     return Reply(content="\n".join(lines), ephemeral=True)
 
 
@@ -174,7 +180,7 @@ def drop_shift(inv: Invocation) -> Reply:
         duration=inv.options["duration"],
         description=inv.options["description"],
         timezone=inv.options.get("timezone"),
-        channel_id=channel_for(inv.guild, "shifts"),
+        channel_id=_shift_channel(inv),
         invoked_in_channel_id=inv.channel_id,
         guild_timezone=inv.guild.timezone,
     )
@@ -182,8 +188,12 @@ def drop_shift(inv: Invocation) -> Reply:
 
 
 def _dropped(shift) -> Reply:
-    ts = int(shift.start_time_utc.timestamp())
-    return Reply(content=DROPPED.format(shift_id=shift.pk, ts=ts, channel_id=shift.channel_id), ephemeral=True)
+    return Reply(
+        content=discord_format(
+            DROPPED, shift_id=shift.pk, start=shift.start_time_utc, channel=ChannelRef(shift.channel_id)
+        ),
+        ephemeral=True,
+    )
 
 
 @router.command(
@@ -204,7 +214,7 @@ def drop_mod_shift(inv: Invocation) -> Reply:
         slot_id=inv.options["slot"],
         user_id=inv.options.get("user"),
         description=inv.options.get("description", ""),
-        channel_id=channel_for(inv.guild, "shifts"),
+        channel_id=_shift_channel(inv),
         invoked_in_channel_id=inv.channel_id,
     )
     return _dropped(shift)
@@ -230,11 +240,14 @@ def shift_edit(inv: Invocation) -> Reply:
         start=inv.options.get("start"),
         duration=inv.options.get("duration"),
         description=inv.options.get("description"),
+        channel_id=_shift_channel(inv),
         invoked_in_channel_id=inv.channel_id,
     )
-    ts = int(shift.start_time_utc.timestamp())
     return Reply(
-        content=EDITED.format(shift_id=shift.pk, ts=ts, hours=hours_text(shift.duration_hours)), ephemeral=True
+        content=discord_format(
+            EDITED, shift_id=shift.pk, start=shift.start_time_utc, hours=hours_text(shift.duration_hours)
+        ),
+        ephemeral=True,
     )
 
 
@@ -254,6 +267,7 @@ def shift_cancel(inv: Invocation) -> Reply:
         actor=actor_of(inv),
         shift_id=inv.options["shift_id"],
         reason=inv.options.get("reason", ""),
+        channel_id=_shift_channel(inv),
         invoked_in_channel_id=inv.channel_id,
     )
     return Reply(content=CANCELLED.format(shift_id=shift.pk), ephemeral=True)
@@ -274,16 +288,18 @@ def shift_stats(inv: Invocation) -> Reply:
     label = next(choice.name for choice in PERIOD_CHOICES if choice.value == period)
     if not rows:
         return Reply(content=NO_STATS, ephemeral=True)
-    lines = [f"**Claimed shifts, {label}**"]
-    lines += [f"• <@{row['user_id']}>: {row['shifts']} shift(s), {row['hours']:g} h" for row in rows]
+    lines = [STATS_TITLE.format(label=label)]
+    lines += [
+        discord_format(STATS_LINE, user=UserRef(row["user_id"]), shifts=row["shifts"], hours=row["hours"])
+        for row in rows
+    ]
     return Reply(content="\n".join(lines), ephemeral=True)
 
 
 @router.component(CLAIM_ACTION, level=PermissionLevel.MODERATOR, needs_config=True)
 def claim_shift(inv: Invocation) -> Reply:
     shift = services.shift_claim(guild_id=inv.guild_id, actor=actor_of(inv), shift_id=inv.target_id)
-    ts = int(shift.start_time_utc.timestamp())
-    return Reply(content=CLAIMED.format(shift_id=shift.pk, ts=ts), ephemeral=True)
+    return Reply(content=discord_format(CLAIMED, shift_id=shift.pk, start=shift.start_time_utc), ephemeral=True)
 
 
 @router.component(RELEASE_ACTION, level=PermissionLevel.MODERATOR, needs_config=True)
@@ -295,16 +311,8 @@ def release_shift(inv: Invocation) -> Reply:
 # ---------------------------------------------------------------------------- autocomplete
 
 
-def _zone_choices(inv: Invocation) -> list[Choice]:
-    typed = str(inv.options.get(inv.focused or "", "") or "").strip().lower().replace(" ", "_")
-    zones = all_zones()
-    starts = [z for z in zones if z.lower().startswith(typed)]
-    contains = [z for z in zones if typed in z.lower() and z not in starts]
-    return [Choice(zone, zone) for zone in (starts + contains)[:25]]
-
-
-for _path in ("schedule_add", "schedule_add_admin", "drop_shift"):
-    router.autocomplete(_path, "timezone")(_zone_choices)
+for _command in ("schedule_add", "schedule_add_admin", "drop_shift"):
+    register_zone_option(_command, "timezone")
 
 
 @router.autocomplete("drop_mod_shift", "slot")
@@ -320,11 +328,7 @@ def slot_choices(inv: Invocation) -> list[Choice]:
     now = timezone.now()
     choices = []
     for slot in selectors.schedule_list(guild_id=inv.guild_id, user_id=user_id)[:100]:
-        at = selectors.slot_next_start(slot, now=now)
-        name = (
-            f"{DAY_NAMES[slot.day_of_week]} {slot.hour:02d}:{slot.minute:02d} {slot.timezone} "
-            f"({hours_text(slot.duration_hours)}) — next {at.astimezone(zone_or_error(slot.timezone)):%Y-%m-%d}"
-        )
+        name = slot_choice_name(slot, now=now)
         if typed and typed not in name.lower() and typed != str(slot.pk):
             continue
         choices.append(Choice(name, slot.pk))

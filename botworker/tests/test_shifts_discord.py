@@ -21,7 +21,7 @@ from botworker.guilds import guild_configure
 from botworker.handlers import shifts as shift_handlers
 from botworker.interactions import handle_interaction
 from botworker.models import BotAction
-from botworker.receivers.shifts import CLAIMED_DM, post_key
+from botworker.receivers.shifts import post_key
 from botworker.router import MALFORMED_COMPONENT, NEEDS_LEVEL, router
 from botworker.tests.factories import (
     ADMIN_ROLE,
@@ -32,6 +32,7 @@ from botworker.tests.factories import (
     command_payload,
     component_payload,
 )
+from config.timeutils import BAD_LOCAL_DATETIME, zone_choices
 from shifts import services
 from shifts.models import ModSchedule, Shift
 from shifts.tests.factories import ModScheduleFactory, ShiftFactory
@@ -233,7 +234,12 @@ def test_timezone_autocomplete(world):
     names = [c["value"] for c in autocomplete("schedule_add", "timezone", timezone="new_y")]
     assert names == ["America/New_York"]
     assert "Europe/London" in [c["value"] for c in autocomplete("drop_shift", "timezone", timezone="Europe/Lo")]
-    assert len(autocomplete("schedule_add", "timezone", timezone="")) == 25
+    # Nothing typed yet: the shared autocomplete's suggestions (at most Discord's 25).
+    suggested = [c["value"] for c in autocomplete("schedule_add", "timezone", timezone="")]
+    assert suggested == zone_choices("") and "UTC" in suggested and 0 < len(suggested) <= 25
+    assert [c["value"] for c in autocomplete("schedule_add_admin", "timezone", "admin", timezone="berlin")] == [
+        "Europe/Berlin"
+    ]
 
 
 def test_slot_autocomplete_lists_the_moderators_slots(world):
@@ -266,7 +272,10 @@ def _counts() -> tuple[int, int, int]:
         (lambda w: run("schedule_add", day=9, time="10:00"), "pick one of the offered choices"),
         (lambda w: run("schedule_add", day=0, time="18:00"), "You already have a slot on Monday at 18:00."),
         (lambda w: run("drop_shift", start="2020-01-01 10:00", duration=1, description="x"), "has already passed"),
-        (lambda w: run("drop_shift", start="next friday", duration=1, description="x"), "is not a start"),
+        (
+            lambda w: run("drop_shift", start="next friday", duration=1, description="x"),
+            BAD_LOCAL_DATETIME.format(value="next friday"),
+        ),
         (
             lambda w: run(
                 "drop_shift", start="2027-03-14 02:30", duration=1, description="x", timezone="America/New_York"
@@ -313,14 +322,42 @@ def test_fairness_refusal_through_the_button(world):
     assert Shift.objects.get(pk=world["shift"].pk).claimed_by is None
 
 
-def test_wrong_channel_when_the_policy_pins_one(world):
-    from shifts.models import ShiftPolicy
-
-    ShiftPolicy.objects.create(guild_id=GUILD_ID, channel_id=CHANNEL_ID + 1)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda w: run("drop_shift", start=future_local(), duration=1, description="x"),
+        lambda w: run("drop_mod_shift", slot=w["slots"]["mod"].pk),
+        lambda w: run("shift_edit", shift_id=w["shift"].pk, description="x"),
+        lambda w: run("shift_cancel", shift_id=w["shift"].pk),
+    ],
+    ids=["drop_shift", "drop_mod_shift", "shift_edit", "shift_cancel"],
+)
+def test_shift_commands_work_only_in_the_guilds_shift_channel(world, call):
+    guild_configure(guild_id=GUILD_ID, channels={"shifts": CHANNEL_ID + 1})
     before = _counts()
-    reply = text(run("drop_shift", start=future_local(), duration=1, description="x"))
-    assert reply == services.WRONG_CHANNEL.format(channel_id=CHANNEL_ID + 1)
+    versions = dict(Shift.objects.values_list("pk", "version"))
+    reply = text(call(world))
+    assert reply == f"Shift commands work in <#{CHANNEL_ID + 1}> only."
     assert _counts() == before
+    assert dict(Shift.objects.values_list("pk", "version")) == versions
+
+
+def test_drop_without_a_shift_channel_tells_an_admin_how_to_set_one(world):
+    from botworker.models import GuildChannel
+
+    GuildChannel.objects.filter(guild__guild_id=GUILD_ID, feature="shifts").delete()
+    before = _counts()
+    assert text(run("drop_shift", start=future_local(), duration=1, description="x")) == services.NO_CHANNEL
+    assert _counts() == before
+
+
+def test_the_guilds_zone_is_the_default_until_a_member_used_one(world):
+    guild_configure(guild_id=GUILD_ID, timezone="Asia/Kolkata")
+    # The moderator's last used zone (their newest row: the UTC shift they dropped) wins over the guild's.
+    assert "(UTC, 1 h)" in text(run("schedule_add", "mod", day=1, time="09:00"))
+    ModSchedule.objects.filter(user_id=ADMIN_ID).delete()
+    assert "(Asia/Kolkata, 1 h)" in text(run("schedule_add", "admin", day=2, time="07:00"))
+    assert ModSchedule.objects.get(user_id=ADMIN_ID).timezone == ZoneInfo("Asia/Kolkata")
 
 
 def test_claim_through_the_signed_endpoint(world, client, settings):
@@ -357,9 +394,11 @@ def test_drop_enqueues_the_post_and_changes_enqueue_ordered_edits(world):
     assert edit.pk > post.pk
     dm = BotAction.objects.get(kind="send_dm")
     assert dm.payload["user_id"] == str(MOD_ID)
-    assert dm.payload["content"] == CLAIMED_DM.format(
-        claimer=OTHER_ID, shift_id=shift.pk, ts=int(shift.start_time_utc.timestamp())
+    ts = int(shift.start_time_utc.timestamp())
+    assert dm.payload["content"] == (
+        f"✅ <@{OTHER_ID}> claimed your shift #{shift.pk} starting <t:{ts}:F> (<t:{ts}:R>)."
     )
+    assert dm.dedupe_key == f"shifts:shift:{shift.pk}:v2:claimed-dm"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -389,7 +428,7 @@ def test_twenty_moderators_click_claim_at_once():
 
     winners = [uid for uid, answer in answers.items() if answer.startswith("You claimed")]
     assert len(answers) == 20 and len(winners) == 1
-    refusal = services.SHIFT_CLAIMED_BY.format(shift_id=shift.pk, user_id=winners[0])
+    refusal = f"Shift #{shift.pk} is already claimed by <@{winners[0]}>."
     assert sorted(answer for uid, answer in answers.items() if uid != winners[0]) == [refusal] * 19
     assert Shift.objects.get(pk=shift.pk).claimed_by == winners[0]
     assert BotAction.objects.filter(kind="edit_message").count() == 1
@@ -446,7 +485,9 @@ def test_shift_message_life_through_the_outbox(emulator):
     claim, release = message["components"][0]["components"]
     assert (claim["label"], claim["disabled"]) == ("Claimed", True)
     assert release["custom_id"] == f"release_shift:{shift.pk}"
-    assert dms_to(emulator, MOD_ID) == [CLAIMED_DM.format(claimer=OTHER_ID, shift_id=shift.pk, ts=ts)]
+    assert dms_to(emulator, MOD_ID) == [
+        f"✅ <@{OTHER_ID}> claimed your shift #{shift.pk} starting <t:{ts}:F> (<t:{ts}:R>)."
+    ]
 
     text(click(f"release_shift:{shift.pk}"))
     text(run("shift_edit", shift_id=shift.pk, description="Help desk and tickets"))
@@ -463,6 +504,9 @@ def test_shift_message_life_through_the_outbox(emulator):
     assert message["components"][0]["components"][0]["disabled"] is True
     cancelled_dms = dms_to(emulator, ADMIN_ID)
     assert len(cancelled_dms) == 1 and "was cancelled by" in cancelled_dms[0] and "Event moved" in cancelled_dms[0]
+    assert cancelled_dms[0] == (
+        f"❌ Shift #{shift.pk} starting <t:{ts}:F>, which you claimed, was cancelled by <@{MOD_ID}>. Reason: Event moved"
+    )
     assert not BotAction.objects.exclude(status="done").exists()
 
 

@@ -24,7 +24,6 @@ class ShiftPolicyFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("guild_id",)
 
     guild_id = GUILD
-    channel_id = CHANNEL
 
 
 class ModScheduleFactory(factory.django.DjangoModelFactory):

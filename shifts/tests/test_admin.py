@@ -72,18 +72,19 @@ def test_policy_form_saves_through_the_service_and_validates(officer):
         "heavy_lock_window_minutes": 30,
         "min_duration_hours": 0.5,
         "max_duration_hours": 8,
-        "default_duration_hours": 1,
-        "default_timezone": "Europe/Lodnon",
-        "channel_id": "",
+        "default_duration_hours": 10,
     }
     response = officer.post("/admin/shifts/shiftpolicy/add/", form)
-    assert response.status_code == 200  # the form is shown again with the zone error
+    assert response.status_code == 200  # the form is shown again: the default is over the maximum
+    assert "shiftpolicy_default_within_limits" in response.content.decode()
     assert not ShiftPolicy.objects.exists()
-    form["default_timezone"] = "Europe/London"
+    form["default_duration_hours"] = 1.5
     response = officer.post("/admin/shifts/shiftpolicy/add/", form)
     assert response.status_code == 302
     policy = ShiftPolicy.objects.get()
-    assert (policy.max_hours_7d, policy.heavy_lock_window_minutes, policy.default_timezone) == (5, 30, "Europe/London")
+    assert (policy.max_hours_7d, policy.heavy_lock_window_minutes, policy.default_duration_hours) == (5, 30, 1.5)
+    # The shift channel and the default zone are the guild configuration's, not the policy's.
+    assert {"channel_id", "default_timezone"}.isdisjoint(f.name for f in ShiftPolicy._meta.get_fields())
 
 
 def test_demo_data_loads_once():

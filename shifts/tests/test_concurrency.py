@@ -46,7 +46,7 @@ def test_twenty_concurrent_claims_have_exactly_one_winner():
     assert len(winners) == 1
     assert len(refusals) == 19
     winner = winners[0]
-    expected = services.SHIFT_CLAIMED_BY.format(shift_id=shift.pk, user_id=winner)
+    expected = f"Shift #{shift.pk} is already claimed by user {winner}."
     assert {message for _, message in refusals} == {expected}
     stored = Shift.objects.get(pk=shift.pk)
     assert stored.claimed_by == winner

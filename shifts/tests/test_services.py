@@ -1,10 +1,12 @@
 """The shifts services: schedules, drop, edit, cancel, claim, release, expire, reminders, stats."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from config.exceptions import ApplicationError
+from config.exceptions import ApplicationError, ChannelRef, UserRef
+from config.timeutils import BAD_LOCAL_DATETIME
 from shifts import selectors, services
 from shifts.models import ModSchedule, Shift
 from shifts.services import Actor
@@ -57,6 +59,16 @@ def refused(fn, **kwargs) -> ApplicationError:
     return info.value
 
 
+def plain(template: str, **params) -> str:
+    """The plain text (API `detail`) of a refusal with these parameters."""
+    return ApplicationError(template, params=params).message
+
+
+def drop(**kwargs):
+    """A drop into the guild's shift channel (passed by the caller, as the handlers and the API do)."""
+    return services.shift_drop(**{"channel_id": CHANNEL, **kwargs})
+
+
 # ---------------------------------------------------------------------------- schedules
 
 
@@ -68,7 +80,7 @@ def test_schedule_add_and_its_defaults():
         0,
         18,
         30,
-        "Europe/Berlin",
+        ZoneInfo("Europe/Berlin"),
         1.0,
     )
     # The member's last used zone wins over the guild's next time.
@@ -76,14 +88,24 @@ def test_schedule_add_and_its_defaults():
         guild_id=GUILD, actor=A, user_id=MOD_A, day=1, time="09:00", timezone="Asia/Tokyo", duration=2
     )
     third = services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=2, time="09:00", guild_timezone="UTC")
-    assert third.timezone == "Asia/Tokyo"
+    assert third.timezone == ZoneInfo("Asia/Tokyo")
 
 
-def test_schedule_add_uses_the_policy_zone_before_the_guild_one(policy):
-    policy.default_timezone = "America/Chicago"
-    policy.save()
-    slot = services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=3, time="07:00", guild_timezone="UTC")
-    assert slot.timezone == "America/Chicago"
+@pytest.mark.parametrize(
+    ("given", "guild_timezone", "expected"),
+    [
+        ("europe/berlin", None, "Europe/Berlin"),  # any case, stored canonical
+        (None, "America/Chicago", "America/Chicago"),  # the guild configuration's zone
+        (None, ZoneInfo("America/Chicago"), "America/Chicago"),
+        (None, None, "UTC"),
+    ],
+)
+def test_schedule_add_zone_defaults(given, guild_timezone, expected):
+    slot = services.schedule_add(
+        guild_id=GUILD, actor=A, user_id=MOD_A, day=3, time="07:00", timezone=given, guild_timezone=guild_timezone
+    )
+    slot.refresh_from_db()
+    assert slot.timezone == ZoneInfo(expected)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +129,11 @@ def test_schedule_add_refusals_write_nothing(kwargs, field, text):
 def test_schedule_add_duplicate_and_permissions():
     services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="18:00")
     error = refused(services.schedule_add, guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="18:00")
-    assert error.message == services.SLOT_EXISTS.format(day="Monday", hh=18, mm=0)
+    assert error.message == "You already have a slot on Monday at 18:00."
+    assert (error.template, error.params) == (services.SLOT_EXISTS, {"day": "Monday", "hh": 18, "mm": 0})
+    error = refused(services.schedule_add, guild_id=GUILD, actor=ADMIN_ACTOR, user_id=MOD_A, day=0, time="18:00")
+    assert error.message == f"user {MOD_A} already has a slot on Monday at 18:00."
+    assert error.params["user"] == UserRef(MOD_A)
     assert refused(services.schedule_add, guild_id=GUILD, actor=A, user_id=MOD_B, day=0, time="18:00").message == (
         services.NOT_ADMIN_FOR_OTHERS
     )
@@ -124,7 +150,8 @@ def test_schedule_remove_and_clear():
     services.schedule_add(guild_id=GUILD, actor=B, user_id=MOD_B, day=0, time="10:00")
     services.schedule_remove(guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="10:00")
     error = refused(services.schedule_remove, guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="10:00")
-    assert error.message == services.NO_SUCH_SLOT.format(day="Monday", hh=10, mm=0)
+    assert error.message == plain(services.NO_SUCH_SLOT, day="Monday", hh=10, mm=0)
+    assert error.message == "There is no slot on Monday at 10:00 in that schedule."
     assert (
         refused(services.schedule_clear, guild_id=GUILD, actor=A, user_id=MOD_B).message
         == services.NOT_ADMIN_FOR_OTHERS
@@ -138,7 +165,7 @@ def test_schedule_remove_and_clear():
 
 
 def test_shift_drop(events):
-    shift = services.shift_drop(
+    shift = drop(
         guild_id=GUILD,
         actor=DROPPER_ACTOR,
         start="2026-07-01 18:00",
@@ -151,7 +178,7 @@ def test_shift_drop(events):
     assert (shift.channel_id, shift.duration_hours, shift.timezone, shift.created_by) == (
         CHANNEL,
         1.5,
-        "America/New_York",
+        ZoneInfo("America/New_York"),
         DROPPER,
     )
     assert events == [(shift.pk, "dropped", None)]
@@ -162,7 +189,7 @@ def test_shift_drop(events):
     [
         ({"start": "2026-05-01 10:00"}, "start", "has already passed"),
         ({"start": "2026-03-08 02:30", "timezone": "America/New_York"}, "start", "does not exist in America/New_York"),
-        ({"start": "soon"}, "start", "is not a start"),
+        ({"start": "soon"}, "start", BAD_LOCAL_DATETIME.format(value="soon")),
         ({"duration": 30}, "duration", "outside that"),
         ({"description": "x" * 1001}, "description", "The description has 1001 characters; at most 1000"),
         ({"timezone": "Mars/Olympus"}, "timezone", "is not an IANA time zone"),
@@ -170,6 +197,7 @@ def test_shift_drop(events):
 )
 def test_shift_drop_refusals_write_nothing(kwargs, field, text, events):
     args = {"guild_id": GUILD, "actor": DROPPER_ACTOR, "start": "2026-07-01 18:00", "duration": 1, "now": NOW, **kwargs}
+    args["channel_id"] = CHANNEL
     error = refused(services.shift_drop, **args)
     assert (error.field, text in error.message) == (field, True), error.message
     assert not Shift.objects.exists()
@@ -187,28 +215,80 @@ def test_shift_drop_needs_a_moderator_a_channel_and_the_right_channel(policy):
         start="2026-07-01 18:00",
         duration=1,
         now=NOW,
+        channel_id=CHANNEL,
         invoked_in_channel_id=5,
     )
-    assert error.message == services.WRONG_CHANNEL.format(channel_id=CHANNEL)
+    assert error.message == f"Shift commands work in channel {CHANNEL} only."
+    assert (error.template, error.params, error.code) == (
+        services.WRONG_CHANNEL,
+        {"channel": ChannelRef(CHANNEL)},
+        "wrong_channel",
+    )
     error = refused(services.shift_drop, guild_id=OTHER_GUILD, actor=A, start="2026-07-01 18:00", duration=1, now=NOW)
-    assert error.message == services.NO_CHANNEL
+    assert (error.message, error.field, error.code) == (services.NO_CHANNEL, "channel_id", "no_channel")
+    # From the shift channel, or from no channel at all (the API, the admin), it is posted there.
     shift = services.shift_drop(
         guild_id=OTHER_GUILD, actor=A, start="2026-07-01 18:00", duration=1, now=NOW, channel_id=77
     )
     assert shift.channel_id == 77
-    assert Shift.objects.count() == 1
+    shift = services.shift_drop(
+        guild_id=GUILD, actor=A, start="2026-07-02 18:00", duration=1, now=NOW, channel_id=77, invoked_in_channel_id=77
+    )
+    assert shift.channel_id == 77
+    assert Shift.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda shift: services.shift_edit(
+            guild_id=GUILD,
+            actor=DROPPER_ACTOR,
+            shift_id=shift.pk,
+            description="x",
+            channel_id=CHANNEL,
+            invoked_in_channel_id=5,
+            now=NOW,
+        ),
+        lambda shift: services.shift_cancel(
+            guild_id=GUILD, actor=DROPPER_ACTOR, shift_id=shift.pk, channel_id=CHANNEL, invoked_in_channel_id=5, now=NOW
+        ),
+        lambda shift: services.shift_drop_from_slot(
+            guild_id=GUILD,
+            actor=DROPPER_ACTOR,
+            slot_id=ModScheduleFactory().pk,
+            channel_id=CHANNEL,
+            invoked_in_channel_id=5,
+            now=NOW,
+        ),
+    ],
+    ids=["edit", "cancel", "drop_from_slot"],
+)
+def test_shift_commands_work_only_in_the_shift_channel(call, events):
+    shift = ShiftFactory()
+    with pytest.raises(ApplicationError) as info:
+        call(shift)
+    assert info.value.message == f"Shift commands work in channel {CHANNEL} only."
+    assert Shift.objects.get(pk=shift.pk).version == 1
+    assert events == []
 
 
 def test_drop_from_slot_uses_the_next_occurrence_and_only_once(events):
     slot = ModScheduleFactory(user_id=DROPPER, day_of_week=6, hour=2, minute=30, timezone="America/New_York")
-    from datetime import UTC, datetime
-
     now = datetime(2026, 3, 2, tzinfo=UTC)
-    shift = services.shift_drop_from_slot(guild_id=GUILD, actor=DROPPER_ACTOR, slot_id=slot.pk, now=now)
+    shift = services.shift_drop_from_slot(
+        guild_id=GUILD, actor=DROPPER_ACTOR, slot_id=slot.pk, channel_id=CHANNEL, now=now
+    )
     assert shift.start_time_utc == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # 03:30 EDT: the gap decision
     assert (shift.assigned_user_id, shift.schedule_id, shift.duration_hours) == (DROPPER, slot.pk, 2.0)
-    error = refused(services.shift_drop_from_slot, guild_id=GUILD, actor=DROPPER_ACTOR, slot_id=slot.pk, now=now)
+    error = refused(
+        services.shift_drop_from_slot, guild_id=GUILD, actor=DROPPER_ACTOR, slot_id=slot.pk, channel_id=CHANNEL, now=now
+    )
     assert f"(shift #{shift.pk})" in error.message
+    assert error.message == (
+        f"The Sunday 02:30 shift starting 2026-03-08T07:30:00Z is already dropped (shift #{shift.pk})."
+    )
+    assert error.params["start"] == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
     assert Shift.objects.count() == 1
     # Someone else's slot: moderators may not, admins may.
     assert refused(
@@ -222,7 +302,9 @@ def test_drop_from_slot_uses_the_next_occurrence_and_only_once(events):
         services.shift_drop_from_slot, guild_id=OTHER_GUILD, actor=DROPPER_ACTOR, slot_id=slot.pk, now=now
     ).message == (services.SLOT_NOT_FOUND)
     services.shift_cancel(guild_id=GUILD, actor=DROPPER_ACTOR, shift_id=shift.pk, now=now)
-    again = services.shift_drop_from_slot(guild_id=GUILD, actor=ADMIN_ACTOR, slot_id=slot.pk, user_id=DROPPER, now=now)
+    again = services.shift_drop_from_slot(
+        guild_id=GUILD, actor=ADMIN_ACTOR, slot_id=slot.pk, user_id=DROPPER, channel_id=CHANNEL, now=now
+    )
     assert (again.created_by, again.assigned_user_id) == (ADMIN, DROPPER)
 
 
@@ -268,7 +350,10 @@ def test_shift_edit_refusals_write_nothing():
     error = refused(
         services.shift_edit, guild_id=GUILD, actor=DROPPER_ACTOR, shift_id=claimed.pk, description="z", now=NOW
     )
-    assert error.message == services.EDIT_CLAIMED.format(shift_id=claimed.pk, user_id=MOD_A)
+    assert error.message == (
+        f"Shift #{claimed.pk} is claimed by user {MOD_A}; only unclaimed shifts can be edited (cancel it instead)."
+    )
+    assert error.params == {"shift_id": claimed.pk, "user": UserRef(MOD_A)}
     shift.refresh_from_db()
     assert (shift.description, shift.version) == ("Cover the help desk", 1)
 
@@ -283,7 +368,7 @@ def test_shift_cancel_tells_the_claimer(events):
     assert (cancelled.cancelled, cancelled.cancelled_by, cancelled.cancel_reason) == (True, ADMIN, "No event")
     assert events == [(shift.pk, "cancelled", MOD_A)]
     assert refused(services.shift_cancel, guild_id=GUILD, actor=ADMIN_ACTOR, shift_id=shift.pk, now=NOW).message == (
-        services.ALREADY_CANCELLED.format(shift_id=shift.pk)
+        plain(services.ALREADY_CANCELLED, shift_id=shift.pk)
     )
 
 
@@ -294,14 +379,14 @@ def test_claim_and_release(events):
     shift = ShiftFactory()
     claimed = services.shift_claim(guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW)
     assert (claimed.claimed_by, claimed.claimed_at) == (MOD_A, NOW)
-    assert refused(services.shift_claim, guild_id=GUILD, actor=B, shift_id=shift.pk, now=NOW).message == (
-        services.SHIFT_CLAIMED_BY.format(shift_id=shift.pk, user_id=MOD_A)
-    )
+    error = refused(services.shift_claim, guild_id=GUILD, actor=B, shift_id=shift.pk, now=NOW)
+    assert error.message == f"Shift #{shift.pk} is already claimed by user {MOD_A}."
+    assert (error.template, error.params) == (services.SHIFT_CLAIMED_BY, {"shift_id": shift.pk, "user": UserRef(MOD_A)})
     assert refused(services.shift_claim, guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW).message == (
-        services.ALREADY_YOURS.format(shift_id=shift.pk)
+        plain(services.ALREADY_YOURS, shift_id=shift.pk)
     )
     assert refused(services.shift_release, guild_id=GUILD, actor=B, shift_id=shift.pk, now=NOW).message == (
-        services.NOT_YOUR_CLAIM.format(shift_id=shift.pk)
+        plain(services.NOT_YOUR_CLAIM, shift_id=shift.pk)
     )
     released = services.shift_release(guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW)
     assert (released.claimed_by, released.claimed_at) == (None, None)
@@ -309,7 +394,7 @@ def test_claim_and_release(events):
     assert [change for _, change, _ in events] == ["claimed", "released", "claimed"]
     late = shift.start_time_utc + timedelta(minutes=1)
     assert refused(services.shift_release, guild_id=GUILD, actor=B, shift_id=shift.pk, now=late).message == (
-        services.RELEASE_STARTED.format(shift_id=shift.pk)
+        plain(services.RELEASE_STARTED, shift_id=shift.pk)
     )
 
 
@@ -323,9 +408,9 @@ def test_claim_refusals_write_nothing(events):
         (MEMBER, open_shift, GUILD, services.NOT_MODERATOR),
         (DROPPER_ACTOR, open_shift, GUILD, services.OWN_SHIFT),
         (B, scheduled, GUILD, services.OWN_SHIFT),
-        (A, cancelled, GUILD, services.SHIFT_CANCELLED.format(shift_id=cancelled.pk)),
-        (A, expired, GUILD, services.SHIFT_EXPIRED.format(shift_id=expired.pk)),
-        (A, started, GUILD, services.SHIFT_EXPIRED.format(shift_id=started.pk)),
+        (A, cancelled, GUILD, plain(services.SHIFT_CANCELLED, shift_id=cancelled.pk)),
+        (A, expired, GUILD, plain(services.SHIFT_EXPIRED, shift_id=expired.pk)),
+        (A, started, GUILD, plain(services.SHIFT_EXPIRED, shift_id=started.pk)),
         (A, open_shift, OTHER_GUILD, services.SHIFT_NOT_FOUND),
     ]
     for actor, shift, guild, message in cases:
@@ -369,8 +454,10 @@ def test_fairness_cap(history_hours, starts_in, allowed):
         assert services.shift_claim(guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW).claimed_by == MOD_A
         return
     error = refused(services.shift_claim, guild_id=GUILD, actor=A, shift_id=shift.pk, now=NOW)
-    may_from = int((shift.start_time_utc - timedelta(minutes=60)).timestamp())
-    assert error.message == services.HEAVY.format(hours=history_hours, cap=3.0, window=60, ts=may_from)
+    may_from = shift.start_time_utc - timedelta(minutes=60)
+    assert error.message == plain(services.HEAVY, hours=history_hours, cap=3.0, window=60, may_claim_from=may_from)
+    assert error.message.endswith(f"so you can claim this one from {may_from:%Y-%m-%dT%H:%M:%S}Z.")
+    assert error.params["may_claim_from"] == may_from
     assert f"{history_hours:g} hours" in error.message and "cap of 3 hours" in error.message
     assert error.extra["may_claim_from"] == (shift.start_time_utc - timedelta(minutes=60)).isoformat()
     shift.refresh_from_db()
@@ -484,5 +571,5 @@ def test_edit_cannot_move_onto_another_drop_of_the_same_slot():
     second = ShiftFactory(schedule=slot, assigned_user_id=DROPPER, start_time_utc=NOW + timedelta(days=8))
     target = (first.start_time_utc).strftime("%Y-%m-%d %H:%M")
     error = refused(services.shift_edit, guild_id=GUILD, actor=DROPPER_ACTOR, shift_id=second.pk, start=target, now=NOW)
-    assert error.message == services.SAME_OCCURRENCE.format(shift_id=first.pk)
+    assert error.message == plain(services.SAME_OCCURRENCE, shift_id=first.pk)
     assert Shift.objects.get(pk=second.pk).start_time_utc == NOW + timedelta(days=8)

@@ -1,0 +1,38 @@
+"""Zones become ZoneFields (canonical IANA names only). Stored names are canonicalised first:
+"europe/berlin" → "Europe/Berlin", a legacy alias (US/Eastern) or a name that is no canonical
+zone → "UTC"."""
+
+import config.fields
+from django.db import migrations
+
+from config.timeutils import canonical_zone_name
+
+
+def canonicalise_zones(apps, schema_editor):
+    for model_name in ("ModSchedule", "Shift"):
+        model = apps.get_model("shifts", model_name)
+        stored = model.objects.order_by().values_list("timezone", flat=True).distinct()
+        for name in list(stored):
+            canonical = canonical_zone_name(name) or "UTC"
+            if canonical != name:
+                model.objects.filter(timezone=name).update(timezone=canonical)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("shifts", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.RunPython(canonicalise_zones, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name="modschedule",
+            name="timezone",
+            field=config.fields.ZoneField(default="UTC"),
+        ),
+        migrations.AlterField(
+            model_name="shift",
+            name="timezone",
+            field=config.fields.ZoneField(default="UTC", help_text="The zone the start was given in."),
+        ),
+    ]

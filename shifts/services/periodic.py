@@ -1,0 +1,62 @@
+"""What the beat tasks run: expiring unclaimed shifts that started, and the claimers' reminders.
+Each row is changed in its own transaction under SKIP LOCKED and a re-check, so duplicate or
+concurrent runs change and send nothing twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone as dj_timezone
+
+from shifts import selectors
+from shifts.models import Shift
+from shifts.services.shifts import bump
+from shifts.signals import shift_reminder_due
+
+REMINDER_LEAD = timedelta(minutes=15)
+
+
+def shift_expire_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Mark unclaimed, uncancelled shifts whose start has passed as expired, each in its own
+    transaction with its `shift_changed(change="expired")`. Safe to run concurrently: rows are
+    taken with SKIP LOCKED and re-checked. Returns the ids expired."""
+    now = now or dj_timezone.now()
+    expired = []
+    candidates = list(selectors.shifts_due_to_expire(now=now).values_list("pk", flat=True)[:limit])
+    for shift_id in candidates:
+        with transaction.atomic():
+            shift = (
+                Shift.objects.select_for_update(skip_locked=True)
+                .filter(pk=shift_id, claimed_by__isnull=True, cancelled=False, expired_at__isnull=True)
+                .first()
+            )
+            if shift is None:
+                continue
+            shift.expired_at = now
+            bump(shift, "expired", fields=["expired_at"])
+            expired.append(shift_id)
+    return expired
+
+
+def shift_send_due_reminders(*, now: datetime | None = None, lead: timedelta = REMINDER_LEAD) -> list[int]:
+    """Send `shift_reminder_due` once for each claimed, uncancelled shift starting within `lead`
+    and not yet started: `reminder_sent_at` is set in the same transaction (conditional update),
+    so a second run, or a concurrent one, sends nothing again. Returns the ids reminded."""
+    now = now or dj_timezone.now()
+    reminded = []
+    candidates = list(selectors.shifts_due_for_reminder(now=now, lead=lead).values_list("pk", flat=True))
+    for shift_id in candidates:
+        with transaction.atomic():
+            shift = (
+                Shift.objects.select_for_update(skip_locked=True)
+                .filter(pk=shift_id, claimed_by__isnull=False, cancelled=False, reminder_sent_at__isnull=True)
+                .first()
+            )
+            if shift is None:
+                continue
+            shift.reminder_sent_at = now
+            shift.save(update_fields=["reminder_sent_at", "updated_at"])
+            shift_reminder_due.send(sender=Shift, shift=shift)
+            reminded.append(shift_id)
+    return reminded

@@ -1,0 +1,64 @@
+"""The guild's shift policy (fairness and duration numbers) and the defaults it implies."""
+
+from __future__ import annotations
+
+import math
+import zoneinfo
+
+from django.db import transaction
+
+from config.exceptions import ApplicationError
+from config.timeutils import zone_or_error
+from shifts.models import ModSchedule, Shift, ShiftPolicy
+from shifts.services.messages import BAD_DURATION, DURATION_OUT_OF_POLICY
+
+UTC_ZONE = zoneinfo.ZoneInfo("UTC")
+
+
+@transaction.atomic
+def policy_save(*, policy: ShiftPolicy) -> ShiftPolicy:
+    """Validate (fields and constraints) and save a policy (the admin's form goes through here)."""
+    policy.full_clean()
+    policy.save()
+    return policy
+
+
+def check_duration(policy: ShiftPolicy, value, *, field: str = "duration") -> float:
+    """`value` as hours, within the policy's limits."""
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        raise ApplicationError(BAD_DURATION, field=field) from None
+    if not math.isfinite(hours) or not policy.min_duration_hours <= hours <= policy.max_duration_hours:
+        raise ApplicationError(
+            DURATION_OUT_OF_POLICY,
+            params={
+                "low": policy.min_duration_hours,
+                "high": policy.max_duration_hours,
+                "value": hours if math.isfinite(hours) else 0,
+            },
+            field=field,
+        )
+    return hours
+
+
+def resolve_timezone(
+    *,
+    guild_id: int,
+    user_id: int,
+    timezone: str | zoneinfo.ZoneInfo | None,
+    guild_timezone: str | zoneinfo.ZoneInfo | None = None,
+) -> zoneinfo.ZoneInfo:
+    """The zone to use: the one given (checked), else the member's last used zone (their newest
+    slot or dropped shift), else the guild's default zone (from the guild configuration, passed
+    in by the caller), else UTC."""
+    if timezone:
+        return zone_or_error(timezone)
+    last_slot = ModSchedule.objects.filter(guild_id=guild_id, user_id=user_id).order_by("-created_at", "-id").first()
+    last_shift = Shift.objects.filter(guild_id=guild_id, created_by=user_id).order_by("-created_at", "-id").first()
+    dated = [(row.created_at, row.timezone) for row in (last_slot, last_shift) if row is not None and row.timezone]
+    if dated:
+        return max(dated, key=lambda pair: pair[0])[1]
+    if guild_timezone:
+        return zone_or_error(guild_timezone)
+    return UTC_ZONE

@@ -1,0 +1,84 @@
+"""The migrations that moved shifts onto zone fields and the guild configuration: stored zone
+names are canonicalised, and a policy's channel and default zone land in the guild configuration
+(only where one exists) before the policy columns are dropped."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("shifts", "0001_initial"), ("botworker", "0001_initial")]
+AFTER = [
+    ("shifts", "0003_remove_shiftpolicy_channel_id_and_default_timezone"),
+    ("botworker", "0002_move_shift_policy_settings"),
+]
+CONFIGURED, PINNED_ONLY, UNCONFIGURED = 1001, 1002, 1003
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def at_the_start():
+    apps = migrate(BEFORE)
+    yield apps
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_zones_are_canonicalised_and_policy_settings_move_to_the_guild(at_the_start):
+    apps = at_the_start
+    ModSchedule = apps.get_model("shifts", "ModSchedule")
+    Shift = apps.get_model("shifts", "Shift")
+    ShiftPolicy = apps.get_model("shifts", "ShiftPolicy")
+    GuildConfig = apps.get_model("botworker", "GuildConfig")
+    GuildChannel = apps.get_model("botworker", "GuildChannel")
+
+    for day, zone in enumerate(["europe/berlin", "America/New_York", "Mars/Olympus"]):
+        ModSchedule.objects.create(
+            guild_id=CONFIGURED, user_id=5, day_of_week=day, hour=9, timezone=zone, duration_hours=1
+        )
+    Shift.objects.create(
+        guild_id=CONFIGURED,
+        created_by=5,
+        start_time_utc=datetime(2030, 1, 1, tzinfo=UTC),
+        duration_hours=1,
+        timezone="asia/KOLKATA",
+    )
+    configured = GuildConfig.objects.create(guild_id=CONFIGURED, timezone="UTC")
+    GuildChannel.objects.create(guild=configured, feature="shifts", channel_id=77)
+    GuildChannel.objects.create(guild=configured, feature="logs", channel_id=78)
+    pinned_only = GuildConfig.objects.create(guild_id=PINNED_ONLY, timezone="Asia/Tokyo")
+    ShiftPolicy.objects.create(guild_id=CONFIGURED, channel_id=99, default_timezone="europe/london")
+    ShiftPolicy.objects.create(guild_id=PINNED_ONLY, channel_id=98)
+    ShiftPolicy.objects.create(guild_id=UNCONFIGURED, channel_id=97, default_timezone="Europe/Paris")
+
+    apps = migrate(AFTER)
+    ModSchedule = apps.get_model("shifts", "ModSchedule")
+    Shift = apps.get_model("shifts", "Shift")
+    GuildConfig = apps.get_model("botworker", "GuildConfig")
+    GuildChannel = apps.get_model("botworker", "GuildChannel")
+    ShiftPolicy = apps.get_model("shifts", "ShiftPolicy")
+
+    zones = [str(zone) for zone in ModSchedule.objects.order_by("day_of_week").values_list("timezone", flat=True)]
+    assert zones == ["Europe/Berlin", "America/New_York", "UTC"]
+    assert str(Shift.objects.get().timezone) == "Asia/Kolkata"
+
+    channels = {(c.guild.guild_id, c.feature): c.channel_id for c in GuildChannel.objects.select_related("guild")}
+    # The policy's channel won over the guild's before, so it is the guild's shifts channel now.
+    assert channels == {(CONFIGURED, "shifts"): 99, (CONFIGURED, "logs"): 78, (PINNED_ONLY, "shifts"): 98}
+    assert {c.guild_id: str(c.timezone) for c in GuildConfig.objects.all()} == {
+        CONFIGURED: "Europe/London",
+        PINNED_ONLY: "Asia/Tokyo",  # the policy named no zone: the guild's stays
+    }
+    # A guild without a configuration gets none; its policy keeps its numbers.
+    assert not GuildConfig.objects.filter(guild_id=UNCONFIGURED).exists()
+    assert ShiftPolicy.objects.count() == 3
+    assert {f.name for f in ShiftPolicy._meta.get_fields()}.isdisjoint({"channel_id", "default_timezone"})
+    assert pinned_only.pk == GuildConfig.objects.get(guild_id=PINNED_ONLY).pk
