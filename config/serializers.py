@@ -78,3 +78,14 @@ class ModelSerializer(serializers.ModelSerializer):
         models.PositiveBigIntegerField: SnowflakeField,
         ZoneField: ZoneSerializerField,
     }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, ZoneField):
+            # A ZoneField has choices, which would make it a ChoiceField of ZoneInfo objects.
+            field_class = ZoneSerializerField
+            for key in ("choices", "max_length", "allow_blank", "validators"):
+                field_kwargs.pop(key, None)
+            if model_field.blank:
+                field_kwargs["allow_blank"] = True
+        return field_class, field_kwargs
