@@ -19,6 +19,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.timeutils import monday_of
 from timetracking import selectors, services
 from timetracking.durations import format_duration
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
@@ -33,7 +34,6 @@ from timetracking.serializers import (
     TrackedUserSerializer,
     WeeklyReportSerializer,
 )
-from timetracking.weeks import monday_of
 
 CSV_COLUMNS = [
     "week_start",

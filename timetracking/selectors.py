@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.timeutils import Week, week_containing, week_starting
 from timetracking.models import DEFAULT_TIMEZONE, FocusSession, Subject, TrackedUser, WeeklyAllocation
-from timetracking.weeks import Week, week_containing, week_starting
 
 SUBJECT_SUGGESTIONS = 25
 
 
-def user_timezone(user_id: int) -> str:
+def user_timezone(user_id: int) -> zoneinfo.ZoneInfo:
     """The user's zone, or the default for someone who has never tracked anything."""
     zone = TrackedUser.objects.filter(pk=user_id).values_list("timezone", flat=True).first()
-    return zone or DEFAULT_TIMEZONE
+    return zone or zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def active_session(user_id: int) -> FocusSession | None:

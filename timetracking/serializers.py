@@ -5,12 +5,16 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from config.serializers import ModelSerializer, ZoneSerializerField
 from timetracking import services
 from timetracking.durations import format_duration
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
 
 
-class TrackedUserSerializer(serializers.ModelSerializer):
+class TrackedUserSerializer(ModelSerializer):
+    # Declared: ModelSerializer maps a field with choices to a ChoiceField before its zone mapping.
+    timezone = ZoneSerializerField(read_only=True)
+
     class Meta:
         model = TrackedUser
         fields = ["id", "timezone", "weekly_summary", "last_summary_week", "created_at", "updated_at"]

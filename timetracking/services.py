@@ -17,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
+from config.timeutils import monday_of, week_containing, zone_or_error
 from timetracking import rules, selectors
 from timetracking.durations import MAX_DURATION_SECONDS
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
 from timetracking.signals import session_auto_clocked_out, session_forgotten, weekly_summary_due
-from timetracking.weeks import monday_of, week_containing
 
 Status = FocusSession.Status
 
@@ -38,7 +38,6 @@ PURPOSE_TOO_LONG = f"A purpose can have at most {PURPOSE_MAX_LENGTH} characters.
 NOTE_TOO_LONG = f"A note can have at most {NOTE_MAX_LENGTH} characters."
 MINUTES_INVALID = "An allocation is between 0 and 168 hours a week."
 OVERRIDE_INVALID = "The effective time must be between 0 and 24 hours."
-TIMEZONE_INVALID = "`{zone}` is not a time zone I know. Pick one from the list, such as `Australia/Sydney`."
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -107,14 +106,11 @@ def _subject_for(user: TrackedUser, name: str) -> Subject:
 # ---------------------------------------------------------------------------- users
 
 
-def tracked_user_set_timezone(*, user_id: int, zone: str) -> TrackedUser:
-    """Set the zone the user's weeks are counted in. Sessions already started keep the week they
-    were counted in; allocations keep their week."""
-    zone = (zone or "").strip()
-    try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ApplicationError(TIMEZONE_INVALID.format(zone=zone[:64].replace("`", "'")), field="zone") from None
+def tracked_user_set_timezone(*, user_id: int, zone: str | zoneinfo.ZoneInfo) -> TrackedUser:
+    """Set the zone the user's weeks are counted in: a canonical IANA name in any case (stored in
+    its canonical spelling), refused with a "did you mean" otherwise. Sessions already started
+    keep the week they were counted in; allocations keep their week."""
+    zone = zone_or_error(zone, field="zone")
     with transaction.atomic():
         user = _lock_user(user_id)
         user.timezone = zone
@@ -409,7 +405,7 @@ def weekly_summary_send(*, user_id: int, hour: int, now: datetime | None = None)
         user = TrackedUser.objects.select_for_update().filter(pk=user_id).first()
         if user is None or not user.weekly_summary:
             return False
-        local = now.astimezone(user.zone)
+        local = now.astimezone(user.timezone)
         if local.weekday() != 0 or local.hour < hour:
             return False
         last_week = monday_of(local.date()) - timedelta(days=7)

@@ -13,11 +13,11 @@ users (`botworker.receivers.timetracking`).
 from __future__ import annotations
 
 import re
-import zoneinfo
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from botworker.handlers.zones import register_zone_option
 from botworker.router import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, button, router
 from timetracking import rules, selectors, services
 from timetracking.conf import forgotten_hours, summary_hour
@@ -237,7 +237,13 @@ def session_status(inv: Invocation) -> Reply:
     "session timezone",
     description="Set the time zone your weeks are counted in",
     options=[
-        Option("zone", "An IANA time zone, e.g. Australia/Sydney", required=True, autocomplete=True, max_length=64)
+        Option(
+            "zone",
+            "An IANA time zone, e.g. Australia/Sydney (any case)",
+            required=True,
+            autocomplete=True,
+            max_length=64,
+        )
     ],
 )
 def session_timezone(inv: Invocation) -> Reply:
@@ -300,28 +306,7 @@ def subject_suggestions(inv: Invocation) -> list[Choice]:
     return choices
 
 
-COMMON_ZONES = (
-    "Australia/Sydney",
-    "Europe/London",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Los_Angeles",
-    "Asia/Tokyo",
-    "UTC",
-)
-
-
-@router.autocomplete("session timezone", "zone")
-def zone_suggestions(inv: Invocation) -> list[Choice]:
-    typed = str(inv.options.get("zone") or "").strip().casefold().replace(" ", "_")
-    if not typed:
-        names = list(COMMON_ZONES)
-    else:
-        zones = sorted(zoneinfo.available_timezones())
-        starts = [z for z in zones if z.casefold().startswith(typed)]
-        contains = [z for z in zones if typed in z.casefold() and z not in starts]
-        names = starts + contains
-    return [Choice(name=name, value=name) for name in names[:25]]
+register_zone_option("session timezone", "zone")
 
 
 # ---------------------------------------------------------------------------- buttons

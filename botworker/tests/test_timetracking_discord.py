@@ -23,6 +23,7 @@ from botworker.receivers.timetracking import forgotten_key, weekly_summary_key
 from botworker.router import router
 from botworker.tests.factories import Signer, command_payload, component_payload, modal_payload
 from config.periodic import sync_periodic_tasks
+from config.timeutils import zone_error_message
 from conftest import wait_for
 from timetracking import rules, services, tasks
 from timetracking.durations import ACCEPTED_FORMS, format_duration
@@ -264,9 +265,16 @@ def test_commands_without_a_session(discord, clock, name):
 def test_timezone_and_summary_commands(discord, clock):
     body = discord(session_cmd("timezone", {"zone": "America/Los_Angeles"}, guild_id=None, user_id=USER))
     assert body["data"]["content"] == "Your weeks now start on Monday 00:00 in **America/Los_Angeles**."
-    assert TrackedUser.objects.get(pk=USER).timezone == "America/Los_Angeles"
+    assert TrackedUser.objects.get(pk=USER).timezone.key == "America/Los_Angeles"
     body = discord(session_cmd("timezone", {"zone": "Nowhere/Land"}, guild_id=None, user_id=USER))
-    assert_refused(body, services.TIMEZONE_INVALID.format(zone="Nowhere/Land"))
+    assert_refused(body, zone_error_message("Nowhere/Land"))
+    # Any case is accepted and stored canonically; a legacy name is refused with a suggestion.
+    body = discord(session_cmd("timezone", {"zone": "europe/berlin"}, guild_id=None, user_id=USER))
+    assert body["data"]["content"] == "Your weeks now start on Monday 00:00 in **Europe/Berlin**."
+    assert TrackedUser.objects.get(pk=USER).timezone.key == "Europe/Berlin"
+    body = discord(session_cmd("timezone", {"zone": "US/Pacific"}, guild_id=None, user_id=USER))
+    assert_refused(body, "'US/Pacific' is not an IANA time zone. Did you mean America/Los_Angeles?")
+    discord(session_cmd("timezone", {"zone": "America/Los_Angeles"}, guild_id=None, user_id=USER))
     body = discord(session_cmd("summary", {"state": "on"}, guild_id=None, user_id=USER))
     assert (
         body["data"]["content"] == "I'll DM you a summary of your week every Monday from 08:00 (America/Los_Angeles)."
