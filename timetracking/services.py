@@ -137,7 +137,7 @@ def subject_create(*, user_id: int, name: str) -> Subject:
         user = _lock_user(user_id)
         existing = Subject.objects.filter(user=user, name__iexact=name).first()
         if existing is not None:
-            raise ApplicationError(SUBJECT_EXISTS.format(name=existing.name), field="name", code="exists")
+            raise ApplicationError(SUBJECT_EXISTS, params={"name": existing.name}, field="name", code="exists")
         return Subject.objects.create(user=user, name=name)
 
 

@@ -132,6 +132,8 @@ def test_clock_in_against_every_status(status):
             refused.value.message
             == f"You already have a session {word} on **search_engine**. Clock out with `/session out` first."
         )
+        assert refused.value.template == rules.ALREADY_ACTIVE
+        assert refused.value.params == {"status": word, "subject": "search_engine"}
         assert snapshot() == before
         assert not Subject.objects.filter(name="Gym").exists()
     else:
@@ -257,6 +259,10 @@ def test_reopen_is_refused_while_another_session_is_active():
     assert refused.value.message == (
         "You have another session running on **Gym**. Clock that one out before reopening this one."
     )
+    assert (refused.value.template, refused.value.params) == (
+        rules.OTHER_SESSION_ACTIVE,
+        {"status": "running", "subject": "Gym"},
+    )
     assert snapshot() == before
 
 
@@ -303,6 +309,7 @@ def test_subject_create_refuses_a_duplicate():
     with pytest.raises(ApplicationError) as refused:
         services.subject_create(user_id=USER_ID, name="GYM")
     assert refused.value.message == "You already have a subject called **Gym**."
+    assert (refused.value.template, refused.value.params) == (services.SUBJECT_EXISTS, {"name": "Gym"})
 
 
 def test_the_database_refuses_a_second_subject_of_the_same_name_in_another_case():
