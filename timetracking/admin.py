@@ -11,10 +11,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
+from config.timeutils import monday_of
 from timetracking import services
 from timetracking.durations import format_duration
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
-from timetracking.weeks import monday_of
 
 WEEKS_LISTED = 12
 

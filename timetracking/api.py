@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -21,19 +19,18 @@ from rest_framework.response import Response
 
 from timetracking import selectors, services
 from timetracking.durations import format_duration
+from timetracking.filters import AllocationFilter, SessionFilter, SubjectFilter
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
 from timetracking.serializers import (
     AllocationSerializer,
     AllocationSetSerializer,
     ReportQuerySerializer,
-    SessionFilterSerializer,
     SessionSerializer,
     SubjectCreateSerializer,
     SubjectSerializer,
     TrackedUserSerializer,
     WeeklyReportSerializer,
 )
-from timetracking.weeks import monday_of
 
 CSV_COLUMNS = [
     "week_start",
@@ -95,12 +92,10 @@ class WeeklyReportCSVRenderer(BaseRenderer):
         return out.getvalue().encode()
 
 
-USER_PARAM = OpenApiParameter("user", int, description="Only this Discord user's rows.")
-
-
 class StaffOnly:
     permission_classes = [IsAdminUser]
     lookup_value_regex = r"\d{1,19}"
+    filter_backends = [DjangoFilterBackend]
 
 
 @extend_schema_view(
@@ -135,7 +130,7 @@ class TrackedUserViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List subjects", parameters=[USER_PARAM]),
+    list=extend_schema(summary="List subjects"),
     retrieve=extend_schema(summary="One subject"),
     create=extend_schema(
         summary="Create a subject",
@@ -145,13 +140,8 @@ class TrackedUserViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
 )
 class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SubjectSerializer
-
-    def get_queryset(self):
-        rows = Subject.objects.order_by("user_id", "name")
-        user = self.request.query_params.get("user")
-        if user is not None:
-            rows = rows.filter(user_id=_int_param("user", user))
-        return rows
+    filterset_class = SubjectFilter
+    queryset = Subject.objects.order_by("user_id", "name")
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = SubjectCreateSerializer(data=request.data)
@@ -161,13 +151,7 @@ class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary="List weekly allocations",
-        parameters=[
-            USER_PARAM,
-            OpenApiParameter("week", OpenApiTypes.DATE, description="Any date of the week; its Monday is used."),
-        ],
-    ),
+    list=extend_schema(summary="List weekly allocations"),
     retrieve=extend_schema(summary="One weekly allocation"),
     create=extend_schema(
         summary="Set a weekly allocation",
@@ -178,17 +162,10 @@ class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
 )
 class AllocationViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = AllocationSerializer
-
-    def get_queryset(self):
-        rows = WeeklyAllocation.objects.select_related("subject").order_by(
-            "-week_start_date", "user_id", "subject__name"
-        )
-        params = self.request.query_params
-        if params.get("user") is not None:
-            rows = rows.filter(user_id=_int_param("user", params["user"]))
-        if params.get("week"):
-            rows = rows.filter(week_start_date=monday_of(_date_param("week", params["week"])))
-        return rows
+    filterset_class = AllocationFilter
+    queryset = WeeklyAllocation.objects.select_related("subject").order_by(
+        "-week_start_date", "user_id", "subject__name"
+    )
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = AllocationSetSerializer(data=request.data)
@@ -206,42 +183,13 @@ class AllocationViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyMod
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List focus sessions", parameters=[SessionFilterSerializer]),
+    list=extend_schema(summary="List focus sessions"),
     retrieve=extend_schema(summary="One focus session"),
 )
 class SessionViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
     serializer_class = SessionSerializer
-
-    def get_queryset(self):
-        rows = FocusSession.objects.select_related("subject").order_by("-started_at", "-id")
-        if self.action != "list":
-            return rows
-        filters = SessionFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        values = filters.validated_data
-        if "user" in values:
-            rows = rows.filter(user_id=values["user"])
-        if "subject" in values:
-            rows = rows.filter(subject_id=values["subject"])
-        if "status" in values:
-            rows = rows.filter(status=values["status"])
-        if "week" in values:
-            rows = rows.filter(week_start_date=monday_of(values["week"]))
-        return rows
+    filterset_class = SessionFilter
+    queryset = FocusSession.objects.select_related("subject").order_by("-started_at", "-id")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "now": timezone.now()}
-
-
-def _int_param(name: str, raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationError({name: ["A whole number is required."]}) from None
-
-
-def _date_param(name: str, raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({name: ["A date is required (YYYY-MM-DD)."]}) from None

@@ -50,7 +50,9 @@ _PLAIN = re.compile(_NUMBER)
 
 def _refuse(template: str, raw: str) -> ApplicationError:
     shown = raw.strip()[:40] or raw[:40]
-    return ApplicationError(template.format(value=shown.replace("`", "'")), field="duration", code="invalid_duration")
+    return ApplicationError(
+        template, params={"value": shown.replace("`", "'")}, field="duration", code="invalid_duration"
+    )
 
 
 def parse_duration(raw: str | None) -> int:

@@ -8,22 +8,15 @@ fields each status requires, and weeks that start on a Monday.
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from config.fields import ZoneField
+
 DEFAULT_TIMEZONE = "Australia/Sydney"
-
-
-def validate_zone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not an IANA time zone (for example Australia/Sydney).") from None
 
 
 def _seconds(delta) -> int:
@@ -35,12 +28,7 @@ class TrackedUser(models.Model):
     """A Discord user who tracks time: the zone their weeks are counted in and their DM choices."""
 
     id = models.PositiveBigIntegerField(primary_key=True, help_text="The Discord user id.")
-    timezone = models.CharField(
-        max_length=64,
-        default=DEFAULT_TIMEZONE,
-        validators=[validate_zone],
-        help_text="IANA time zone; weeks start on Monday 00:00 in it.",
-    )
+    timezone = ZoneField(default=DEFAULT_TIMEZONE, help_text="IANA time zone; weeks start on Monday 00:00 in it.")
     weekly_summary = models.BooleanField(default=False, help_text="Send a summary DM on Monday morning.")
     last_summary_week = models.DateField(
         null=True, blank=True, help_text="Monday of the last week a summary was sent for."
@@ -56,10 +44,6 @@ class TrackedUser(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
-
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
 
 
 class Subject(models.Model):

@@ -2,7 +2,8 @@
 
 One table serves the services (which check under a row lock before writing) and the Discord
 buttons that only open a modal (which check before showing it), so a click is refused the same
-way wherever it lands. Messages are constants: tests assert them.
+way wherever it lands. Messages are constants (templates whose parameters are passed
+as typed values, never formatted in): tests assert them.
 """
 
 from __future__ import annotations
@@ -106,5 +107,7 @@ def check_action(session: FocusSession | None, *, user_id: int, action: str) -> 
 
 def already_active(session: FocusSession, template: str = ALREADY_ACTIVE) -> ApplicationError:
     return ApplicationError(
-        template.format(status=STATUS_WORDS[session.status], subject=session.subject.name), code="already_active"
+        template,
+        params={"status": STATUS_WORDS[session.status], "subject": session.subject.name},
+        code="already_active",
     )

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from config.timeutils import Week, week_containing, week_starting
 from timetracking.models import DEFAULT_TIMEZONE, FocusSession, Subject, TrackedUser, WeeklyAllocation
-from timetracking.weeks import Week, week_containing, week_starting
 
 SUBJECT_SUGGESTIONS = 25
 
 
-def user_timezone(user_id: int) -> str:
+def user_timezone(user_id: int) -> zoneinfo.ZoneInfo:
     """The user's zone, or the default for someone who has never tracked anything."""
     zone = TrackedUser.objects.filter(pk=user_id).values_list("timezone", flat=True).first()
-    return zone or DEFAULT_TIMEZONE
+    return zone or zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def active_session(user_id: int) -> FocusSession | None:
@@ -52,6 +53,41 @@ def sessions_in_week(user_id: int, week_start: date) -> QuerySet[FocusSession]:
     """The sessions that started in the user's week `week_start` (a session belongs to the week
     in which it started, in the user's zone at that moment)."""
     return FocusSession.objects.filter(user_id=user_id, week_start_date=week_start)
+
+
+# ---------------------------------------------------------------------------- the tasks' candidates
+
+
+def sessions_to_clock_out(*, hours: int, now: datetime) -> QuerySet[FocusSession]:
+    """RUNNING sessions with no sign of life for twice `hours`: the automatic clock-out's candidates."""
+    return FocusSession.objects.filter(
+        status=FocusSession.Status.RUNNING, last_activity_at__lte=now - timedelta(hours=2 * hours)
+    ).order_by("pk")
+
+
+def sessions_to_remind(*, hours: int, now: datetime) -> QuerySet[FocusSession]:
+    """RUNNING sessions with no sign of life for `hours` whose owner has not been asked since it,
+    and not yet due for the automatic clock-out (that one tells the owner instead)."""
+    return FocusSession.objects.filter(
+        status=FocusSession.Status.RUNNING,
+        reminded_at__isnull=True,
+        last_activity_at__lte=now - timedelta(hours=hours),
+        last_activity_at__gt=now - timedelta(hours=2 * hours),
+    ).order_by("pk")
+
+
+def users_with_weekly_summary_pending(*, now: datetime) -> QuerySet[TrackedUser]:
+    """Opted-in users who may not have had last week's summary yet. Whatever the zone, "last
+    week" began at most 14 days before `now`, so a summary sent for a Monday within the last 7
+    days (UTC) is the latest one; the service decides, in the user's zone, whether it is due."""
+    return (
+        TrackedUser.objects.filter(weekly_summary=True)
+        .filter(Q(last_summary_week__isnull=True) | Q(last_summary_week__lt=(now - timedelta(days=7)).date()))
+        .order_by("pk")
+    )
+
+
+# ---------------------------------------------------------------------------- weekly report
 
 
 @dataclass

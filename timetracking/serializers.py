@@ -5,20 +5,24 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
 from timetracking import services
 from timetracking.durations import format_duration
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
 
 
-class TrackedUserSerializer(serializers.ModelSerializer):
+class TrackedUserSerializer(ModelSerializer):
+    # Declared: ModelSerializer maps a field with choices to a ChoiceField before its zone mapping.
+    timezone = ZoneSerializerField(read_only=True)
+
     class Meta:
         model = TrackedUser
         fields = ["id", "timezone", "weekly_summary", "last_summary_week", "created_at", "updated_at"]
         read_only_fields = fields
 
 
-class SubjectSerializer(serializers.ModelSerializer):
-    user = serializers.IntegerField(source="user_id", read_only=True)
+class SubjectSerializer(ModelSerializer):
+    user = SnowflakeField(source="user_id", read_only=True, help_text="The Discord user id.")
 
     class Meta:
         model = Subject
@@ -27,12 +31,12 @@ class SubjectSerializer(serializers.ModelSerializer):
 
 
 class SubjectCreateSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1, help_text="The Discord user id.")
+    user = SnowflakeField(help_text="The Discord user id (a string; an integer is accepted).")
     name = serializers.CharField(max_length=services.SUBJECT_MAX_LENGTH)
 
 
-class AllocationSerializer(serializers.ModelSerializer):
-    user = serializers.IntegerField(source="user_id", read_only=True)
+class AllocationSerializer(ModelSerializer):
+    user = SnowflakeField(source="user_id", read_only=True, help_text="The Discord user id.")
     subject = serializers.IntegerField(source="subject_id", read_only=True)
     subject_name = serializers.CharField(source="subject.name", read_only=True)
 
@@ -52,7 +56,7 @@ class AllocationSerializer(serializers.ModelSerializer):
 
 
 class AllocationSetSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1, help_text="The Discord user id.")
+    user = SnowflakeField(help_text="The Discord user id (a string; an integer is accepted).")
     subject = serializers.IntegerField(
         min_value=1, required=False, help_text="An existing subject's id (give this or subject_name)."
     )
@@ -70,8 +74,8 @@ class AllocationSetSerializer(serializers.Serializer):
         return attrs
 
 
-class SessionSerializer(serializers.ModelSerializer):
-    user = serializers.IntegerField(source="user_id", read_only=True)
+class SessionSerializer(ModelSerializer):
+    user = SnowflakeField(source="user_id", read_only=True, help_text="The Discord user id.")
     subject = serializers.IntegerField(source="subject_id", read_only=True)
     subject_name = serializers.CharField(source="subject.name", read_only=True)
     purpose = serializers.CharField(source="goal", read_only=True)
@@ -118,13 +122,6 @@ class SessionSerializer(serializers.ModelSerializer):
         return session.effective_seconds(self._now())
 
 
-class SessionFilterSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1, required=False)
-    subject = serializers.IntegerField(min_value=1, required=False)
-    status = serializers.ChoiceField(choices=FocusSession.Status.choices, required=False)
-    week = serializers.DateField(required=False, help_text="Any date of the week; its Monday is used.")
-
-
 class ReportQuerySerializer(serializers.Serializer):
     week = serializers.DateField(
         required=False, help_text="Any date of the week (its Monday is used); default: this week in the user's zone."
@@ -156,8 +153,8 @@ class ReportTotalsSerializer(serializers.Serializer):
 
 
 class WeeklyReportSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField()
-    timezone = serializers.CharField(source="week.timezone")
+    user_id = SnowflakeField(help_text="The Discord user id.")
+    timezone = ZoneSerializerField(source="week.zone", help_text="The user's zone: the week is Monday to Sunday in it.")
     week_start = serializers.DateField(source="week.start_date")
     week_end = serializers.DateField(source="week.end_date")
     starts_at = serializers.DateTimeField(source="week.starts_at")

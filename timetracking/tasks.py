@@ -8,15 +8,12 @@ in two workers at once, sends nothing twice.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
-from django.db.models import Q
 from django.utils import timezone
 
-from timetracking import services
+from timetracking import selectors, services
 from timetracking.conf import forgotten_hours, summary_hour
-from timetracking.models import FocusSession, TrackedUser
 
 logger = logging.getLogger("guildhall.timetracking")
 
@@ -28,14 +25,9 @@ def check_forgotten_sessions() -> dict[str, int]:
     life, leaving them unconfirmed."""
     now = timezone.now()
     hours = forgotten_hours()
-    running = FocusSession.objects.filter(status=FocusSession.Status.RUNNING)
-    auto_ids = list(running.filter(last_activity_at__lte=now - timedelta(hours=2 * hours)).values_list("pk", flat=True))
+    auto_ids = list(selectors.sessions_to_clock_out(hours=hours, now=now).values_list("pk", flat=True))
+    remind_ids = list(selectors.sessions_to_remind(hours=hours, now=now).values_list("pk", flat=True))
     clocked_out = sum(services.session_auto_clock_out(session_id=pk, hours=hours, now=now) for pk in auto_ids)
-    remind_ids = list(
-        running.filter(last_activity_at__lte=now - timedelta(hours=hours), reminded_at__isnull=True)
-        .exclude(pk__in=auto_ids)
-        .values_list("pk", flat=True)
-    )
     reminded = sum(services.session_remind_forgotten(session_id=pk, hours=hours, now=now) for pk in remind_ids)
     if reminded or clocked_out:
         logger.info("forgotten sessions: %d reminded, %d clocked out automatically", reminded, clocked_out)
@@ -47,14 +39,9 @@ def send_weekly_summaries() -> int:
     """Send the weekly summary DM to every opted-in user for whom it is Monday morning (at or after
     TIMETRACKING_SUMMARY_HOUR) and who has not had last week's yet. Runs hourly."""
     now = timezone.now()
-    # Whatever the zone, "last week" began at most 14 days before now in UTC terms.
-    candidates = TrackedUser.objects.filter(weekly_summary=True).filter(
-        Q(last_summary_week__isnull=True) | Q(last_summary_week__lt=(now - timedelta(days=7)).date())
-    )
-    sent = 0
     hour = summary_hour()
-    for user_id in candidates.values_list("pk", flat=True).iterator():
-        sent += services.weekly_summary_send(user_id=user_id, hour=hour, now=now)
+    candidates = selectors.users_with_weekly_summary_pending(now=now).values_list("pk", flat=True)
+    sent = sum(services.weekly_summary_send(user_id=user_id, hour=hour, now=now) for user_id in candidates.iterator())
     if sent:
         logger.info("weekly summaries sent: %d", sent)
     return sent

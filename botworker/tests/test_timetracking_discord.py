@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -19,10 +20,12 @@ from django_celery_beat.models import PeriodicTask
 from botworker.delivery import OutboxDeliverer
 from botworker.discord_api import discord_http_client
 from botworker.models import BotAction, GuildConfig, InteractionRecord
+from botworker.presenters import timetracking as presenters
 from botworker.receivers.timetracking import forgotten_key, weekly_summary_key
 from botworker.router import router
 from botworker.tests.factories import Signer, command_payload, component_payload, modal_payload
 from config.periodic import sync_periodic_tasks
+from config.timeutils import zone_error_message
 from conftest import wait_for
 from timetracking import rules, services, tasks
 from timetracking.durations import ACCEPTED_FORMS, format_duration
@@ -264,9 +267,16 @@ def test_commands_without_a_session(discord, clock, name):
 def test_timezone_and_summary_commands(discord, clock):
     body = discord(session_cmd("timezone", {"zone": "America/Los_Angeles"}, guild_id=None, user_id=USER))
     assert body["data"]["content"] == "Your weeks now start on Monday 00:00 in **America/Los_Angeles**."
-    assert TrackedUser.objects.get(pk=USER).timezone == "America/Los_Angeles"
+    assert TrackedUser.objects.get(pk=USER).timezone.key == "America/Los_Angeles"
     body = discord(session_cmd("timezone", {"zone": "Nowhere/Land"}, guild_id=None, user_id=USER))
-    assert_refused(body, services.TIMEZONE_INVALID.format(zone="Nowhere/Land"))
+    assert_refused(body, zone_error_message("Nowhere/Land"))
+    # Any case is accepted and stored canonically; a legacy name is refused with a suggestion.
+    body = discord(session_cmd("timezone", {"zone": "europe/berlin"}, guild_id=None, user_id=USER))
+    assert body["data"]["content"] == "Your weeks now start on Monday 00:00 in **Europe/Berlin**."
+    assert TrackedUser.objects.get(pk=USER).timezone.key == "Europe/Berlin"
+    body = discord(session_cmd("timezone", {"zone": "US/Pacific"}, guild_id=None, user_id=USER))
+    assert_refused(body, "'US/Pacific' is not an IANA time zone. Did you mean America/Los_Angeles?")
+    discord(session_cmd("timezone", {"zone": "America/Los_Angeles"}, guild_id=None, user_id=USER))
     body = discord(session_cmd("summary", {"state": "on"}, guild_id=None, user_id=USER))
     assert (
         body["data"]["content"] == "I'll DM you a summary of your week every Monday from 08:00 (America/Los_Angeles)."
@@ -602,3 +612,43 @@ def test_the_forgotten_session_dm_reaches_discord_with_its_buttons(emulator, set
         f"out:{session.pk}",
         f"keep_going:{session.pk}",
     ]
+
+
+# ---------------------------------------------------------------------------- presenters
+
+
+def test_the_card_and_the_dms_show_instants_as_discord_timestamps(settings):
+    settings.TIMETRACKING_FORGOTTEN_HOURS = 12
+    session = services.session_clock_in(user_id=USER, subject="x", now=T0)
+    start = int(T0.timestamp())
+    card = presenters.session_card(session, now=T0 + timedelta(minutes=5)).content
+    assert f"Started <t:{start}:f> (<t:{start}:R>)" in card
+    paused = services.session_pause(user_id=USER, now=T0 + timedelta(minutes=5))
+    assert f"Paused since <t:{start + 300}:t>." in presenters.session_card(paused, now=T0).content
+    resumed = services.session_resume(user_id=USER, now=T0 + timedelta(minutes=10))
+    forgotten = presenters.forgotten_message(resumed, hours=12).content
+    alive = start + 600
+    assert f"(last one <t:{alive}:f>)" in forgotten
+    assert f"I'll clock it out at <t:{alive + 24 * 3600}:f>, counting time up to <t:{alive}:t>" in forgotten
+    ended = services.session_clock_out(user_id=USER, now=T0 + timedelta(minutes=20))
+    assert f"<t:{start}:f> → <t:{start + 1200}:t>" in presenters.session_card(ended, now=T0).content
+    auto = presenters.auto_clock_out_message(ended, now=T0).content
+    assert auto.startswith(f"🤖 I clocked out your forgotten session at its last sign of life (<t:{start + 1200}:f>).")
+
+
+@pytest.mark.parametrize(("fraction", "bar"), [(None, "░" * 10), (0, "░" * 10), (0.25, "██░░░░░░░░"), (1.5, "█" * 10)])
+def test_progress_bar(fraction, bar):
+    assert presenters.progress_bar(fraction) == bar
+
+
+def test_handlers_and_receivers_share_the_presenter_not_each_other():
+    import botworker.handlers.timetracking as handlers
+    import botworker.receivers.timetracking as receivers
+
+    assert handlers.session_card is presenters.session_card
+    assert receivers.forgotten_message is presenters.forgotten_message
+    assert not hasattr(receivers, "_dm")
+    for module in (handlers, receivers):
+        source = Path(module.__file__).read_text()
+        assert "botworker.handlers.timetracking" not in source
+        assert "botworker.receivers.timetracking" not in source

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import timetracking.models
+import config.fields
 from django.db import migrations, models
 
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='TrackedUser',
             fields=[
                 ('id', models.PositiveBigIntegerField(help_text='The Discord user id.', primary_key=True, serialize=False)),
-                ('timezone', models.CharField(default='Australia/Sydney', help_text='IANA time zone; weeks start on Monday 00:00 in it.', max_length=64, validators=[timetracking.models.validate_zone])),
+                ('timezone', models.CharField(default='Australia/Sydney', help_text='IANA time zone; weeks start on Monday 00:00 in it.', max_length=64, validators=[config.fields.validate_zone])),
                 ('weekly_summary', models.BooleanField(default=False, help_text='Send a summary DM on Monday morning.')),
                 ('last_summary_week', models.DateField(blank=True, help_text='Monday of the last week a summary was sent for.', null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

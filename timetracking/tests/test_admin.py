@@ -72,7 +72,7 @@ def test_other_pages_load_and_user_edits_go_through_services(admin_client, sessi
     )
     assert response.status_code == 302
     user = TrackedUser.objects.get(pk=USER_ID)
-    assert (user.timezone, user.weekly_summary) == ("Europe/Berlin", True)
+    assert (user.timezone.key, user.weekly_summary) == ("Europe/Berlin", True)
     bad = admin_client.post(f"/admin/timetracking/trackeduser/{USER_ID}/change/", {"timezone": "Mars/Base"})
     assert bad.status_code == 200  # the form shows the error
-    assert TrackedUser.objects.get(pk=USER_ID).timezone == "Europe/Berlin"
+    assert TrackedUser.objects.get(pk=USER_ID).timezone.key == "Europe/Berlin"

@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from timetracking import services
-from timetracking.models import FocusSession, WeeklyAllocation
+from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
 from timetracking.tests.factories import OTHER_USER_ID, T0, USER_ID, session_in_status
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +144,117 @@ def test_weekly_report_json_and_csv(admin_client, clock):
     assert admin_client.get(f"{BASE}/users/abc/report/").status_code == 404
     assert admin_client.get(f"{BASE}/sessions/99999999999999999999/").status_code == 404
     assert date.fromisoformat(admin_client.get(f"{BASE}/users/{USER_ID}/").json()["created_at"][:10])
+
+
+# ---------------------------------------------------------------------------- one API style
+
+
+def test_discord_ids_are_strings_in_every_response_and_accepted_as_string_or_int(admin_client, clock):
+    created = admin_client.post(
+        f"{BASE}/subjects/", {"user": str(USER_ID), "name": "Gym"}, content_type="application/json"
+    ).json()
+    assert created["user"] == str(USER_ID)
+    body = {"user": USER_ID, "subject_name": "Gym", "minutes_allocated": 60}
+    allocation = admin_client.post(f"{BASE}/allocations/", body, content_type="application/json").json()
+    assert allocation["user"] == str(USER_ID)
+    session_in_status(FocusSession.Status.RUNNING)
+    pages = {
+        "users": admin_client.get(f"{BASE}/users/").json()["results"][0]["id"],
+        "user": admin_client.get(f"{BASE}/users/{USER_ID}/").json()["id"],
+        "subjects": admin_client.get(f"{BASE}/subjects/", {"user": str(USER_ID)}).json()["results"][0]["user"],
+        "allocations": admin_client.get(f"{BASE}/allocations/").json()["results"][0]["user"],
+        "sessions": admin_client.get(f"{BASE}/sessions/", {"user": USER_ID}).json()["results"][0]["user"],
+        "report": admin_client.get(f"{BASE}/users/{USER_ID}/report/").json()["user_id"],
+    }
+    assert pages == dict.fromkeys(pages, str(USER_ID))
+    for bad in ("0", "-3", "12x", True, 1 << 63):
+        response = admin_client.post(f"{BASE}/subjects/", {"user": bad, "name": "x"}, content_type="application/json")
+        assert response.status_code == 400, bad
+        assert set(response.json()["fields"]) == {"user"}
+
+
+def test_the_schema_gives_discord_ids_and_zones_as_strings(admin_client):
+    schema = admin_client.get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    for component, field in [
+        ("TrackedUser", "id"),
+        ("TrackedUser", "timezone"),
+        ("Subject", "user"),
+        ("SubjectCreate", "user"),
+        ("Allocation", "user"),
+        ("AllocationSet", "user"),
+        ("Session", "user"),
+        ("WeeklyReport", "user_id"),
+        ("WeeklyReport", "timezone"),
+    ]:
+        assert components[component]["properties"][field]["type"] == "string", (component, field)
+    sessions = schema["paths"]["/api/timetracking/sessions/"]["get"]["parameters"]
+    assert {p["name"]: p["schema"]["type"] for p in sessions if p["name"] in ("user", "subject")} == {
+        "user": "string",
+        "subject": "integer",
+    }
+
+
+def test_a_refusals_body_carries_no_discord_markup(admin_client, clock):
+    services.subject_create(user_id=USER_ID, name="Gym")
+    theirs = services.subject_create(user_id=OTHER_USER_ID, name="x")
+    refusals = [
+        admin_client.post(f"{BASE}/subjects/", {"user": USER_ID, "name": "GYM"}, content_type="application/json"),
+        admin_client.post(
+            f"{BASE}/allocations/",
+            {"user": USER_ID, "subject": theirs.pk, "minutes_allocated": 5},
+            content_type="application/json",
+        ),
+        admin_client.get(f"{BASE}/sessions/", {"user": "<@1>", "week": "<t:1:F>"}),
+    ]
+    for response in refusals:
+        assert response.status_code == 400
+        text = response.content.decode()
+        assert "detail" in response.json()
+        for markup in ("<t:", "<@", "<#"):
+            assert markup not in text
+
+
+def make_rows(count: int) -> None:
+    """`count` users, each with a subject, an allocation and an ended session, in bulk."""
+    users = [TrackedUser(id=USER_ID + i) for i in range(count)]
+    TrackedUser.objects.bulk_create(users)
+    subjects = Subject.objects.bulk_create([Subject(user=user, name=f"s{user.pk}") for user in users])
+    WeeklyAllocation.objects.bulk_create(
+        [
+            WeeklyAllocation(user_id=s.user_id, subject=s, week_start_date=date(2026, 11, 16), minutes_allocated=60)
+            for s in subjects
+        ]
+    )
+    FocusSession.objects.bulk_create(
+        [
+            FocusSession(
+                user_id=s.user_id,
+                subject=s,
+                started_at=T0,
+                ended_at=T0 + timedelta(minutes=30),
+                week_start_date=date(2026, 11, 16),
+                status=FocusSession.Status.ENDED_CONFIRMED,
+                last_activity_at=T0,
+            )
+            for s in subjects
+        ]
+    )
+
+
+def list_queries(admin_client, url: str, count: int) -> int:
+    for model in (FocusSession, WeeklyAllocation, Subject, TrackedUser):
+        model.objects.all().delete()
+    make_rows(count)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url, {"page_size": 100})
+    assert response.status_code == 200
+    assert response.json()["count"] == count
+    return len(queries)
+
+
+@pytest.mark.parametrize("endpoint", ["users", "subjects", "allocations", "sessions"])
+def test_a_list_costs_the_same_queries_for_10_and_1000_rows(admin_client, clock, endpoint):
+    url = f"{BASE}/{endpoint}/"
+    # The login's session and user, the count, the page.
+    assert list_queries(admin_client, url, 10) == list_queries(admin_client, url, 1000) == 4

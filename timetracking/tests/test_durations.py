@@ -80,6 +80,9 @@ def test_refusals_name_the_accepted_forms(typed, message):
         parse_duration(typed)
     shown = (typed or "").strip()
     assert refused.value.message == message.format(value=shown)
+    assert refused.value.template == message
+    if "{value}" in message:
+        assert refused.value.params == {"value": shown}
     assert refused.value.message.endswith(ACCEPTED_FORMS)
     assert refused.value.field == "duration"
 

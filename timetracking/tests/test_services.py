@@ -1,7 +1,8 @@
 """The services: every action against every status, the effective-time arithmetic, subjects and
 allocations, and the database's own guarantees."""
 
-from datetime import date, timedelta
+import zoneinfo
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -9,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.exceptions import ApplicationError
+from config.timeutils import zone_error_message
 from timetracking import rules, selectors, services
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
 from timetracking.tests.factories import OTHER_USER_ID, T0, USER_ID, session_in_status
@@ -130,6 +132,8 @@ def test_clock_in_against_every_status(status):
             refused.value.message
             == f"You already have a session {word} on **search_engine**. Clock out with `/session out` first."
         )
+        assert refused.value.template == rules.ALREADY_ACTIVE
+        assert refused.value.params == {"status": word, "subject": "search_engine"}
         assert snapshot() == before
         assert not Subject.objects.filter(name="Gym").exists()
     else:
@@ -255,6 +259,10 @@ def test_reopen_is_refused_while_another_session_is_active():
     assert refused.value.message == (
         "You have another session running on **Gym**. Clock that one out before reopening this one."
     )
+    assert (refused.value.template, refused.value.params) == (
+        rules.OTHER_SESSION_ACTIVE,
+        {"status": "running", "subject": "Gym"},
+    )
     assert snapshot() == before
 
 
@@ -301,6 +309,7 @@ def test_subject_create_refuses_a_duplicate():
     with pytest.raises(ApplicationError) as refused:
         services.subject_create(user_id=USER_ID, name="GYM")
     assert refused.value.message == "You already have a subject called **Gym**."
+    assert (refused.value.template, refused.value.params) == (services.SUBJECT_EXISTS, {"name": "Gym"})
 
 
 def test_the_database_refuses_a_second_subject_of_the_same_name_in_another_case():
@@ -338,11 +347,44 @@ def test_allocation_for_someone_elses_subject_is_refused():
     assert refused.value.message == services.SUBJECT_NOT_YOURS
 
 
-def test_timezone_is_validated():
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("  AMERICA/new york ", "America/New_York"),
+        ("utc", "UTC"),
+        (zoneinfo.ZoneInfo("Asia/Kolkata"), "Asia/Kolkata"),
+    ],
+)
+def test_timezone_is_stored_under_its_canonical_name(typed, stored):
+    user = services.tracked_user_set_timezone(user_id=USER_ID, zone=typed)
+    assert user.timezone == zoneinfo.ZoneInfo(stored)
+    assert TrackedUser.objects.filter(pk=USER_ID).values_list("timezone", flat=True).get().key == stored
+    assert TrackedUser.objects.filter(timezone=stored).exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggestion"),
+    [
+        ("Mars/Olympus", None),
+        ("localtime", None),
+        ("posixrules", None),
+        ("Factory", None),
+        ("US/Eastern", "America/New_York"),
+        ("Europe/Berln", "Europe/Berlin"),
+        ("", None),
+    ],
+)
+def test_a_name_that_is_not_a_canonical_zone_is_refused_with_a_suggestion(typed, suggestion):
+    services.tracked_user_set_timezone(user_id=USER_ID, zone="Australia/Sydney")
     with pytest.raises(ApplicationError) as refused:
-        services.tracked_user_set_timezone(user_id=USER_ID, zone="Mars/Olympus")
-    assert refused.value.message == services.TIMEZONE_INVALID.format(zone="Mars/Olympus")
-    assert services.tracked_user_set_timezone(user_id=USER_ID, zone="Europe/Berlin").timezone == "Europe/Berlin"
+        services.tracked_user_set_timezone(user_id=USER_ID, zone=typed)
+    assert refused.value.message == zone_error_message(typed)
+    assert (refused.value.field, refused.value.code) == ("zone", "invalid_timezone")
+    if suggestion is not None:
+        assert refused.value.message.endswith(f"Did you mean {suggestion}?")
+    assert TrackedUser.objects.get(pk=USER_ID).timezone.key == "Australia/Sydney"
 
 
 def test_a_session_keeps_the_week_it_started_in_when_the_zone_changes():
@@ -353,6 +395,49 @@ def test_a_session_keeps_the_week_it_started_in_when_the_zone_changes():
     report = selectors.weekly_report(user_id=USER_ID, week_start=date(2026, 11, 16), now=T0)
     assert [line.subject for line in report.lines] == ["x"]
     assert selectors.weekly_report(user_id=USER_ID, week_start=date(2026, 11, 9), now=T0).is_empty
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "monday"),
+    [
+        # Sydney springs forward on Sunday 4 Oct 2026 (02:00 AEST -> 03:00 AEDT).
+        ("Australia/Sydney", datetime(2026, 9, 27, 13, 59, tzinfo=UTC), date(2026, 9, 21)),  # Sun 23:59 AEST
+        ("Australia/Sydney", datetime(2026, 9, 27, 14, 0, tzinfo=UTC), date(2026, 9, 28)),  # Mon 00:00 AEST
+        ("Australia/Sydney", datetime(2026, 10, 3, 16, 0, tzinfo=UTC), date(2026, 9, 28)),  # Sun 03:00 AEDT
+        ("Australia/Sydney", datetime(2026, 10, 4, 12, 59, tzinfo=UTC), date(2026, 9, 28)),  # Sun 23:59 AEDT
+        ("Australia/Sydney", datetime(2026, 10, 4, 13, 0, tzinfo=UTC), date(2026, 10, 5)),  # Mon 00:00 AEDT
+        # West of UTC: Monday in UTC is still Sunday evening in Los Angeles.
+        ("America/Los_Angeles", datetime(2026, 10, 26, 6, 59, tzinfo=UTC), date(2026, 10, 19)),
+        ("America/Los_Angeles", datetime(2026, 10, 26, 7, 0, tzinfo=UTC), date(2026, 10, 26)),
+        ("America/Los_Angeles", datetime(2026, 11, 2, 7, 59, tzinfo=UTC), date(2026, 10, 26)),  # after fall-back
+        ("America/Los_Angeles", datetime(2026, 11, 2, 8, 0, tzinfo=UTC), date(2026, 11, 2)),
+    ],
+)
+def test_a_session_and_an_allocation_count_in_the_users_local_week(zone, start, monday):
+    services.tracked_user_set_timezone(user_id=USER_ID, zone=zone)
+    session = services.session_clock_in(user_id=USER_ID, subject="x", now=start)
+    assert session.week_start_date == monday
+    assert services.allocation_set(user_id=USER_ID, subject="x", minutes=60, now=start).week_start_date == monday
+    report = selectors.weekly_report(user_id=USER_ID, now=start)
+    assert report.week.start_date == monday
+    assert report.week.contains(start)
+    assert [(line.subject, line.sessions) for line in report.lines] == [("x", 1)]
+
+
+@pytest.mark.parametrize(
+    ("zone", "week_start", "hours"),
+    [
+        ("Australia/Sydney", date(2026, 9, 28), 167),  # spring forward inside the week
+        ("Australia/Sydney", date(2026, 3, 30), 169),  # fall back inside the week
+        ("Australia/Sydney", date(2026, 11, 16), 168),
+        ("America/Los_Angeles", date(2026, 10, 26), 169),
+    ],
+)
+def test_the_weekly_report_spans_the_users_local_week(zone, week_start, hours):
+    services.tracked_user_set_timezone(user_id=USER_ID, zone=zone)
+    week = selectors.weekly_report(user_id=USER_ID, week_start=week_start + timedelta(days=3), now=T0).week
+    assert (week.start_date, week.timezone) == (week_start, zone)
+    assert week.ends_at - week.starts_at == timedelta(hours=hours)
 
 
 # ---------------------------------------------------------------------------- the database's guarantees
