@@ -3,42 +3,10 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from django.core.validators import RegexValidator
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from config.serializers import SNOWFLAKE_PATTERN
+from config.filters import IdFilter, SnowflakeFilter
 from config.timeutils import monday_of
 from timetracking.models import FocusSession, Subject, WeeklyAllocation
-
-
-class SnowflakeFormField(forms.CharField):
-    """A Discord id typed in a query string: digits, as Discord writes them."""
-
-    default_validators = [
-        RegexValidator(SNOWFLAKE_PATTERN, "A Discord id is a whole number, for example 1180000000000000001.")
-    ]
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.strip() if value else value
-
-    def clean(self, value):
-        value = super().clean(value)
-        return int(value) if value else None
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class SnowflakeFilter(django_filters.Filter):
-    field_class = SnowflakeFormField
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """A row id (not a Discord id): a whole number."""
-
-    field_class = forms.IntegerField
 
 
 def _week(queryset, name, value):
