@@ -25,6 +25,7 @@ from attendance.serializers import (
     StatisticsQuerySerializer,
 )
 from config.exceptions import ApplicationError
+from config.timeutils import parse_local_datetime, zone_or_error
 from scheduling.models import Player, WowCharacter
 from scheduling.permissions import IsGuildOfficer
 from scheduling.selectors import player_for_user
@@ -81,12 +82,13 @@ class EventListView(generics.ListCreateAPIView):
         data = EventCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        zone = zone_or_error(values["timezone"])
         event = services.event_create(
             guild_id=guild_id,
             title=values["title"],
-            start=services.parse_local_start(values["start"], timezone=values["timezone"]),
+            start=parse_local_datetime(values["start"], zone),
             duration=dt.timedelta(hours=values["duration_hours"]),
-            timezone=values["timezone"],
+            timezone=zone,
             discord_channel_id=values.get("discord_channel_id"),
             notes=values.get("notes", ""),
             created_by=player_for_user(user=request.user, guild_id=guild_id),

@@ -4,7 +4,6 @@ once-only reminder and summary of an event."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 
 from django.db import IntegrityError, transaction
@@ -13,15 +12,15 @@ from django.utils import timezone as djtz
 from attendance import signals
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
 from config.exceptions import ApplicationError
+from config.timeutils import zone_or_error
 from scheduling.models import Player, WowCharacter
-from scheduling.services import player_ensure, validate_zone
+from scheduling.services import player_ensure
 
 EMPTY_NAME = "The season needs a name."
 SEASON_EXISTS = "This guild already has a season with that name."
 EVENT_GONE = "That event no longer exists."
 EMPTY_TITLE = "The event needs a title."
-BAD_START = "{value!r} is not a date and time; use YYYY-MM-DD HH:MM, for example 2026-03-05 20:00."
-START_IN_GAP = "{value} does not exist in {zone} (the clocks skip it for daylight saving time); pick another time."
+NAIVE_START = "The start must be an instant with a time zone."
 BAD_DURATION = "The raid must last from 0.5 to 12 hours."
 START_IN_PAST = "The event would start in the past."
 EVENT_ENDED = "This event is over; answers are closed."
@@ -37,7 +36,6 @@ BAD_SOURCE = "Unknown attendance source."
 
 ANSWERS = ("signed_up", "tentative", "declined")
 REMINDER_LEAD = dt.timedelta(minutes=30)
-DATETIME_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*")
 
 
 # --- seasons -----------------------------------------------------------------------------------
@@ -98,28 +96,6 @@ def season_update(
 # --- events ------------------------------------------------------------------------------------
 
 
-def parse_local_start(value: object, *, timezone: str) -> dt.datetime:
-    """An aware datetime from "YYYY-MM-DD HH:MM" wall time in `timezone`. A time the clocks skip
-    (spring forward) is refused; a time that happens twice (fall back) is its first occurrence."""
-    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ApplicationError(BAD_START.format(value=str(value)), field="start")
-        return value
-    match = DATETIME_RE.fullmatch(str(value))
-    if not match:
-        raise ApplicationError(BAD_START.format(value=value), field="start")
-    try:
-        naive = dt.datetime(*(int(part) for part in match.groups()))
-    except ValueError:
-        raise ApplicationError(BAD_START.format(value=value), field="start") from None
-    local = naive.replace(tzinfo=zone)
-    # A wall time that does not survive the round trip through UTC is in a gap.
-    if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
-        raise ApplicationError(START_IN_GAP.format(value=naive.strftime("%Y-%m-%d %H:%M"), zone=zone), field="start")
-    return local
-
-
 @transaction.atomic
 def event_create(
     *,
@@ -127,7 +103,7 @@ def event_create(
     title: str,
     start: dt.datetime,
     duration: dt.timedelta = dt.timedelta(hours=2),
-    timezone: str = "UTC",
+    timezone: str | zoneinfo.ZoneInfo = "UTC",
     discord_channel_id: int | None = None,
     notes: str = "",
     created_by: Player | None = None,
@@ -143,12 +119,12 @@ def event_create(
     if not dt.timedelta(minutes=30) <= duration <= dt.timedelta(hours=12):
         raise ApplicationError(BAD_DURATION, field="duration")
     if start.tzinfo is None:
-        raise ApplicationError(BAD_START.format(value=str(start)), field="start")
+        raise ApplicationError(NAIVE_START, field="start")
     if start < now:
         raise ApplicationError(START_IN_PAST, field="start")
     if created_by is not None and created_by.guild_id != guild_id:
         raise ApplicationError(PLAYER_OF_OTHER_GUILD, field="created_by")
-    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
+    zone = zone_or_error(timezone)
     event_date = start.astimezone(zone).date()
     event = RaidEvent.objects.create(
         guild_id=guild_id,

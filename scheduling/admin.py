@@ -140,8 +140,6 @@ class PlayerForm(ServiceErrorsMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         try:
-            if data.get("timezone"):
-                data["timezone"] = services.validate_zone(data["timezone"])
             rank, guild = data.get("rank"), data.get("guild_id")
             if rank is not None and guild is not None and rank.guild_id != guild:
                 raise ApplicationError(services.RANK_OF_OTHER_GUILD, field="rank")

@@ -4,9 +4,9 @@ best raid time. Views are thin: parse, call one service or selector, serialize."
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -14,11 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ApplicationError
+from config.timeutils import local_today, zone_or_error
 from scheduling import selectors, services
 from scheduling.models import GuildRank, Player, Role, Specialization, WowClass
 from scheduling.permissions import IsGuildOfficer, IsOfficerOrReadOnly
 from scheduling.serializers import (
-    AvailabilitySerializer,
     AvailabilityWeekSerializer,
     BestTimeQuerySerializer,
     MyAvailabilitySerializer,
@@ -152,7 +152,7 @@ class MyAvailabilityView(APIView):
 
     def _body(self, player: Player) -> dict:
         rows = selectors.availability_get(player=player)
-        return {"timezone": player.timezone, "days": AvailabilitySerializer(rows, many=True).data}
+        return MyAvailabilitySerializer({"timezone": player.timezone, "days": rows}).data
 
     @extend_schema(parameters=[GUILD], responses=MyAvailabilitySerializer)
     def get(self, request, guild_id: int):
@@ -181,8 +181,8 @@ class BestTimeView(APIView):
         query = BestTimeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        zone = services.validate_zone(params["timezone"])
-        date_from = params.get("date_from") or dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+        zone = zone_or_error(params["timezone"])
+        date_from = params.get("date_from") or local_today(zone, now=timezone.now())
         slots = selectors.best_raid_times(
             guild_id=guild_id,
             date_from=date_from,

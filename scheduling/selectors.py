@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from config.exceptions import ApplicationError
+from config.timeutils import local_midnight, local_today, wall_instant, zone_or_error
 from scheduling.besttime import Heatmap, RosterEntry, Slot, Window, find_best_slots, weighted_heatmap
 from scheduling.models import GuildRank, Player, PlayerAvailability
 from scheduling.reference_data import OFFICER_LEVEL
-from scheduling.services import parse_day, validate_zone
+from scheduling.services import parse_day
 
 BAD_DAYS = "The number of days must be from 1 to 14."
 BAD_LENGTH = "The raid length must be from 0.5 to 8 hours, in 5-minute steps."
@@ -90,21 +91,24 @@ def roster_for_scoring(*, guild_id: int) -> list[RosterEntry]:
     return [
         RosterEntry(
             player_id=player.pk,
-            name=player.display_name or player.mention,
+            name=player.display_name,
             weight=player.rank.scheduling_weight,
-            timezone=player.timezone,
+            zone=player.timezone,
             windows=tuple(
                 Window(row.day_of_week, row.earliest_start, float(row.available_hours))
                 for row in player.availability.all()
             ),
+            discord_user_id=player.discord_user_id,
         )
         for player in players
     ]
 
 
 def _checked_range(
-    *, date_from: dt.date, days: int, length: dt.timedelta, grid: dt.timedelta, top: int, timezone: str
+    *, date_from: dt.date, days: int, length: dt.timedelta, grid: dt.timedelta, top: int, zone: zoneinfo.ZoneInfo
 ) -> tuple[dt.datetime, dt.datetime]:
+    """The range's first and last-exclusive instants (UTC): local midnights of the first day and
+    of the day after the last, so a range across a DST change is 23 or 25 hours longer or shorter."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 14:
         raise ApplicationError(BAD_DAYS, field="days")
     if grid not in {dt.timedelta(minutes=m) for m in (5, 10, 15, 20, 30, 60)}:
@@ -113,10 +117,7 @@ def _checked_range(
         raise ApplicationError(BAD_LENGTH, field="length_hours")
     if not 1 <= top <= 25:
         raise ApplicationError(BAD_TOP, field="top")
-    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
-    start = dt.datetime.combine(date_from, dt.time(0), tzinfo=zone)
-    end = dt.datetime.combine(date_from + dt.timedelta(days=days), dt.time(0), tzinfo=zone)
-    return start, end
+    return local_midnight(date_from, zone), local_midnight(date_from + dt.timedelta(days=days), zone)
 
 
 def best_raid_times(
@@ -127,11 +128,12 @@ def best_raid_times(
     length: dt.timedelta = dt.timedelta(hours=2),
     grid: dt.timedelta = dt.timedelta(minutes=30),
     top: int = 5,
-    timezone: str = "UTC",
+    timezone: str | zoneinfo.ZoneInfo = "UTC",
 ) -> list[Slot]:
     """The guild's best raid starts from local midnight of `date_from` in `timezone` for `days`
     days; see `scheduling.besttime` for the scoring."""
-    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, timezone=timezone)
+    zone = zone_or_error(timezone)
+    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone)
     return find_best_slots(
         roster_for_scoring(guild_id=guild_id), range_start=start, range_end=end, length=length, grid=grid, top=top
     )
@@ -153,17 +155,17 @@ def discord_user_is_officer(*, guild_id: int, discord_user_id: int, role_ids=())
 def availability_next_starts(*, player: Player, now: dt.datetime) -> list[tuple[PlayerAvailability, dt.datetime]]:
     """Each of the player's windows with its next start (UTC) at or after `now`, read in the
     player's zone (the same reading as the best-time finder)."""
-    zone = zoneinfo.ZoneInfo(player.timezone)
-    today = now.astimezone(zone).date()
+    zone = player.timezone
+    today = local_today(zone, now=now)
     result = []
     for row in availability_get(player=player):
         for offset in range(15):
             day = today + dt.timedelta(days=offset)
             if day.weekday() != row.day_of_week:
                 continue
-            start = dt.datetime.combine(day, row.earliest_start, tzinfo=zone)
+            start = wall_instant(day, row.earliest_start, zone)
             if start >= now:
-                result.append((row, start.astimezone(dt.UTC)))
+                result.append((row, start))
                 break
     return result
 
@@ -181,14 +183,15 @@ def raid_time_overview(
     days: int = 7,
     length: dt.timedelta = dt.timedelta(hours=2),
     top: int = 5,
-    timezone: str = "UTC",
+    timezone: str | zoneinfo.ZoneInfo = "UTC",
 ) -> RaidTimeOverview:
     """The best raid starts and the weighted-availability heatmap of the same days (30-minute
     grid), from one roster load."""
     grid = dt.timedelta(minutes=30)
-    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, timezone=timezone)
+    zone = zone_or_error(timezone)
+    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone)
     roster = roster_for_scoring(guild_id=guild_id)
     return RaidTimeOverview(
         slots=find_best_slots(roster, range_start=start, range_end=end, length=length, grid=grid, top=top),
-        heatmap=weighted_heatmap(roster, date_from=date_from, days=days, timezone=timezone, grid=grid),
+        heatmap=weighted_heatmap(roster, date_from=date_from, days=days, zone=zone, grid=grid),
     )

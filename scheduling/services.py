@@ -6,21 +6,18 @@ Messages are module constants so tests and handlers share them.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
+from config import timeutils
 from config.exceptions import ApplicationError
 from scheduling.models import GuildRank, Player, PlayerAvailability, Role, Specialization, WowCharacter, WowClass
 from scheduling.reference_data import DEFAULT_RANKS
 
-BAD_DAY = "The day must be 0 (Monday) to 6 (Sunday)."
-BAD_TIME = "{value!r} is not a time of day; use 24-hour HH:MM, for example 19:30."
 BAD_HOURS = "The hours must be more than 0 and at most 16, with at most one decimal (for example 2.5)."
-UNKNOWN_ZONE = "{zone!r} is not an IANA time zone (for example Europe/Berlin or America/New_York)."
 DUPLICATE_DAY = "Day {day} is given twice; give each day at most once."
 BAD_WEIGHT = "The scheduling weight must be a whole number from 0 to 100."
 BAD_LEVEL = "The level must be a whole number from 1 to 10."
@@ -33,35 +30,22 @@ CHARACTER_EXISTS = "This player already has a character with that name on that r
 EMPTY_CHARACTER = "A character needs a name and a realm."
 USER_TAKEN = "That login is already linked to another player of this guild."
 
-TIME_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
-
 
 # --- parsing (shared by every entry point, so the API and Discord refuse the same inputs) -----
 
 
 def parse_day(value: object) -> int:
+    """A weekday (0 = Monday) from a number or a day name; the time layer's rule and message."""
     if isinstance(value, bool):
-        raise ApplicationError(BAD_DAY, field="day_of_week")
-    try:
-        day = int(str(value))
-    except (TypeError, ValueError):
-        raise ApplicationError(BAD_DAY, field="day_of_week") from None
-    if not 0 <= day <= 6:
-        raise ApplicationError(BAD_DAY, field="day_of_week")
-    return day
+        value = str(value)
+    return timeutils.parse_day(value, field="day_of_week")
 
 
 def parse_time_of_day(value: object) -> dt.time:
     """A wall time from a `datetime.time` or an "HH:MM" string (00:00 to 23:59)."""
     if isinstance(value, dt.time):
         return value.replace(second=0, microsecond=0, tzinfo=None)
-    match = TIME_RE.fullmatch(str(value))
-    if not match:
-        raise ApplicationError(BAD_TIME.format(value=value), field="earliest_start")
-    hour, minute = int(match[1]), int(match[2])
-    if hour > 23 or minute > 59:
-        raise ApplicationError(BAD_TIME.format(value=value), field="earliest_start")
-    return dt.time(hour, minute)
+    return timeutils.parse_clock(value, field="earliest_start")
 
 
 def parse_hours(value: object) -> Decimal:
@@ -74,16 +58,6 @@ def parse_hours(value: object) -> Decimal:
     if not hours.is_finite() or hours <= 0 or hours > 16 or hours != hours.quantize(Decimal("0.1")):
         raise ApplicationError(BAD_HOURS, field="available_hours")
     return hours.quantize(Decimal("0.1"))
-
-
-def validate_zone(zone: object) -> str:
-    name = str(zone or "").strip()
-    try:
-        if not name or name != str(zoneinfo.ZoneInfo(name)):
-            raise ValueError
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ApplicationError(UNKNOWN_ZONE.format(zone=zone), field="timezone") from None
-    return name
 
 
 # --- ranks and roles ---------------------------------------------------------------------------
@@ -240,14 +214,14 @@ def player_create(
     display_name: str = "",
     rank: GuildRank | None = None,
     user=None,
-    timezone: str = Player.DEFAULT_TIMEZONE,
+    timezone: str | zoneinfo.ZoneInfo = Player.DEFAULT_TIMEZONE,
     auto_invite_events: bool = False,
 ) -> Player:
     """Add a player to a guild (giving the guild its default ranks first if it has none)."""
     ranks = ranks_ensure_defaults(guild_id=guild_id)
     if rank is not None and rank.guild_id != guild_id:
         raise ApplicationError(RANK_OF_OTHER_GUILD, field="rank")
-    zone = validate_zone(timezone)
+    zone = timeutils.zone_or_error(timezone)
     try:
         with transaction.atomic():
             return Player.objects.create(
@@ -269,7 +243,7 @@ def player_update(
     player: Player,
     display_name: str | None = None,
     rank: GuildRank | None = None,
-    timezone: str | None = None,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
     auto_invite_events: bool | None = None,
     user=False,
 ) -> Player:
@@ -280,7 +254,7 @@ def player_update(
             raise ApplicationError(RANK_OF_OTHER_GUILD, field="rank")
         player.rank = rank
     if timezone is not None:
-        player.timezone = validate_zone(timezone)
+        player.timezone = timeutils.zone_or_error(timezone)
     if display_name is not None:
         player.display_name = display_name[:100]
     if auto_invite_events is not None:
@@ -296,7 +270,7 @@ def player_update(
 
 
 @transaction.atomic
-def player_set_timezone(*, player: Player, timezone: str) -> Player:
+def player_set_timezone(*, player: Player, timezone: str | zoneinfo.ZoneInfo) -> Player:
     """Set the zone the player's availability windows are read in."""
     return player_update(player=player, timezone=timezone)
 
@@ -326,7 +300,9 @@ def availability_set(
 
 
 @transaction.atomic
-def availability_set_week(*, player: Player, days: list[dict], timezone: str | None = None) -> list[PlayerAvailability]:
+def availability_set_week(
+    *, player: Player, days: list[dict], timezone: str | zoneinfo.ZoneInfo | None = None
+) -> list[PlayerAvailability]:
     """Replace the player's whole week (and optionally their zone) in one transaction: the days
     given are set, days not given are cleared. Every entry is validated first; one bad entry
     refuses the whole request and writes nothing. Errors name the entry, e.g. `days[2].day_of_week`."""
@@ -338,12 +314,14 @@ def availability_set_week(*, player: Player, days: list[dict], timezone: str | N
             start = parse_time_of_day(entry.get("earliest_start"))
             hours = parse_hours(entry.get("available_hours"))
         except ApplicationError as error:
-            raise ApplicationError(error.message, field=f"days[{index}].{error.field}") from None
+            raise ApplicationError(
+                error.template, params=error.params, field=f"days[{index}].{error.field}", code=error.code
+            ) from None
         if day in seen:
             raise ApplicationError(DUPLICATE_DAY.format(day=day), field=f"days[{index}].day_of_week")
         seen.add(day)
         parsed.append((day, start, hours))
-    zone = validate_zone(timezone) if timezone is not None else None
+    zone = timeutils.zone_or_error(timezone) if timezone is not None else None
     player = Player.objects.select_for_update().get(pk=player.pk)
     if zone is not None and zone != player.timezone:
         player.timezone = zone

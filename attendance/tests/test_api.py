@@ -61,6 +61,7 @@ def test_record_attendance_and_statistics(officer):
         {
             "player_id": player.pk,
             "player_name": "Zed",
+            "discord_user_id": str(player.discord_user_id),
             "events": 1,
             "attended": 1,
             "excused": 0,

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -9,11 +10,14 @@ from django.db import connection
 from attendance import selectors, services, signals
 from attendance.models import RaidAttendance, RaidEvent
 from attendance.tests.factories import EventFactory, SeasonFactory
+from config import timeutils
 from config.exceptions import ApplicationError
+from config.timeutils import parse_local_datetime
 from scheduling.tests.factories import GUILD_ID, PlayerFactory
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2030, 1, 1, 12, tzinfo=dt.UTC)
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 def test_event_create_picks_the_current_season_and_signals():
@@ -26,7 +30,7 @@ def test_event_create_picks_the_current_season_and_signals():
 
     signals.event_created.connect(receiver)
     try:
-        start = services.parse_local_start("2030-01-07 20:00", timezone="Europe/Berlin")
+        start = parse_local_datetime("2030-01-07 20:00", BERLIN)
         event = services.event_create(guild_id=GUILD_ID, title="Heroic", start=start, timezone="Europe/Berlin", now=NOW)
     finally:
         signals.event_created.disconnect(receiver)
@@ -40,20 +44,20 @@ def test_event_create_picks_the_current_season_and_signals():
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("2030-13-01 20:00", services.BAD_START),
-        ("tomorrow", services.BAD_START),
-        ("2030-03-31 02:30", services.START_IN_GAP),
+        ("2030-13-01 20:00", timeutils.BAD_LOCAL_DATETIME),
+        ("tomorrow", timeutils.BAD_LOCAL_DATETIME),
+        ("2030-03-31 02:30", timeutils.NONEXISTENT_LOCAL),
     ],
 )
 def test_event_start_parsing_refuses(value, message):
     with pytest.raises(ApplicationError) as error:
-        services.parse_local_start(value, timezone="Europe/Berlin")
+        parse_local_datetime(value, BERLIN)
     assert error.value.message == message.format(value=value, zone="Europe/Berlin")
     assert error.value.field == "start"
 
 
 def test_event_start_in_fall_back_fold_is_the_first_occurrence():
-    start = services.parse_local_start("2030-10-27 02:30", timezone="Europe/Berlin")
+    start = parse_local_datetime("2030-10-27 02:30", BERLIN)
     assert start.astimezone(dt.UTC) == dt.datetime(2030, 10, 27, 0, 30, tzinfo=dt.UTC)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from functools import lru_cache
 
 from django.utils import timezone as djtz
 
@@ -16,14 +15,15 @@ from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
 from attendance.models import RaidSeason
 from botworker.guilds import channel_for
+from botworker.handlers.zones import register_zone_option
 from botworker.models import PermissionLevel
 from botworker.receivers.scheduling import DECLINE_ACTION, DECLINE_MODAL, SIGNUP_ACTION, TENTATIVE_ACTION
 from botworker.router import Choice, Invocation, Modal, Option, OptionType, Reply, ReplyFile, TextInput, router
 from config.exceptions import ApplicationError
+from config.timeutils import DAY_NAMES, local_today, parse_local_datetime, zone_or_error
 from scheduling import selectors, services
 from scheduling.heatmap import render_heatmap_png
 
-DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DAY_CHOICES = tuple(Choice(name, index) for index, name in enumerate(DAY_NAMES))
 
 NOT_OFFICER = "Only officers (rank Officer or higher, or Guildhall moderators) can use this."
@@ -52,8 +52,8 @@ def _require_officer(inv: Invocation) -> None:
         raise ApplicationError(NOT_OFFICER)
 
 
-def _guild_zone(inv: Invocation) -> str:
-    return inv.guild.timezone if inv.guild is not None else "UTC"
+def _guild_zone(inv: Invocation) -> zoneinfo.ZoneInfo:
+    return zone_or_error(inv.guild.timezone if inv.guild is not None else "UTC")
 
 
 def _hours(value) -> str:
@@ -125,11 +125,6 @@ def availability_view(inv: Invocation) -> Reply:
 router.group("timezone", "Your time zone")
 
 
-@lru_cache(maxsize=1)
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
 @router.command(
     "timezone set",
     description="Set the time zone your availability is in",
@@ -141,14 +136,7 @@ def timezone_set(inv: Invocation) -> Reply:
     return Reply(content=f"🌍 Your time zone is now **{player.timezone}**.", ephemeral=True)
 
 
-@router.autocomplete("timezone set", "zone")
-def zone_choices(inv: Invocation) -> list[Choice]:
-    typed = str(inv.options.get("zone") or "").strip().lower().replace(" ", "_")
-    matches = [zone for zone in _zones() if typed in zone.lower()]
-    # Zones that start with what was typed first (e.g. "ber" → Europe/Berlin before Asia/...).
-    matches.sort(key=lambda zone: (not zone.lower().split("/")[-1].startswith(typed), zone))
-    return [Choice(zone, zone) for zone in matches[:25]]
-
+register_zone_option("timezone set", "zone")
 
 router.group("autoinvite", "Get a DM invitation for every new raid event")
 
@@ -168,9 +156,9 @@ def autoinvite_off(inv: Invocation) -> Reply:
 # --- the best raid time ------------------------------------------------------------------------
 
 
-def _parse_date(value: str | None, zone: str) -> dt.date:
+def _parse_date(value: str | None, zone: zoneinfo.ZoneInfo) -> dt.date:
     if not value:
-        return djtz.now().astimezone(zoneinfo.ZoneInfo(zone)).date()
+        return local_today(zone, now=djtz.now())
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
@@ -255,7 +243,7 @@ def raid_create(inv: Invocation) -> Reply:
     event = attendance_services.event_create(
         guild_id=inv.guild_id,
         title=inv.options["title"],
-        start=attendance_services.parse_local_start(inv.options["start"], timezone=zone),
+        start=parse_local_datetime(inv.options["start"], zone),
         duration=dt.timedelta(hours=float(inv.options.get("hours", 2.0))),
         timezone=zone,
         discord_channel_id=channel_id,

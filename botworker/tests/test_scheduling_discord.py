@@ -35,6 +35,7 @@ from botworker.tests.factories import (
     component_payload,
     modal_payload,
 )
+from config import timeutils
 from scheduling import services
 from scheduling.models import Player, PlayerAvailability
 
@@ -132,7 +133,7 @@ def test_availability_set_view_clear():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"day": 1, "earliest_start": "25:00", "hours": 2}, services.BAD_TIME.format(value="25:00")),
+        ({"day": 1, "earliest_start": "25:00", "hours": 2}, timeutils.BAD_CLOCK_TIME.format(value="25:00")),
         ({"day": 1, "earliest_start": "19:00", "hours": 0}, services.BAD_HOURS),
         ({"day": 1, "earliest_start": "19:00", "hours": 17}, services.BAD_HOURS),
         ({"day": 7, "earliest_start": "19:00", "hours": 2}, "`day`: pick one of the offered choices."),
@@ -150,8 +151,8 @@ def test_timezone_autocomplete_and_set():
     assert response["type"] == 8
     assert response["data"]["choices"][0] == {"name": "Europe/Berlin", "value": "Europe/Berlin"}
     assert "**Europe/Berlin**" in text(run("timezone set", zone="Europe/Berlin"))
-    assert text(run("timezone set", zone="Mars/Olympus")) == services.UNKNOWN_ZONE.format(zone="Mars/Olympus")
-    assert Player.objects.get(discord_user_id=MEMBER_ID).timezone == "Europe/Berlin"
+    assert text(run("timezone set", zone="Mars/Olympus")) == timeutils.zone_error_message("Mars/Olympus")
+    assert Player.objects.get(discord_user_id=MEMBER_ID).timezone.key == "Europe/Berlin"
 
 
 def test_autoinvite_on_off():
