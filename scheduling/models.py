@@ -121,10 +121,6 @@ class Player(models.Model):
     def __str__(self) -> str:
         return self.display_name or f"user {self.discord_user_id}"
 
-    @property
-    def mention(self) -> str:
-        return f"<@{self.discord_user_id}>"
-
 
 class WowCharacter(models.Model):
     player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="characters")

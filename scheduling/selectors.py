@@ -1,4 +1,5 @@
-"""Shared reads of the roster: availability, the roster for scoring, officer checks, best times."""
+"""Shared reads of the roster: players, availability, the roster for scoring and the best times
+(officers only: checked here through the actor, as in the services)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from django.db.models import QuerySet
 
 from config.exceptions import ApplicationError
 from config.timeutils import local_midnight, local_today, wall_instant, zone_or_error
+from scheduling.actors import Actor, require_officer
 from scheduling.besttime import Heatmap, RosterEntry, Slot, Window, find_best_slots, weighted_heatmap
 from scheduling.models import GuildRank, Player, PlayerAvailability
-from scheduling.reference_data import OFFICER_LEVEL
 from scheduling.services import parse_day
 
 BAD_DAYS = "The number of days must be from 1 to 14."
@@ -51,29 +52,15 @@ def availability_for_day(*, guild_id: int, day_of_week: int) -> list[dict]:
     ]
 
 
+def player_of(*, guild_id: int, discord_user_id: int) -> Player | None:
+    """The guild's player for a Discord user, or None (reads never add anyone to the roster)."""
+    return Player.objects.select_related("rank").filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
+
+
 def player_for_user(*, user, guild_id: int) -> Player | None:
     if user is None or not user.is_authenticated:
         return None
     return Player.objects.select_related("rank").filter(user=user, guild_id=guild_id).first()
-
-
-def user_is_officer(*, user, guild_id: int | None = None) -> bool:
-    """Officer+ = staff, or linked to a player of rank level >= 4 (in `guild_id`, or in any guild
-    when None: the shared reference data)."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_staff:
-        return True
-    players = Player.objects.filter(user=user, rank__level__gte=OFFICER_LEVEL)
-    if guild_id is not None:
-        players = players.filter(guild_id=guild_id)
-    return players.exists()
-
-
-def officer_guild_ids(*, user) -> list[int]:
-    return list(
-        Player.objects.filter(user=user, rank__level__gte=OFFICER_LEVEL).values_list("guild_id", flat=True).distinct()
-    )
 
 
 def ranks_for_guild(*, guild_id: int) -> QuerySet[GuildRank]:
@@ -122,6 +109,7 @@ def _checked_range(
 
 def best_raid_times(
     *,
+    actor: Actor,
     guild_id: int,
     date_from: dt.date,
     days: int = 7,
@@ -131,25 +119,13 @@ def best_raid_times(
     timezone: str | zoneinfo.ZoneInfo = "UTC",
 ) -> list[Slot]:
     """The guild's best raid starts from local midnight of `date_from` in `timezone` for `days`
-    days; see `scheduling.besttime` for the scoring."""
+    days; see `scheduling.besttime` for the scoring. Officers only."""
+    require_officer(actor, guild_id=guild_id)
     zone = zone_or_error(timezone)
     start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone)
     return find_best_slots(
         roster_for_scoring(guild_id=guild_id), range_start=start, range_end=end, length=length, grid=grid, top=top
     )
-
-
-def discord_user_is_officer(*, guild_id: int, discord_user_id: int, role_ids=()) -> bool:
-    """Officer in Discord by rank: the player's rank, or a rank mapped to one of their Discord
-    roles, has level >= 4. (Guildhall moderators and admins are officers too; the caller checks
-    that level.)"""
-    if GuildRank.objects.filter(
-        guild_id=guild_id, level__gte=OFFICER_LEVEL, discord_role_id__in=list(role_ids)
-    ).exists():
-        return True
-    return Player.objects.filter(
-        guild_id=guild_id, discord_user_id=discord_user_id, rank__level__gte=OFFICER_LEVEL
-    ).exists()
 
 
 def availability_next_starts(*, player: Player, now: dt.datetime) -> list[tuple[PlayerAvailability, dt.datetime]]:
@@ -178,6 +154,7 @@ class RaidTimeOverview:
 
 def raid_time_overview(
     *,
+    actor: Actor,
     guild_id: int,
     date_from: dt.date,
     days: int = 7,
@@ -186,7 +163,8 @@ def raid_time_overview(
     timezone: str | zoneinfo.ZoneInfo = "UTC",
 ) -> RaidTimeOverview:
     """The best raid starts and the weighted-availability heatmap of the same days (30-minute
-    grid), from one roster load."""
+    grid), from one roster load. Officers only."""
+    require_officer(actor, guild_id=guild_id)
     grid = dt.timedelta(minutes=30)
     zone = zone_or_error(timezone)
     start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone)

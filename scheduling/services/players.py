@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from config import timeutils
 from config.exceptions import ApplicationError
+from scheduling.actors import Actor, require_officer
 from scheduling.models import GuildRank, Player
 from scheduling.services.ranks import ranks_ensure_defaults
 
@@ -65,6 +66,7 @@ def player_ensure(
 @transaction.atomic
 def player_create(
     *,
+    actor: Actor,
     guild_id: int,
     discord_user_id: int,
     display_name: str = "",
@@ -73,7 +75,8 @@ def player_create(
     timezone: str | zoneinfo.ZoneInfo = Player.DEFAULT_TIMEZONE,
     auto_invite_events: bool = False,
 ) -> Player:
-    """Add a player to a guild (giving the guild its default ranks first if it has none)."""
+    """Add a player to a guild (officers; gives the guild its default ranks first if it has none)."""
+    require_officer(actor, guild_id=guild_id)
     ranks = ranks_ensure_defaults(guild_id=guild_id)
     if rank is not None and rank.guild_id != guild_id:
         raise ApplicationError(RANK_OF_OTHER_GUILD, field="rank")
@@ -96,6 +99,7 @@ def player_create(
 @transaction.atomic
 def player_update(
     *,
+    actor: Actor,
     player: Player,
     display_name: str | None = None,
     rank: GuildRank | None = None,
@@ -103,7 +107,28 @@ def player_update(
     auto_invite_events: bool | None = None,
     user=False,
 ) -> Player:
-    """Change a player's profile; `user=None` unlinks the login, False leaves it."""
+    """Change a player's profile (officers of the player's guild); `user=None` unlinks the
+    login, False leaves it."""
+    require_officer(actor, guild_id=player.guild_id)
+    return _player_change(
+        player=player,
+        display_name=display_name,
+        rank=rank,
+        timezone=timezone,
+        auto_invite_events=auto_invite_events,
+        user=user,
+    )
+
+
+def _player_change(
+    *,
+    player: Player,
+    display_name: str | None = None,
+    rank: GuildRank | None = None,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
+    auto_invite_events: bool | None = None,
+    user=False,
+) -> Player:
     player = Player.objects.select_for_update().get(pk=player.pk)
     if rank is not None:
         if rank.guild_id != player.guild_id:
@@ -127,11 +152,11 @@ def player_update(
 
 @transaction.atomic
 def player_set_timezone(*, player: Player, timezone: str | zoneinfo.ZoneInfo) -> Player:
-    """Set the zone the player's availability windows are read in."""
-    return player_update(player=player, timezone=timezone)
+    """Set the zone the player's availability windows are read in (the player's own setting)."""
+    return _player_change(player=player, timezone=timezone)
 
 
 @transaction.atomic
 def player_set_auto_invite(*, player: Player, enabled: bool) -> Player:
     """Opt in to (or out of) a DM invitation for every new raid event."""
-    return player_update(player=player, auto_invite_events=enabled)
+    return _player_change(player=player, auto_invite_events=enabled)

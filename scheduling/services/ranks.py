@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from config.exceptions import ApplicationError
+from scheduling.actors import Actor, require_officer
 from scheduling.models import GuildRank, Role
 from scheduling.reference_data import DEFAULT_RANKS
 
@@ -46,6 +47,7 @@ def _check_rank_values(*, name: str | None, level: object, scheduling_weight: ob
 @transaction.atomic
 def rank_create(
     *,
+    actor: Actor,
     guild_id: int,
     name: str,
     level: int,
@@ -53,7 +55,8 @@ def rank_create(
     scheduling_weight: int = 0,
     discord_role_id: int | None = None,
 ) -> GuildRank:
-    """Add a rank to a guild (names, levels and mapped Discord roles are unique per guild)."""
+    """Add a rank to a guild (officers; names, levels and mapped Discord roles are unique per guild)."""
+    require_officer(actor, guild_id=guild_id)
     _check_rank_values(name=name, level=level, scheduling_weight=scheduling_weight)
     try:
         with transaction.atomic():
@@ -72,6 +75,7 @@ def rank_create(
 @transaction.atomic
 def rank_update(
     *,
+    actor: Actor,
     rank: GuildRank,
     name: str | None = None,
     level: int | None = None,
@@ -79,7 +83,9 @@ def rank_update(
     scheduling_weight: int | None = None,
     discord_role_id: int | None | bool = False,
 ) -> GuildRank:
-    """Change a rank's fields (`discord_role_id=None` clears the role; False leaves it)."""
+    """Change a rank's fields (officers of its guild; `discord_role_id=None` clears the role,
+    False leaves it)."""
+    require_officer(actor, guild_id=rank.guild_id)
     _check_rank_values(name=name, level=level, scheduling_weight=scheduling_weight)
     rank = GuildRank.objects.select_for_update().get(pk=rank.pk)
     if name is not None:
@@ -101,8 +107,10 @@ def rank_update(
 
 
 @transaction.atomic
-def role_update(*, role: Role, display_name: str) -> Role:
-    """Rename a raid role for display (its `name` key stays)."""
+def role_update(*, actor: Actor, role: Role, display_name: str) -> Role:
+    """Rename a raid role for display (its `name` key stays). Roles are shared by every guild:
+    an officer of any guild may rename them."""
+    require_officer(actor, guild_id=None)
     if not display_name or not display_name.strip():
         raise ApplicationError(EMPTY_NAME, field="display_name")
     role.display_name = display_name.strip()[:50]

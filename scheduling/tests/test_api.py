@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from config import timeutils
 from scheduling import services
+from scheduling.actors import SYSTEM
 from scheduling.models import GuildRank, Player, PlayerAvailability, Role
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
@@ -18,7 +19,7 @@ def client_for(player: Player | None = None, *, staff: bool = False) -> APIClien
         username=f"u{Player.objects.count()}-{staff}-{id(object())}", is_staff=staff
     )
     if player is not None:
-        services.player_update(player=player, user=user)
+        services.player_update(actor=SYSTEM, player=player, user=user)
     client = APIClient()
     client.force_authenticate(user)
     return client

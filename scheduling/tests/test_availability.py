@@ -9,6 +9,7 @@ import pytest
 from config import timeutils
 from config.exceptions import ApplicationError
 from scheduling import selectors, services
+from scheduling.actors import SYSTEM
 from scheduling.models import GuildRank, Player, PlayerAvailability
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
@@ -144,8 +145,8 @@ def test_first_player_of_a_guild_gets_the_default_ranks():
 def test_player_ensure_maps_discord_roles_to_ranks():
     guild = 999_000_000_000_000_002
     ranks = services.ranks_ensure_defaults(guild_id=guild)
-    services.rank_update(rank=ranks[2], discord_role_id=42)
-    services.rank_update(rank=ranks[3], discord_role_id=43)
+    services.rank_update(actor=SYSTEM, rank=ranks[2], discord_role_id=42)
+    services.rank_update(actor=SYSTEM, rank=ranks[3], discord_role_id=43)
     player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[42, 43, 99])
     assert player.rank.level == 4
     player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[42])
@@ -173,12 +174,12 @@ def test_timezone_and_auto_invite():
 def test_rank_weight_validation():
     target = rank(level=2)
     with pytest.raises(ApplicationError) as error:
-        services.rank_update(rank=target, scheduling_weight=-1)
+        services.rank_update(actor=SYSTEM, rank=target, scheduling_weight=-1)
     assert error.value.message == services.BAD_WEIGHT
     with pytest.raises(ApplicationError) as error:
-        services.rank_update(rank=target, level=4)
+        services.rank_update(actor=SYSTEM, rank=target, level=4)
     assert error.value.message == services.RANK_TAKEN
-    assert services.rank_update(rank=target, scheduling_weight=2).scheduling_weight == 2
+    assert services.rank_update(actor=SYSTEM, rank=target, scheduling_weight=2).scheduling_weight == 2
 
 
 def test_reference_data_is_loaded():

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduling import selectors, services
+from scheduling.actors import SYSTEM
 from scheduling.besttime import RosterEntry, Window, find_best_slots
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
@@ -189,7 +190,7 @@ def test_best_raid_times_reads_the_guild_roster(django_assert_num_queries):
     services.availability_set(player=member, day_of_week=2, earliest_start="14:00", available_hours=3)
     with django_assert_num_queries(2):
         slots = selectors.best_raid_times(
-            guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), days=7, top=3, timezone="Europe/Berlin"
+            actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), days=7, top=3, timezone="Europe/Berlin"
         )
     # Wednesday 3 June: officer 18:00-22:00 UTC, member 18:00-21:00 UTC.
     assert slots[0].start == dt.datetime(2026, 6, 3, 18, tzinfo=UTC)
@@ -211,7 +212,7 @@ def test_best_raid_times_refuses_bad_input(kwargs, field):
     from config.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError) as error:
-        selectors.best_raid_times(guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), **kwargs)
+        selectors.best_raid_times(actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), **kwargs)
     assert error.value.field == field
 
 
@@ -259,7 +260,13 @@ def test_best_raid_times_range_ends_at_local_midnight_across_a_dst_change():
     services.availability_set(player=player, day_of_week=0, earliest_start="00:00", available_hours=2)
     berlin = zoneinfo.ZoneInfo("Europe/Berlin")
     slots = selectors.best_raid_times(
-        guild_id=GUILD_ID, date_from=dt.date(2026, 3, 23), days=7, length=dt.timedelta(hours=1), top=25, timezone=berlin
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        date_from=dt.date(2026, 3, 23),
+        days=7,
+        length=dt.timedelta(hours=1),
+        top=25,
+        timezone=berlin,
     )
     range_end = dt.datetime(2026, 3, 29, 22, tzinfo=UTC)
     assert all(slot.start < range_end for slot in slots)
