@@ -285,6 +285,33 @@ def test_attendance_record_and_stats():
     assert f"<@{MEMBER_ID}>: 100%" in everyone
 
 
+def test_read_commands_add_nobody_to_the_roster():
+    configure()
+    assert text(run("availability view")) == present.NO_AVAILABILITY
+    assert "not on this guild's roster" in text(run("attendance stats"))
+    assert "not on this guild's roster" in text(run("attendance stats", "officer", player=MEMBER_ID))
+    assert not Player.objects.exists()
+
+
+def test_each_answer_edits_the_post_under_its_own_version_key():
+    configure()
+    event = attendance_services.event_create(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        title="Raid",
+        start=timezone.now() + dt.timedelta(days=1),
+        discord_channel_id=CHANNEL_ID,
+    )
+    click(f"raid_signup:{event.pk}")
+    click(f"raid_tentative:{event.pk}")
+    click(f"raid_signup:{event.pk}", who="mod")
+    edits = BotAction.objects.filter(kind="edit_message").order_by("id")
+    assert [action.dedupe_key for action in edits] == [
+        f"attendance:event:{event.pk}:edit:{version}" for version in (1, 2, 3)
+    ]
+    assert RaidEvent.objects.get(pk=event.pk).version == 3
+
+
 # ---------------------------------------------------------------------------- end to end (outbox + emulator)
 
 
