@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attendance import selectors, services
+from attendance.filters import StatisticsFilter
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
 from attendance.serializers import (
     AttendanceRecordSerializer,
@@ -22,7 +25,6 @@ from attendance.serializers import (
     SeasonCreateSerializer,
     SeasonPatchSerializer,
     SeasonSerializer,
-    StatisticsQuerySerializer,
 )
 from config.exceptions import ApplicationError
 from config.timeutils import parse_local_datetime, zone_or_error
@@ -146,28 +148,36 @@ class EventAttendanceView(ActorViewMixin, generics.ListAPIView):
 
 
 @extend_schema(tags=["attendance"])
-class StatisticsView(ActorViewMixin, APIView):
+class StatisticsView(ActorViewMixin, generics.GenericAPIView):
     """Attendance per player for a season (default: the current one): events, attended, excused,
     unexcused, rate."""
 
     permission_classes = [IsAuthenticated, OfficerReads]
+    serializer_class = PlayerStatsSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = StatisticsFilter
+    pagination_class = None
 
-    @extend_schema(parameters=[GUILD, StatisticsQuerySerializer], responses=PlayerStatsSerializer(many=True))
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Player.objects.none()
+        return Player.objects.filter(guild_id=self.kwargs["guild_id"])
+
+    @extend_schema(parameters=[GUILD], responses=PlayerStatsSerializer(many=True))
     def get(self, request, guild_id: int):
-        query = StatisticsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        params = filterset.form.cleaned_data
         season = None
         if params.get("season"):
             season = RaidSeason.objects.filter(pk=params["season"], guild_id=guild_id).first()
             if season is None:
                 raise ApplicationError(UNKNOWN_SEASON, field="season")
-        elif not params["all_seasons"]:
+        elif not params.get("all_seasons"):
             season = selectors.season_current(guild_id=guild_id)
-        player = None
-        if params.get("player"):
-            player = Player.objects.filter(pk=params["player"], guild_id=guild_id).first()
-            if player is None:
-                raise ApplicationError(UNKNOWN_PLAYER, field="player")
-        stats = selectors.attendance_statistics(guild_id=guild_id, season=season, player=player)
+        players = filterset.qs
+        if params.get("player") is not None and not players.exists():
+            raise ApplicationError(UNKNOWN_PLAYER, field="player")
+        stats = selectors.attendance_statistics(guild_id=guild_id, season=season, players=players)
         return Response(PlayerStatsSerializer(stats, many=True).data)

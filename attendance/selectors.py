@@ -107,6 +107,7 @@ def attendance_statistics(
     guild_id: int,
     season: RaidSeason | None = None,
     player: Player | None = None,
+    players: QuerySet[Player] | None = None,
     now: dt.datetime | None = None,
 ) -> list[PlayerStats]:
     """Per player: the ended events they were expected at (the season's events, or all the
@@ -118,7 +119,8 @@ def attendance_statistics(
     if season is not None:
         events = events.filter(season=season)
     event_end = dict(events.values_list("pk", "end_time_utc"))
-    players: QuerySet[Player] = Player.objects.filter(guild_id=guild_id).select_related("rank")
+    players = (players if players is not None else Player.objects.all()).filter(guild_id=guild_id)
+    players = players.select_related("rank")
     if player is not None:
         players = players.filter(pk=player.pk)
     rows: dict[int, dict[int, RaidAttendance]] = {}

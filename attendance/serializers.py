@@ -86,12 +86,6 @@ class AttendanceRecordSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=RaidAttendance.Source.choices, default=RaidAttendance.Source.MANUAL)
 
 
-class StatisticsQuerySerializer(serializers.Serializer):
-    season = serializers.IntegerField(required=False, help_text="Season id; default the current season")
-    all_seasons = serializers.BooleanField(required=False, default=False)
-    player = serializers.IntegerField(required=False, help_text="Player id")
-
-
 class PlayerStatsSerializer(serializers.Serializer):
     player_id = serializers.IntegerField(source="player.pk")
     player_name = serializers.CharField(source="player.display_name")

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from attendance import services
+from attendance import api, services
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
 from attendance.tests.factories import EventFactory, SeasonFactory
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
@@ -95,3 +95,14 @@ def test_a_member_refused_by_a_service_gets_403_and_nothing_is_written():
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert not RaidEvent.objects.exists()
+
+
+def test_statistics_filters(officer):
+    player = PlayerFactory(display_name="Ann")
+    bad = officer.get(f"{BASE}/statistics/?player=abc")
+    assert bad.status_code == 400 and "player" in bad.json()["fields"]
+    assert officer.get(f"{BASE}/statistics/?player=999999").json()["fields"] == {"player": [api.UNKNOWN_PLAYER]}
+    assert officer.get(f"{BASE}/statistics/?season=999999").json()["fields"] == {"season": [api.UNKNOWN_SEASON]}
+    rows = officer.get(f"{BASE}/statistics/?all_seasons=true&player={player.pk}").json()
+    assert [row["player_name"] for row in rows] == ["Ann"]
+    assert len(officer.get(f"{BASE}/statistics/").json()) == 2  # Ann and the officer
