@@ -8,6 +8,7 @@ from django.contrib import admin
 
 from attendance import services
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+from scheduling.actors import Actor
 
 
 @admin.register(RaidSeason)
@@ -21,11 +22,19 @@ class RaidSeasonAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.season_update(
-                season=obj, name=data["name"], is_active=data["is_active"], start_date=data["start_date"]
+                actor=Actor.for_login(request.user),
+                season=obj,
+                name=data["name"],
+                is_active=data["is_active"],
+                start_date=data["start_date"],
             )
         else:
             created = services.season_create(
-                guild_id=data["guild_id"], name=data["name"], start_date=data["start_date"], is_active=data["is_active"]
+                actor=Actor.for_login(request.user),
+                guild_id=data["guild_id"],
+                name=data["name"],
+                start_date=data["start_date"],
+                is_active=data["is_active"],
             )
             obj.pk = created.pk
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attendance import selectors, services
+from attendance.filters import StatisticsFilter
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
 from attendance.serializers import (
     AttendanceRecordSerializer,
@@ -22,11 +25,11 @@ from attendance.serializers import (
     SeasonCreateSerializer,
     SeasonPatchSerializer,
     SeasonSerializer,
-    StatisticsQuerySerializer,
 )
 from config.exceptions import ApplicationError
+from config.timeutils import parse_local_datetime, zone_or_error
 from scheduling.models import Player, WowCharacter
-from scheduling.permissions import IsGuildOfficer
+from scheduling.permissions import ActorViewMixin, OfficerReads
 from scheduling.selectors import player_for_user
 
 GUILD = OpenApiParameter("guild_id", int, OpenApiParameter.PATH, description="The Discord guild id")
@@ -36,44 +39,49 @@ UNKNOWN_SEASON = "No season with that id in this guild."
 
 
 @extend_schema(parameters=[GUILD], tags=["attendance"])
-class SeasonListView(generics.ListCreateAPIView):
+class SeasonListView(ActorViewMixin, generics.ListCreateAPIView):
     """The guild's raid seasons (list, create)."""
 
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    permission_classes = [IsAuthenticated, OfficerReads]
     serializer_class = SeasonSerializer
 
     def get_queryset(self):
-        return services.season_list(guild_id=self.kwargs["guild_id"])
+        if getattr(self, "swagger_fake_view", False):
+            return RaidSeason.objects.none()
+        return selectors.season_list(guild_id=self.kwargs["guild_id"])
 
     @extend_schema(request=SeasonCreateSerializer, responses={201: SeasonSerializer})
     def post(self, request, guild_id: int):
         data = SeasonCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        season = services.season_create(guild_id=guild_id, **data.validated_data)
+        season = services.season_create(actor=self.actor(), guild_id=guild_id, **data.validated_data)
         return Response(SeasonSerializer(season).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["attendance"])
-class SeasonDetailView(APIView):
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+class SeasonDetailView(ActorViewMixin, APIView):
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[GUILD], request=SeasonPatchSerializer, responses=SeasonSerializer)
     def patch(self, request, guild_id: int, pk: int):
         season = get_object_or_404(RaidSeason, pk=pk, guild_id=guild_id)
         data = SeasonPatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        return Response(SeasonSerializer(services.season_update(season=season, **data.validated_data)).data)
+        season = services.season_update(actor=self.actor(), season=season, **data.validated_data)
+        return Response(SeasonSerializer(season).data)
 
 
 @extend_schema(parameters=[GUILD], tags=["attendance"])
-class EventListView(generics.ListCreateAPIView):
+class EventListView(ActorViewMixin, generics.ListCreateAPIView):
     """The guild's raid events, newest first (list, create: creating posts it to Discord when a
     channel is given and invites the auto-invite players)."""
 
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    permission_classes = [IsAuthenticated, OfficerReads]
     serializer_class = EventSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RaidEvent.objects.none()
         return RaidEvent.objects.filter(guild_id=self.kwargs["guild_id"]).select_related("season")
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer})
@@ -81,12 +89,14 @@ class EventListView(generics.ListCreateAPIView):
         data = EventCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        zone = zone_or_error(values["timezone"])
         event = services.event_create(
+            actor=self.actor(),
             guild_id=guild_id,
             title=values["title"],
-            start=services.parse_local_start(values["start"], timezone=values["timezone"]),
+            start=parse_local_datetime(values["start"], zone),
             duration=dt.timedelta(hours=values["duration_hours"]),
-            timezone=values["timezone"],
+            timezone=zone,
             discord_channel_id=values.get("discord_channel_id"),
             notes=values.get("notes", ""),
             created_by=player_for_user(user=request.user, guild_id=guild_id),
@@ -95,13 +105,15 @@ class EventListView(generics.ListCreateAPIView):
 
 
 @extend_schema(tags=["attendance"])
-class EventAttendanceView(generics.ListAPIView):
+class EventAttendanceView(ActorViewMixin, generics.ListAPIView):
     """An event's answers and attendance (list), or record one player's attendance (post)."""
 
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    permission_classes = [IsAuthenticated, OfficerReads]
     serializer_class = AttendanceSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RaidAttendance.objects.none()
         event = get_object_or_404(RaidEvent, pk=self.kwargs["pk"], guild_id=self.kwargs["guild_id"])
         return RaidAttendance.objects.filter(event=event).select_related("player").order_by("player__display_name")
 
@@ -124,6 +136,7 @@ class EventAttendanceView(generics.ListAPIView):
             if character is None:
                 raise ApplicationError(UNKNOWN_CHARACTER, field="character_id")
         row = services.attendance_record(
+            actor=self.actor(),
             event_id=event.pk,
             player=player,
             attended=values["attended"],
@@ -135,28 +148,36 @@ class EventAttendanceView(generics.ListAPIView):
 
 
 @extend_schema(tags=["attendance"])
-class StatisticsView(APIView):
+class StatisticsView(ActorViewMixin, generics.GenericAPIView):
     """Attendance per player for a season (default: the current one): events, attended, excused,
     unexcused, rate."""
 
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    permission_classes = [IsAuthenticated, OfficerReads]
+    serializer_class = PlayerStatsSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = StatisticsFilter
+    pagination_class = None
 
-    @extend_schema(parameters=[GUILD, StatisticsQuerySerializer], responses=PlayerStatsSerializer(many=True))
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Player.objects.none()
+        return Player.objects.filter(guild_id=self.kwargs["guild_id"])
+
+    @extend_schema(parameters=[GUILD], responses=PlayerStatsSerializer(many=True))
     def get(self, request, guild_id: int):
-        query = StatisticsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        filterset = DjangoFilterBackend().get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        params = filterset.form.cleaned_data
         season = None
         if params.get("season"):
             season = RaidSeason.objects.filter(pk=params["season"], guild_id=guild_id).first()
             if season is None:
                 raise ApplicationError(UNKNOWN_SEASON, field="season")
-        elif not params["all_seasons"]:
-            season = services.season_current(guild_id=guild_id)
-        player = None
-        if params.get("player"):
-            player = Player.objects.filter(pk=params["player"], guild_id=guild_id).first()
-            if player is None:
-                raise ApplicationError(UNKNOWN_PLAYER, field="player")
-        stats = selectors.attendance_statistics(guild_id=guild_id, season=season, player=player)
+        elif not params.get("all_seasons"):
+            season = selectors.season_current(guild_id=guild_id)
+        players = filterset.qs
+        if params.get("player") is not None and not players.exists():
+            raise ApplicationError(UNKNOWN_PLAYER, field="player")
+        stats = selectors.attendance_statistics(guild_id=guild_id, season=season, players=players)
         return Response(PlayerStatsSerializer(stats, many=True).data)

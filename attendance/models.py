@@ -45,6 +45,9 @@ class RaidEvent(models.Model):
     # Set by the beat tasks in the same transaction as the outbox rows, so each is sent once.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     summary_sent_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change that re-renders the event's post (an answer), so each edit of the post
+    # has its own deterministic outbox dedupe key.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-start_time_utc"]

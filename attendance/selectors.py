@@ -1,4 +1,5 @@
-"""Shared reads: an event's answers and attendance, and attendance statistics."""
+"""Shared reads: the current season, the events due for a reminder or a summary, an event's
+answers and attendance, and attendance statistics (with who may see whose)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,48 @@ from django.db.models import QuerySet
 from django.utils import timezone as djtz
 
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+from config.exceptions import ApplicationError
+from scheduling.actors import Actor, is_officer
 from scheduling.models import Player
+
+REMINDER_LEAD = dt.timedelta(minutes=30)
+OTHERS_STATS = "Only officers can see other players' attendance."
+
+
+def season_current(*, guild_id: int, today: dt.date | None = None) -> RaidSeason | None:
+    """The active season with the latest start_date not after `today` (UTC date by default)."""
+    today = today or djtz.now().date()
+    return (
+        RaidSeason.objects.filter(guild_id=guild_id, is_active=True, start_date__lte=today)
+        .order_by("-start_date", "-id")
+        .first()
+    )
+
+
+def season_list(*, guild_id: int):
+    """The guild's seasons, newest start first."""
+    return RaidSeason.objects.filter(guild_id=guild_id).order_by("-start_date", "-id")
+
+
+def events_due_for_reminder(*, now: dt.datetime | None = None) -> list[int]:
+    """Ids of the events starting within the reminder lead that have not been reminded."""
+    now = now or djtz.now()
+    return list(
+        RaidEvent.objects.filter(
+            reminder_sent_at__isnull=True, start_time_utc__gt=now, start_time_utc__lte=now + REMINDER_LEAD
+        ).values_list("pk", flat=True)
+    )
+
+
+def events_due_for_summary(*, now: dt.datetime | None = None) -> list[int]:
+    """Ids of the events that ended in the last week and have no summary yet."""
+    now = now or djtz.now()
+    # Only events that ended in the last week: an old event imported later gets no summary.
+    return list(
+        RaidEvent.objects.filter(
+            summary_sent_at__isnull=True, end_time_utc__lte=now, end_time_utc__gt=now - dt.timedelta(days=7)
+        ).values_list("pk", flat=True)
+    )
 
 
 def event_answers(*, event: RaidEvent) -> dict[str, list[Player]]:
@@ -65,6 +107,7 @@ def attendance_statistics(
     guild_id: int,
     season: RaidSeason | None = None,
     player: Player | None = None,
+    players: QuerySet[Player] | None = None,
     now: dt.datetime | None = None,
 ) -> list[PlayerStats]:
     """Per player: the ended events they were expected at (the season's events, or all the
@@ -76,7 +119,8 @@ def attendance_statistics(
     if season is not None:
         events = events.filter(season=season)
     event_end = dict(events.values_list("pk", "end_time_utc"))
-    players: QuerySet[Player] = Player.objects.filter(guild_id=guild_id).select_related("rank")
+    players = (players if players is not None else Player.objects.all()).filter(guild_id=guild_id)
+    players = players.select_related("rank")
     if player is not None:
         players = players.filter(pk=player.pk)
     rows: dict[int, dict[int, RaidAttendance]] = {}
@@ -110,3 +154,29 @@ def recent_events(*, guild_id: int, query: str = "", limit: int = 25) -> QuerySe
     if query:
         events = events.filter(title__icontains=query)
     return events.order_by("-start_time_utc")[:limit]
+
+
+def statistics_for(
+    *,
+    actor: Actor,
+    guild_id: int,
+    season: RaidSeason | None = None,
+    discord_user_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[PlayerStats]:
+    """`attendance_statistics` as `actor` may see them: officers anyone's (or everyone's when
+    `discord_user_id` is None), members only their own line. A member not on the roster yet has
+    no line (an empty list); nothing is written."""
+    officer = is_officer(actor, guild_id=guild_id)
+    if not officer:
+        if discord_user_id is not None and discord_user_id != actor.discord_user_id:
+            raise ApplicationError(OTHERS_STATS, field="player", code="permission_denied")
+        discord_user_id = actor.discord_user_id
+        if discord_user_id is None:
+            return []
+    player = None
+    if discord_user_id is not None:
+        player = Player.objects.filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
+        if player is None:
+            return []
+    return attendance_statistics(guild_id=guild_id, season=season, player=player, now=now)

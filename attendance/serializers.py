@@ -5,9 +5,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
 
 
-class SeasonSerializer(serializers.ModelSerializer):
+class SeasonSerializer(ModelSerializer):
     class Meta:
         model = RaidSeason
         fields = ["id", "guild_id", "name", "start_date", "is_active", "created_at"]
@@ -26,7 +27,7 @@ class SeasonPatchSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     season = serializers.CharField(source="season.name", default=None, read_only=True)
 
     class Meta:
@@ -50,15 +51,15 @@ class EventSerializer(serializers.ModelSerializer):
 class EventCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     start = serializers.CharField(help_text="YYYY-MM-DD HH:MM wall time in `timezone`")
-    timezone = serializers.CharField(default="UTC")
+    timezone = ZoneSerializerField(default="UTC", help_text="IANA zone `start` is written in")
     duration_hours = serializers.FloatField(default=2.0)
-    discord_channel_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    discord_channel_id = SnowflakeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(ModelSerializer):
     player_name = serializers.CharField(source="player.display_name", read_only=True)
-    discord_user_id = serializers.IntegerField(source="player.discord_user_id", read_only=True)
+    discord_user_id = SnowflakeField(source="player.discord_user_id", read_only=True)
 
     class Meta:
         model = RaidAttendance
@@ -85,15 +86,10 @@ class AttendanceRecordSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=RaidAttendance.Source.choices, default=RaidAttendance.Source.MANUAL)
 
 
-class StatisticsQuerySerializer(serializers.Serializer):
-    season = serializers.IntegerField(required=False, help_text="Season id; default the current season")
-    all_seasons = serializers.BooleanField(required=False, default=False)
-    player = serializers.IntegerField(required=False, help_text="Player id")
-
-
 class PlayerStatsSerializer(serializers.Serializer):
     player_id = serializers.IntegerField(source="player.pk")
     player_name = serializers.CharField(source="player.display_name")
+    discord_user_id = SnowflakeField(source="player.discord_user_id")
     events = serializers.IntegerField()
     attended = serializers.IntegerField()
     excused = serializers.IntegerField()

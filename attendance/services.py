@@ -4,7 +4,6 @@ once-only reminder and summary of an event."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 
 from django.db import IntegrityError, transaction
@@ -12,16 +11,18 @@ from django.utils import timezone as djtz
 
 from attendance import signals
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+from attendance.selectors import REMINDER_LEAD, event_summary, season_current
 from config.exceptions import ApplicationError
+from config.timeutils import zone_or_error
+from scheduling.actors import Actor, require_officer
 from scheduling.models import Player, WowCharacter
-from scheduling.services import player_ensure, validate_zone
+from scheduling.services import player_ensure
 
 EMPTY_NAME = "The season needs a name."
 SEASON_EXISTS = "This guild already has a season with that name."
 EVENT_GONE = "That event no longer exists."
 EMPTY_TITLE = "The event needs a title."
-BAD_START = "{value!r} is not a date and time; use YYYY-MM-DD HH:MM, for example 2026-03-05 20:00."
-START_IN_GAP = "{value} does not exist in {zone} (the clocks skip it for daylight saving time); pick another time."
+NAIVE_START = "The start must be an instant with a time zone."
 BAD_DURATION = "The raid must last from 0.5 to 12 hours."
 START_IN_PAST = "The event would start in the past."
 EVENT_ENDED = "This event is over; answers are closed."
@@ -36,31 +37,15 @@ CHARACTER_OF_OTHER_PLAYER = "That character belongs to another player."
 BAD_SOURCE = "Unknown attendance source."
 
 ANSWERS = ("signed_up", "tentative", "declined")
-REMINDER_LEAD = dt.timedelta(minutes=30)
-DATETIME_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*")
 
 
 # --- seasons -----------------------------------------------------------------------------------
 
 
-def season_current(*, guild_id: int, today: dt.date | None = None) -> RaidSeason | None:
-    """The active season with the latest start_date not after `today` (UTC date by default)."""
-    today = today or djtz.now().date()
-    return (
-        RaidSeason.objects.filter(guild_id=guild_id, is_active=True, start_date__lte=today)
-        .order_by("-start_date", "-id")
-        .first()
-    )
-
-
-def season_list(*, guild_id: int):
-    """The guild's seasons, newest start first."""
-    return RaidSeason.objects.filter(guild_id=guild_id).order_by("-start_date", "-id")
-
-
 @transaction.atomic
-def season_create(*, guild_id: int, name: str, start_date: dt.date, is_active: bool = True) -> RaidSeason:
-    """Add a season; names are unique per guild."""
+def season_create(*, actor: Actor, guild_id: int, name: str, start_date: dt.date, is_active: bool = True) -> RaidSeason:
+    """Add a season (officers); names are unique per guild."""
+    require_officer(actor, guild_id=guild_id)
     name = (name or "").strip()
     if not name:
         raise ApplicationError(EMPTY_NAME, field="name")
@@ -75,9 +60,15 @@ def season_create(*, guild_id: int, name: str, start_date: dt.date, is_active: b
 
 @transaction.atomic
 def season_update(
-    *, season: RaidSeason, name: str | None = None, is_active: bool | None = None, start_date: dt.date | None = None
+    *,
+    actor: Actor,
+    season: RaidSeason,
+    name: str | None = None,
+    is_active: bool | None = None,
+    start_date: dt.date | None = None,
 ) -> RaidSeason:
-    """Rename, (de)activate or move a season."""
+    """Rename, (de)activate or move a season (officers)."""
+    require_officer(actor, guild_id=season.guild_id)
     season = RaidSeason.objects.select_for_update().get(pk=season.pk)
     if name is not None:
         if not name.strip():
@@ -98,36 +89,15 @@ def season_update(
 # --- events ------------------------------------------------------------------------------------
 
 
-def parse_local_start(value: object, *, timezone: str) -> dt.datetime:
-    """An aware datetime from "YYYY-MM-DD HH:MM" wall time in `timezone`. A time the clocks skip
-    (spring forward) is refused; a time that happens twice (fall back) is its first occurrence."""
-    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ApplicationError(BAD_START.format(value=str(value)), field="start")
-        return value
-    match = DATETIME_RE.fullmatch(str(value))
-    if not match:
-        raise ApplicationError(BAD_START.format(value=value), field="start")
-    try:
-        naive = dt.datetime(*(int(part) for part in match.groups()))
-    except ValueError:
-        raise ApplicationError(BAD_START.format(value=value), field="start") from None
-    local = naive.replace(tzinfo=zone)
-    # A wall time that does not survive the round trip through UTC is in a gap.
-    if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
-        raise ApplicationError(START_IN_GAP.format(value=naive.strftime("%Y-%m-%d %H:%M"), zone=zone), field="start")
-    return local
-
-
 @transaction.atomic
 def event_create(
     *,
+    actor: Actor,
     guild_id: int,
     title: str,
     start: dt.datetime,
     duration: dt.timedelta = dt.timedelta(hours=2),
-    timezone: str = "UTC",
+    timezone: str | zoneinfo.ZoneInfo = "UTC",
     discord_channel_id: int | None = None,
     notes: str = "",
     created_by: Player | None = None,
@@ -135,7 +105,8 @@ def event_create(
 ) -> RaidEvent:
     """Create a raid event in the season current on its date, and send `event_created` (the
     Discord side posts it and invites the auto-invite players). `event_date` is the start's date
-    in `timezone` (the guild's zone)."""
+    in `timezone` (the guild's zone). Officers only."""
+    require_officer(actor, guild_id=guild_id)
     now = now or djtz.now()
     title = (title or "").strip()
     if not title:
@@ -143,12 +114,15 @@ def event_create(
     if not dt.timedelta(minutes=30) <= duration <= dt.timedelta(hours=12):
         raise ApplicationError(BAD_DURATION, field="duration")
     if start.tzinfo is None:
-        raise ApplicationError(BAD_START.format(value=str(start)), field="start")
+        raise ApplicationError(NAIVE_START, field="start")
     if start < now:
         raise ApplicationError(START_IN_PAST, field="start")
     if created_by is not None and created_by.guild_id != guild_id:
         raise ApplicationError(PLAYER_OF_OTHER_GUILD, field="created_by")
-    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
+    zone = zone_or_error(timezone)
+    if created_by is None and actor.discord_user_id is not None:
+        # The officer creating it from Discord joins the roster, as any write command does.
+        created_by = player_ensure(guild_id=guild_id, discord_user_id=actor.discord_user_id, role_ids=actor.role_ids)
     event_date = start.astimezone(zone).date()
     event = RaidEvent.objects.create(
         guild_id=guild_id,
@@ -222,6 +196,9 @@ def attendance_answer(
             "absence_reason": reason if answer == "declined" else "",
         },
     )
+    # The post shows the answers: a new version of it (the Discord edit's dedupe key).
+    event.version += 1
+    event.save(update_fields=["version"])
     signals.attendance_answered.send(sender=RaidAttendance, attendance=row)
     return row
 
@@ -229,6 +206,7 @@ def attendance_answer(
 @transaction.atomic
 def attendance_record(
     *,
+    actor: Actor,
     event_id: int,
     player: Player,
     attended: bool = True,
@@ -238,11 +216,12 @@ def attendance_record(
     now: dt.datetime | None = None,
 ) -> RaidAttendance:
     """Record whether a player attended an event that has started (insert or update; the answer
-    they gave before is kept)."""
+    they gave before is kept). Officers of the event's guild only."""
     now = now or djtz.now()
     event = _locked_event(event_id)
     if guild_id is not None and guild_id != event.guild_id:
         raise ApplicationError(NOT_IN_GUILD, field="event")
+    require_officer(actor, guild_id=event.guild_id)
     if player.guild_id != event.guild_id:
         raise ApplicationError(PLAYER_OF_OTHER_GUILD, field="player")
     if character is not None and character.player_id != player.pk:
@@ -260,11 +239,20 @@ def attendance_record(
 
 @transaction.atomic
 def attendance_record_for_user(
-    *, event_id: int, guild_id: int, discord_user_id: int, attended: bool = True, now: dt.datetime | None = None
+    *,
+    actor: Actor,
+    event_id: int,
+    guild_id: int,
+    discord_user_id: int,
+    attended: bool = True,
+    now: dt.datetime | None = None,
 ) -> RaidAttendance:
-    """`attendance_record` for a Discord user, adding them to the guild's roster if needed."""
+    """`attendance_record` for a Discord user, adding them to the guild's roster if needed
+    (officers only: checked before anyone is added)."""
+    require_officer(actor, guild_id=guild_id)
     player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id)
     return attendance_record(
+        actor=actor,
         event_id=event_id,
         player=player,
         attended=attended,
@@ -297,25 +285,6 @@ def event_send_reminder(*, event_id: int, now: dt.datetime | None = None) -> boo
     return True
 
 
-def events_due_for_reminder(*, now: dt.datetime | None = None) -> list[int]:
-    now = now or djtz.now()
-    return list(
-        RaidEvent.objects.filter(
-            reminder_sent_at__isnull=True, start_time_utc__gt=now, start_time_utc__lte=now + REMINDER_LEAD
-        ).values_list("pk", flat=True)
-    )
-
-
-def events_due_for_summary(*, now: dt.datetime | None = None) -> list[int]:
-    now = now or djtz.now()
-    # Only events that ended in the last week: an old event imported later gets no summary.
-    return list(
-        RaidEvent.objects.filter(
-            summary_sent_at__isnull=True, end_time_utc__lte=now, end_time_utc__gt=now - dt.timedelta(days=7)
-        ).values_list("pk", flat=True)
-    )
-
-
 @transaction.atomic
 def event_send_summary(*, event_id: int, now: dt.datetime | None = None) -> bool:
     """Once the event has ended, mark it summarized and send `event_summary_due` with its
@@ -327,7 +296,5 @@ def event_send_summary(*, event_id: int, now: dt.datetime | None = None) -> bool
     if not claimed:
         return False
     event = RaidEvent.objects.get(pk=event_id)
-    from attendance.selectors import event_summary
-
     signals.event_summary_due.send(sender=RaidEvent, event=event, summary=event_summary(event=event))
     return True

@@ -8,6 +8,7 @@ from django.contrib import admin
 
 from config.exceptions import ApplicationError
 from scheduling import services
+from scheduling.actors import Actor
 from scheduling.models import GuildRank, Player, PlayerAvailability, Role, Specialization, WowCharacter, WowClass
 
 
@@ -31,6 +32,7 @@ class GuildRankAdmin(admin.ModelAdmin):
         if not change:
             data = form.cleaned_data
             created = services.rank_create(
+                actor=Actor.for_login(request.user),
                 guild_id=data["guild_id"],
                 name=data["name"],
                 level=data["level"],
@@ -42,7 +44,7 @@ class GuildRankAdmin(admin.ModelAdmin):
             return
         values = {name: form.cleaned_data[name] for name in form.changed_data if name != "discord_role_id"}
         role = form.cleaned_data["discord_role_id"] if "discord_role_id" in form.changed_data else False
-        services.rank_update(rank=obj, discord_role_id=role, **values)
+        services.rank_update(actor=Actor.for_login(request.user), rank=obj, discord_role_id=role, **values)
 
 
 @admin.register(Role)
@@ -58,7 +60,9 @@ class RoleAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        services.role_update(role=obj, display_name=form.cleaned_data["display_name"])
+        services.role_update(
+            actor=Actor.for_login(request.user), role=obj, display_name=form.cleaned_data["display_name"]
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -140,8 +144,6 @@ class PlayerForm(ServiceErrorsMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         try:
-            if data.get("timezone"):
-                data["timezone"] = services.validate_zone(data["timezone"])
             rank, guild = data.get("rank"), data.get("guild_id")
             if rank is not None and guild is not None and rank.guild_id != guild:
                 raise ApplicationError(services.RANK_OF_OTHER_GUILD, field="rank")
@@ -167,6 +169,7 @@ class PlayerAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.player_update(
+                actor=Actor.for_login(request.user),
                 player=obj,
                 display_name=data["display_name"],
                 rank=data["rank"],
@@ -176,6 +179,7 @@ class PlayerAdmin(admin.ModelAdmin):
             )
         else:
             created = services.player_create(
+                actor=Actor.for_login(request.user),
                 guild_id=data["guild_id"],
                 discord_user_id=data["discord_user_id"],
                 display_name=data["display_name"],

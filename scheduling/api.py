@@ -1,12 +1,13 @@
 """REST API of the roster: ranks, roles, classes, specializations, players, availability and the
-best raid time. Views are thin: parse, call one service or selector, serialize."""
+best raid time. Views are thin: parse, call one service or selector with the login's actor,
+serialize. Officers' rules are checked by the services (see `scheduling.actors`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -14,11 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ApplicationError
+from config.timeutils import local_today, zone_or_error
 from scheduling import selectors, services
 from scheduling.models import GuildRank, Player, Role, Specialization, WowClass
-from scheduling.permissions import IsGuildOfficer, IsOfficerOrReadOnly
+from scheduling.permissions import ActorViewMixin, OfficerReads
 from scheduling.serializers import (
-    AvailabilitySerializer,
     AvailabilityWeekSerializer,
     BestTimeQuerySerializer,
     MyAvailabilitySerializer,
@@ -42,16 +43,18 @@ GUILD = OpenApiParameter("guild_id", int, OpenApiParameter.PATH, description="Th
 class RankListView(generics.ListAPIView):
     """The guild's ranks with their scheduling weights (officers)."""
 
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    permission_classes = [IsAuthenticated, OfficerReads]
     serializer_class = RankSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return GuildRank.objects.none()
         return selectors.ranks_for_guild(guild_id=self.kwargs["guild_id"])
 
 
 @extend_schema(tags=["scheduling"])
-class RankDetailView(APIView):
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+class RankDetailView(ActorViewMixin, APIView):
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[GUILD], request=RankPatchSerializer, responses=RankSerializer)
     def patch(self, request, guild_id: int, pk: int):
@@ -60,7 +63,7 @@ class RankDetailView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         role = values.pop("discord_role_id", False)
-        rank = services.rank_update(rank=rank, discord_role_id=role, **values)
+        rank = services.rank_update(actor=self.actor(), rank=rank, discord_role_id=role, **values)
         return Response(RankSerializer(rank).data)
 
 
@@ -74,15 +77,16 @@ class RoleListView(generics.ListAPIView):
 
 
 @extend_schema(tags=["scheduling"])
-class RoleDetailView(APIView):
-    permission_classes = [IsAuthenticated, IsOfficerOrReadOnly]
+class RoleDetailView(ActorViewMixin, APIView):
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(request=RolePatchSerializer, responses=RoleSerializer)
     def patch(self, request, pk: int):
         role = get_object_or_404(Role, pk=pk)
         data = RolePatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(RoleSerializer(services.role_update(role=role, **data.validated_data)).data)
+        role = services.role_update(actor=self.actor(), role=role, **data.validated_data)
+        return Response(RoleSerializer(role).data)
 
 
 @extend_schema(tags=["scheduling"])
@@ -107,10 +111,12 @@ class SpecializationListView(generics.ListAPIView):
 class PlayerListView(generics.ListAPIView):
     """The guild's players with rank and availability (officers)."""
 
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    permission_classes = [IsAuthenticated, OfficerReads]
     serializer_class = PlayerSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Player.objects.none()
         return (
             Player.objects.filter(guild_id=self.kwargs["guild_id"])
             .select_related("rank")
@@ -120,8 +126,8 @@ class PlayerListView(generics.ListAPIView):
 
 
 @extend_schema(tags=["scheduling"])
-class PlayerDetailView(APIView):
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+class PlayerDetailView(ActorViewMixin, APIView):
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[GUILD], request=PlayerPatchSerializer, responses=PlayerSerializer)
     def patch(self, request, guild_id: int, pk: int):
@@ -134,7 +140,7 @@ class PlayerDetailView(APIView):
             if rank is None:
                 raise ApplicationError(services.RANK_OF_OTHER_GUILD, field="rank_id")
             values["rank"] = rank
-        player = services.player_update(player=player, **values)
+        player = services.player_update(actor=self.actor(), player=player, **values)
         return Response(PlayerSerializer(Player.objects.prefetch_related("availability").get(pk=player.pk)).data)
 
 
@@ -152,7 +158,7 @@ class MyAvailabilityView(APIView):
 
     def _body(self, player: Player) -> dict:
         rows = selectors.availability_get(player=player)
-        return {"timezone": player.timezone, "days": AvailabilitySerializer(rows, many=True).data}
+        return MyAvailabilitySerializer({"timezone": player.timezone, "days": rows}).data
 
     @extend_schema(parameters=[GUILD], responses=MyAvailabilitySerializer)
     def get(self, request, guild_id: int):
@@ -171,19 +177,20 @@ class MyAvailabilityView(APIView):
 
 
 @extend_schema(tags=["scheduling"])
-class BestTimeView(APIView):
+class BestTimeView(ActorViewMixin, APIView):
     """The best raid starts for the guild (officers); see docs/scheduling.md for the scoring."""
 
-    permission_classes = [IsAuthenticated, IsGuildOfficer]
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[GUILD, BestTimeQuerySerializer], responses=SlotSerializer(many=True))
     def get(self, request, guild_id: int):
         query = BestTimeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        zone = services.validate_zone(params["timezone"])
-        date_from = params.get("date_from") or dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+        zone = zone_or_error(params["timezone"])
+        date_from = params.get("date_from") or local_today(zone, now=timezone.now())
         slots = selectors.best_raid_times(
+            actor=self.actor(),
             guild_id=guild_id,
             date_from=date_from,
             days=params["days"],

@@ -29,7 +29,8 @@ import heapq
 import zoneinfo
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
+
+from config.timeutils import local_midnight, wall_instant
 
 UTC = dt.UTC
 
@@ -44,10 +45,11 @@ class Window:
 @dataclass(frozen=True)
 class RosterEntry:
     player_id: int
-    name: str
+    name: str  # the display name; may be empty
     weight: int
-    timezone: str
+    zone: zoneinfo.ZoneInfo
     windows: tuple[Window, ...]
+    discord_user_id: int = 0
 
 
 @dataclass
@@ -60,15 +62,10 @@ class Slot:
     missing: list[RosterEntry] = field(default_factory=list)  # heaviest first
 
 
-@lru_cache(maxsize=512)
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
-
-
 def window_intervals(entry: RosterEntry, first_day: dt.date, last_day: dt.date) -> list[tuple[int, int]]:
     """The player's windows starting on local dates first_day..last_day, as joined, sorted UTC
     intervals in whole minutes since the epoch."""
-    zone = _zone(entry.timezone)
+    zone = entry.zone
     by_day: dict[int, list[Window]] = {}
     for window in entry.windows:
         by_day.setdefault(window.day_of_week, []).append(window)
@@ -77,8 +74,7 @@ def window_intervals(entry: RosterEntry, first_day: dt.date, last_day: dt.date) 
     one_day = dt.timedelta(days=1)
     while day <= last_day:
         for window in by_day.get(day.weekday(), ()):
-            local = dt.datetime.combine(day, window.earliest_start, tzinfo=zone)  # fold=0
-            start = int(local.timestamp()) // 60
+            start = int(wall_instant(day, window.earliest_start, zone).timestamp()) // 60
             raw.append((start, start + round(window.hours * 60)))
         day += one_day
     raw.sort()
@@ -134,11 +130,12 @@ def find_best_slots(
     top: int = 5,
 ) -> list[Slot]:
     """The `top` best slots whose start is on the grid from `range_start` (inclusive) to
-    `range_end` (exclusive), best first: higher score, then more players, then earlier."""
+    `range_end` (exclusive), best first (pass UTC instants: the span is their real distance): higher score, then more players, then earlier."""
     length_min = int(length.total_seconds()) // 60
     grid_min = int(grid.total_seconds()) // 60
     origin = int(range_start.astimezone(UTC).timestamp()) // 60
-    span = int((range_end - range_start).total_seconds()) // 60
+    # Timestamps, not `range_end - range_start`: two datetimes in one zone subtract as wall times.
+    span = (int(range_end.timestamp()) - int(range_start.timestamp())) // 60
     if length_min <= 0 or grid_min <= 0 or span <= 0 or top <= 0:
         return []
     slots = (span + grid_min - 1) // grid_min
@@ -184,14 +181,11 @@ class Heatmap:
 
 
 def weighted_heatmap(
-    roster: list[RosterEntry], *, date_from: dt.date, days: int, timezone: str, grid: dt.timedelta
+    roster: list[RosterEntry], *, date_from: dt.date, days: int, zone: zoneinfo.ZoneInfo, grid: dt.timedelta
 ) -> Heatmap:
     """One sweep with the raid length set to one cell, cut into local days (a day with a DST
     change has one hour more or fewer cells)."""
-    zone = _zone(timezone)
-    midnights = [
-        dt.datetime.combine(date_from + dt.timedelta(days=d), dt.time(0), tzinfo=zone) for d in range(days + 1)
-    ]
+    midnights = [local_midnight(date_from + dt.timedelta(days=d), zone) for d in range(days + 1)]
     grid_min = int(grid.total_seconds()) // 60
     origin = int(midnights[0].timestamp()) // 60
     slots = (int(midnights[-1].timestamp()) // 60 - origin) // grid_min

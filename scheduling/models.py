@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from config.fields import ZoneField
+
 
 class GuildRank(models.Model):
     """A guild rank; `scheduling_weight` is how much a member's availability counts when the
@@ -101,7 +103,7 @@ class Player(models.Model):
         related_name="guild_players",
         help_text="The back-office login of this player (officers use it for the API and admin).",
     )
-    timezone = models.CharField(max_length=50, default=DEFAULT_TIMEZONE)
+    timezone = ZoneField(default=DEFAULT_TIMEZONE)
     auto_invite_events = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -118,10 +120,6 @@ class Player(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or f"user {self.discord_user_id}"
-
-    @property
-    def mention(self) -> str:
-        return f"<@{self.discord_user_id}>"
 
 
 class WowCharacter(models.Model):

@@ -1,4 +1,5 @@
-"""Shared reads of the roster: availability, the roster for scoring, officer checks, best times."""
+"""Shared reads of the roster: players, availability, the roster for scoring and the best times
+(officers only: checked here through the actor, as in the services)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from config.exceptions import ApplicationError
+from config.timeutils import local_midnight, local_today, wall_instant, zone_or_error
+from scheduling.actors import Actor, require_officer
 from scheduling.besttime import Heatmap, RosterEntry, Slot, Window, find_best_slots, weighted_heatmap
 from scheduling.models import GuildRank, Player, PlayerAvailability
-from scheduling.reference_data import OFFICER_LEVEL
-from scheduling.services import parse_day, validate_zone
+from scheduling.services import parse_day
 
 BAD_DAYS = "The number of days must be from 1 to 14."
 BAD_LENGTH = "The raid length must be from 0.5 to 8 hours, in 5-minute steps."
@@ -50,29 +52,15 @@ def availability_for_day(*, guild_id: int, day_of_week: int) -> list[dict]:
     ]
 
 
+def player_of(*, guild_id: int, discord_user_id: int) -> Player | None:
+    """The guild's player for a Discord user, or None (reads never add anyone to the roster)."""
+    return Player.objects.select_related("rank").filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
+
+
 def player_for_user(*, user, guild_id: int) -> Player | None:
     if user is None or not user.is_authenticated:
         return None
     return Player.objects.select_related("rank").filter(user=user, guild_id=guild_id).first()
-
-
-def user_is_officer(*, user, guild_id: int | None = None) -> bool:
-    """Officer+ = staff, or linked to a player of rank level >= 4 (in `guild_id`, or in any guild
-    when None: the shared reference data)."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_staff:
-        return True
-    players = Player.objects.filter(user=user, rank__level__gte=OFFICER_LEVEL)
-    if guild_id is not None:
-        players = players.filter(guild_id=guild_id)
-    return players.exists()
-
-
-def officer_guild_ids(*, user) -> list[int]:
-    return list(
-        Player.objects.filter(user=user, rank__level__gte=OFFICER_LEVEL).values_list("guild_id", flat=True).distinct()
-    )
 
 
 def ranks_for_guild(*, guild_id: int) -> QuerySet[GuildRank]:
@@ -90,21 +78,24 @@ def roster_for_scoring(*, guild_id: int) -> list[RosterEntry]:
     return [
         RosterEntry(
             player_id=player.pk,
-            name=player.display_name or player.mention,
+            name=player.display_name,
             weight=player.rank.scheduling_weight,
-            timezone=player.timezone,
+            zone=player.timezone,
             windows=tuple(
                 Window(row.day_of_week, row.earliest_start, float(row.available_hours))
                 for row in player.availability.all()
             ),
+            discord_user_id=player.discord_user_id,
         )
         for player in players
     ]
 
 
 def _checked_range(
-    *, date_from: dt.date, days: int, length: dt.timedelta, grid: dt.timedelta, top: int, timezone: str
+    *, date_from: dt.date, days: int, length: dt.timedelta, grid: dt.timedelta, top: int, zone: zoneinfo.ZoneInfo
 ) -> tuple[dt.datetime, dt.datetime]:
+    """The range's first and last-exclusive instants (UTC): local midnights of the first day and
+    of the day after the last, so a range across a DST change is 23 or 25 hours longer or shorter."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 14:
         raise ApplicationError(BAD_DAYS, field="days")
     if grid not in {dt.timedelta(minutes=m) for m in (5, 10, 15, 20, 30, 60)}:
@@ -113,57 +104,44 @@ def _checked_range(
         raise ApplicationError(BAD_LENGTH, field="length_hours")
     if not 1 <= top <= 25:
         raise ApplicationError(BAD_TOP, field="top")
-    zone = zoneinfo.ZoneInfo(validate_zone(timezone))
-    start = dt.datetime.combine(date_from, dt.time(0), tzinfo=zone)
-    end = dt.datetime.combine(date_from + dt.timedelta(days=days), dt.time(0), tzinfo=zone)
-    return start, end
+    return local_midnight(date_from, zone), local_midnight(date_from + dt.timedelta(days=days), zone)
 
 
 def best_raid_times(
     *,
+    actor: Actor,
     guild_id: int,
     date_from: dt.date,
     days: int = 7,
     length: dt.timedelta = dt.timedelta(hours=2),
     grid: dt.timedelta = dt.timedelta(minutes=30),
     top: int = 5,
-    timezone: str = "UTC",
+    timezone: str | zoneinfo.ZoneInfo = "UTC",
 ) -> list[Slot]:
     """The guild's best raid starts from local midnight of `date_from` in `timezone` for `days`
-    days; see `scheduling.besttime` for the scoring."""
-    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, timezone=timezone)
+    days; see `scheduling.besttime` for the scoring. Officers only."""
+    require_officer(actor, guild_id=guild_id)
+    zone = zone_or_error(timezone)
+    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone)
     return find_best_slots(
         roster_for_scoring(guild_id=guild_id), range_start=start, range_end=end, length=length, grid=grid, top=top
     )
 
 
-def discord_user_is_officer(*, guild_id: int, discord_user_id: int, role_ids=()) -> bool:
-    """Officer in Discord by rank: the player's rank, or a rank mapped to one of their Discord
-    roles, has level >= 4. (Guildhall moderators and admins are officers too; the caller checks
-    that level.)"""
-    if GuildRank.objects.filter(
-        guild_id=guild_id, level__gte=OFFICER_LEVEL, discord_role_id__in=list(role_ids)
-    ).exists():
-        return True
-    return Player.objects.filter(
-        guild_id=guild_id, discord_user_id=discord_user_id, rank__level__gte=OFFICER_LEVEL
-    ).exists()
-
-
 def availability_next_starts(*, player: Player, now: dt.datetime) -> list[tuple[PlayerAvailability, dt.datetime]]:
     """Each of the player's windows with its next start (UTC) at or after `now`, read in the
     player's zone (the same reading as the best-time finder)."""
-    zone = zoneinfo.ZoneInfo(player.timezone)
-    today = now.astimezone(zone).date()
+    zone = player.timezone
+    today = local_today(zone, now=now)
     result = []
     for row in availability_get(player=player):
         for offset in range(15):
             day = today + dt.timedelta(days=offset)
             if day.weekday() != row.day_of_week:
                 continue
-            start = dt.datetime.combine(day, row.earliest_start, tzinfo=zone)
+            start = wall_instant(day, row.earliest_start, zone)
             if start >= now:
-                result.append((row, start.astimezone(dt.UTC)))
+                result.append((row, start))
                 break
     return result
 
@@ -176,19 +154,22 @@ class RaidTimeOverview:
 
 def raid_time_overview(
     *,
+    actor: Actor,
     guild_id: int,
     date_from: dt.date,
     days: int = 7,
     length: dt.timedelta = dt.timedelta(hours=2),
     top: int = 5,
-    timezone: str = "UTC",
+    timezone: str | zoneinfo.ZoneInfo = "UTC",
 ) -> RaidTimeOverview:
     """The best raid starts and the weighted-availability heatmap of the same days (30-minute
-    grid), from one roster load."""
+    grid), from one roster load. Officers only."""
+    require_officer(actor, guild_id=guild_id)
     grid = dt.timedelta(minutes=30)
-    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, timezone=timezone)
+    zone = zone_or_error(timezone)
+    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone)
     roster = roster_for_scoring(guild_id=guild_id)
     return RaidTimeOverview(
         slots=find_best_slots(roster, range_start=start, range_end=end, length=length, grid=grid, top=top),
-        heatmap=weighted_heatmap(roster, date_from=date_from, days=days, timezone=timezone, grid=grid),
+        heatmap=weighted_heatmap(roster, date_from=date_from, days=days, zone=zone, grid=grid),
     )

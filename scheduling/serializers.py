@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
 from scheduling.models import GuildRank, Player, PlayerAvailability, Role, Specialization, WowClass
 
 
-class RankSerializer(serializers.ModelSerializer):
+class RankSerializer(ModelSerializer):
     class Meta:
         model = GuildRank
         fields = ["id", "guild_id", "name", "level", "description", "scheduling_weight", "discord_role_id"]
@@ -20,10 +21,10 @@ class RankPatchSerializer(serializers.Serializer):
     level = serializers.IntegerField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
     scheduling_weight = serializers.IntegerField(required=False)
-    discord_role_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    discord_role_id = SnowflakeField(required=False, allow_null=True)
 
 
-class RoleSerializer(serializers.ModelSerializer):
+class RoleSerializer(ModelSerializer):
     class Meta:
         model = Role
         fields = ["id", "name", "display_name"]
@@ -34,14 +35,14 @@ class RolePatchSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=50)
 
 
-class WowClassSerializer(serializers.ModelSerializer):
+class WowClassSerializer(ModelSerializer):
     class Meta:
         model = WowClass
         fields = ["id", "game_id", "name"]
         read_only_fields = fields
 
 
-class SpecializationSerializer(serializers.ModelSerializer):
+class SpecializationSerializer(ModelSerializer):
     class_game_id = serializers.IntegerField(source="wow_class.game_id", read_only=True)
     class_name = serializers.CharField(source="wow_class.name", read_only=True)
     role = serializers.CharField(source="role.name", read_only=True)
@@ -53,7 +54,7 @@ class SpecializationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AvailabilitySerializer(serializers.ModelSerializer):
+class AvailabilitySerializer(ModelSerializer):
     earliest_start = serializers.TimeField(format="%H:%M")
 
     class Meta:
@@ -62,8 +63,10 @@ class AvailabilitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlayerSerializer(serializers.ModelSerializer):
+class PlayerSerializer(ModelSerializer):
     rank = RankSerializer(read_only=True)
+    # Declared: the ModelSerializer maps a zone column with choices to a ChoiceField.
+    timezone = ZoneSerializerField(read_only=True)
     availability = AvailabilitySerializer(many=True, read_only=True)
 
     class Meta:
@@ -84,7 +87,7 @@ class PlayerSerializer(serializers.ModelSerializer):
 class PlayerPatchSerializer(serializers.Serializer):
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     rank_id = serializers.IntegerField(required=False)
-    timezone = serializers.CharField(required=False, max_length=50)
+    timezone = ZoneSerializerField(required=False)
     auto_invite_events = serializers.BooleanField(required=False)
 
 
@@ -96,12 +99,12 @@ class AvailabilityDaySerializer(serializers.Serializer):
 
 
 class AvailabilityWeekSerializer(serializers.Serializer):
-    timezone = serializers.CharField(required=False, help_text="IANA zone; omit to keep the current one")
+    timezone = ZoneSerializerField(required=False, help_text="IANA zone; omit to keep the current one")
     days = AvailabilityDaySerializer(many=True, help_text="Days not listed are cleared")
 
 
 class MyAvailabilitySerializer(serializers.Serializer):
-    timezone = serializers.CharField()
+    timezone = ZoneSerializerField()
     days = AvailabilitySerializer(many=True)
 
 
@@ -111,13 +114,17 @@ class BestTimeQuerySerializer(serializers.Serializer):
     length_hours = serializers.FloatField(required=False, default=2.0)
     grid_minutes = serializers.IntegerField(required=False, default=30)
     top = serializers.IntegerField(required=False, default=5)
-    timezone = serializers.CharField(required=False, default="UTC")
+    timezone = ZoneSerializerField(required=False, default="UTC", help_text="IANA zone of the days")
 
 
 class SlotPlayerSerializer(serializers.Serializer):
     player_id = serializers.IntegerField()
-    name = serializers.CharField()
+    discord_user_id = SnowflakeField()
+    name = serializers.SerializerMethodField()
     weight = serializers.IntegerField()
+
+    def get_name(self, entry) -> str:
+        return entry.name or f"user {entry.discord_user_id}"
 
 
 class SlotSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from attendance import services
+from attendance import api, services
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
 from attendance.tests.factories import EventFactory, SeasonFactory
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
@@ -61,6 +61,7 @@ def test_record_attendance_and_statistics(officer):
         {
             "player_id": player.pk,
             "player_name": "Zed",
+            "discord_user_id": str(player.discord_user_id),
             "events": 1,
             "attended": 1,
             "excused": 0,
@@ -69,3 +70,39 @@ def test_record_attendance_and_statistics(officer):
         }
     ]
     assert officer.get(f"{BASE}/events/{event.pk}/attendance/").json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (f"{BASE}/events/", {"title": "Past", "start": "2020-01-05 20:00", "timezone": "Europe/Berlin"}, "start"),
+        (f"{BASE}/events/", {"title": "Gap", "start": "2099-03-29 02:30", "timezone": "Europe/Berlin"}, "start"),
+        (f"{BASE}/events/", {"title": "Zone", "start": "2099-01-05 20:00", "timezone": "Mars/Olympus"}, "timezone"),
+        (f"{BASE}/seasons/", {"name": " ", "start_date": "2026-06-01"}, "name"),
+    ],
+)
+def test_a_refusal_body_carries_no_discord_markup(officer, url, body, field):
+    response = officer.post(url, body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    text = response.content.decode()
+    assert "<t:" not in text and "<@" not in text and "<#" not in text
+
+
+def test_a_member_refused_by_a_service_gets_403_and_nothing_is_written():
+    member = client_for(PlayerFactory(rank=rank(level=3)))
+    response = member.post(f"{BASE}/events/", {"title": "Mythic", "start": "2099-01-05 20:00"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert not RaidEvent.objects.exists()
+
+
+def test_statistics_filters(officer):
+    player = PlayerFactory(display_name="Ann")
+    bad = officer.get(f"{BASE}/statistics/?player=abc")
+    assert bad.status_code == 400 and "player" in bad.json()["fields"]
+    assert officer.get(f"{BASE}/statistics/?player=999999").json()["fields"] == {"player": [api.UNKNOWN_PLAYER]}
+    assert officer.get(f"{BASE}/statistics/?season=999999").json()["fields"] == {"season": [api.UNKNOWN_SEASON]}
+    rows = officer.get(f"{BASE}/statistics/?all_seasons=true&player={player.pk}").json()
+    assert [row["player_name"] for row in rows] == ["Ann"]
+    assert len(officer.get(f"{BASE}/statistics/").json()) == 2  # Ann and the officer

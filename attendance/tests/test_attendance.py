@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -9,11 +10,15 @@ from django.db import connection
 from attendance import selectors, services, signals
 from attendance.models import RaidAttendance, RaidEvent
 from attendance.tests.factories import EventFactory, SeasonFactory
+from config import timeutils
 from config.exceptions import ApplicationError
+from config.timeutils import parse_local_datetime
+from scheduling.actors import SYSTEM
 from scheduling.tests.factories import GUILD_ID, PlayerFactory
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2030, 1, 1, 12, tzinfo=dt.UTC)
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 def test_event_create_picks_the_current_season_and_signals():
@@ -26,8 +31,10 @@ def test_event_create_picks_the_current_season_and_signals():
 
     signals.event_created.connect(receiver)
     try:
-        start = services.parse_local_start("2030-01-07 20:00", timezone="Europe/Berlin")
-        event = services.event_create(guild_id=GUILD_ID, title="Heroic", start=start, timezone="Europe/Berlin", now=NOW)
+        start = parse_local_datetime("2030-01-07 20:00", BERLIN)
+        event = services.event_create(
+            actor=SYSTEM, guild_id=GUILD_ID, title="Heroic", start=start, timezone="Europe/Berlin", now=NOW
+        )
     finally:
         signals.event_created.disconnect(receiver)
     assert seen == [event.pk]
@@ -40,30 +47,32 @@ def test_event_create_picks_the_current_season_and_signals():
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("2030-13-01 20:00", services.BAD_START),
-        ("tomorrow", services.BAD_START),
-        ("2030-03-31 02:30", services.START_IN_GAP),
+        ("2030-13-01 20:00", timeutils.BAD_LOCAL_DATETIME),
+        ("tomorrow", timeutils.BAD_LOCAL_DATETIME),
+        ("2030-03-31 02:30", timeutils.NONEXISTENT_LOCAL),
     ],
 )
 def test_event_start_parsing_refuses(value, message):
     with pytest.raises(ApplicationError) as error:
-        services.parse_local_start(value, timezone="Europe/Berlin")
+        parse_local_datetime(value, BERLIN)
     assert error.value.message == message.format(value=value, zone="Europe/Berlin")
     assert error.value.field == "start"
 
 
 def test_event_start_in_fall_back_fold_is_the_first_occurrence():
-    start = services.parse_local_start("2030-10-27 02:30", timezone="Europe/Berlin")
+    start = parse_local_datetime("2030-10-27 02:30", BERLIN)
     assert start.astimezone(dt.UTC) == dt.datetime(2030, 10, 27, 0, 30, tzinfo=dt.UTC)
 
 
 def test_event_create_refuses_past_and_bad_duration():
     start = dt.datetime(2029, 12, 31, tzinfo=dt.UTC)
     with pytest.raises(ApplicationError) as error:
-        services.event_create(guild_id=GUILD_ID, title="x", start=start, now=NOW)
+        services.event_create(actor=SYSTEM, guild_id=GUILD_ID, title="x", start=start, now=NOW)
     assert error.value.message == services.START_IN_PAST
     with pytest.raises(ApplicationError) as error:
-        services.event_create(guild_id=GUILD_ID, title="x", start=NOW, duration=dt.timedelta(hours=13), now=NOW)
+        services.event_create(
+            actor=SYSTEM, guild_id=GUILD_ID, title="x", start=NOW, duration=dt.timedelta(hours=13), now=NOW
+        )
     assert error.value.message == services.BAD_DURATION
     assert not RaidEvent.objects.exists()
 
@@ -121,12 +130,14 @@ def test_record_attendance_keeps_the_answer():
         event_id=event.pk, discord_user_id=player.discord_user_id, answer="signed_up", guild_id=GUILD_ID, now=NOW
     )
     with pytest.raises(ApplicationError) as error:
-        services.attendance_record(event_id=event.pk, player=player, now=NOW)
+        services.attendance_record(actor=SYSTEM, event_id=event.pk, player=player, now=NOW)
     assert error.value.message == services.EVENT_NOT_STARTED
-    row = services.attendance_record(event_id=event.pk, player=player, now=event.start_time_utc)
+    row = services.attendance_record(actor=SYSTEM, event_id=event.pk, player=player, now=event.start_time_utc)
     assert (row.signed_up, row.attended, row.source) == (True, True, "manual")
     with pytest.raises(ApplicationError):
-        services.attendance_record(event_id=event.pk, player=PlayerFactory(guild_id=5), now=event.end_time_utc)
+        services.attendance_record(
+            actor=SYSTEM, event_id=event.pk, player=PlayerFactory(guild_id=5), now=event.end_time_utc
+        )
 
 
 def test_statistics_count_excused_apart_from_unexcused(django_assert_num_queries):
@@ -161,8 +172,8 @@ def test_statistics_count_excused_apart_from_unexcused(django_assert_num_queries
     )
     after = dt.datetime(2030, 1, 20, tzinfo=dt.UTC)
     for event in events[:3]:
-        services.attendance_record(event_id=event.pk, player=alice, now=after)
-    services.attendance_record(event_id=events[3].pk, player=bob, now=after)
+        services.attendance_record(actor=SYSTEM, event_id=event.pk, player=alice, now=after)
+    services.attendance_record(actor=SYSTEM, event_id=events[3].pk, player=bob, now=after)
     assert future.season == season
     with django_assert_num_queries(3):
         stats = selectors.attendance_statistics(guild_id=GUILD_ID, season=season, now=after)
@@ -185,15 +196,15 @@ def test_reminder_and_summary_are_sent_once():
     signals.event_summary_due.connect(summ := lambda sender, event, summary, **kw: summarized.append(summary))
     try:
         early = event.start_time_utc - dt.timedelta(minutes=31)
-        assert services.events_due_for_reminder(now=early) == []
+        assert selectors.events_due_for_reminder(now=early) == []
         assert services.event_send_reminder(event_id=event.pk, now=early) is False
         soon = event.start_time_utc - dt.timedelta(minutes=30)
-        assert services.events_due_for_reminder(now=soon) == [event.pk]
+        assert selectors.events_due_for_reminder(now=soon) == [event.pk]
         assert services.event_send_reminder(event_id=event.pk, now=soon) is True
         assert services.event_send_reminder(event_id=event.pk, now=soon) is False
         assert reminded == [[player]]
         assert services.event_send_summary(event_id=event.pk, now=event.start_time_utc) is False
-        assert services.events_due_for_summary(now=event.end_time_utc) == [event.pk]
+        assert selectors.events_due_for_summary(now=event.end_time_utc) == [event.pk]
         assert services.event_send_summary(event_id=event.pk, now=event.end_time_utc) is True
         assert services.event_send_summary(event_id=event.pk, now=event.end_time_utc) is False
         assert summarized[0]["unexcused"] == [player]

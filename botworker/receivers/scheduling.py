@@ -1,15 +1,14 @@
 """The scheduling and attendance apps' events as Discord side effects, through the outbox.
 
 A raid event's post and every later edit of it share the ordering key `raid_event:<id>`, and
-edits name the post by its dedupe key (`message_from`), so an edit never overtakes the post. The
+edits name the post by its dedupe key (`message_from`), so an edit never overtakes the post; each
+edit's dedupe key carries the event's version, bumped by every change that re-renders it. The
 post's completion hook hands the message id back to the attendance app through a service.
 Invitations, reminders and the summary each have one dedupe key per event (and player), so a
 receiver that runs twice sends nothing twice.
 """
 
 from __future__ import annotations
-
-import uuid
 
 from django.dispatch import receiver
 
@@ -20,68 +19,27 @@ from attendance.signals import attendance_answered, event_created, event_reminde
 from botworker.guilds import channel_for, guild_config_for
 from botworker.models import BotAction
 from botworker.outbox import completion_hook, enqueue
-from botworker.render import render_message
-from botworker.router import Reply, button
+from botworker.presenters import scheduling as present
+from botworker.receivers.common import enqueue_dm, message_body
 from scheduling.models import Player
 
 POSTED_HOOK = "attendance.event_posted"
-SIGNUP_ACTION = "raid_signup"
-TENTATIVE_ACTION = "raid_tentative"
-DECLINE_ACTION = "raid_decline"
-DECLINE_MODAL = "raid_decline_reason"
-LIST_LIMIT = 40  # names per answer in the event message; the rest is a count
-
-INVITE_DM = "📅 You're invited: **{title}** starts <t:{ts}:F> (<t:{ts}:R>). Will you come?"
-REMINDER_DM = "⏰ **{title}** starts <t:{ts}:R> (<t:{ts}:F>). See you there!"
-SUMMARY_TITLE = "Attendance: {title}"
 
 
 def post_key(event_id: int) -> str:
     return f"attendance:event:{event_id}:post"
 
 
+def edit_key(event: RaidEvent) -> str:
+    return f"attendance:event:{event.pk}:edit:{event.version}"
+
+
 def ordering_key(event_id: int) -> str:
     return f"raid_event:{event_id}"
 
 
-def answer_buttons(event_id: int) -> list[list[dict]]:
-    return [
-        [
-            button("Sign up", f"{SIGNUP_ACTION}:{event_id}", style=3, emoji="✅"),
-            button("Tentative", f"{TENTATIVE_ACTION}:{event_id}", style=2, emoji="❔"),
-            button("Can't come", f"{DECLINE_ACTION}:{event_id}", style=4, emoji="❌"),
-        ]
-    ]
-
-
-def _names(players: list[Player]) -> str:
-    shown = ", ".join(player.mention for player in players[:LIST_LIMIT])
-    more = len(players) - LIST_LIMIT
-    return (shown + (f" and {more} more" if more > 0 else "")) or "—"
-
-
-def event_message(event: RaidEvent) -> Reply:
-    """The event's post: title, start and end as Discord timestamps, notes, the answers so far,
-    and the three answer buttons."""
-    start, end = int(event.start_time_utc.timestamp()), int(event.end_time_utc.timestamp())
-    answers = event_answers(event=event)
-    embed = {
-        "title": f"📅 {event.title}",
-        "description": f"<t:{start}:F> – <t:{end}:t> (<t:{start}:R>)" + (f"\n\n{event.notes}" if event.notes else ""),
-        "color": 0x5865F2,
-        "fields": [
-            {"name": f"✅ Signed up ({len(answers['signed_up'])})", "value": _names(answers["signed_up"])},
-            {"name": f"❔ Tentative ({len(answers['tentative'])})", "value": _names(answers["tentative"])},
-            {"name": f"❌ Can't come ({len(answers['declined'])})", "value": _names(answers["declined"])},
-        ],
-        "footer": {"text": f"Event #{event.pk}" + (f" · {event.season.name}" if event.season_id else "")},
-    }
-    return Reply(embeds=[embed], components=answer_buttons(event.pk))
-
-
-def _body(reply: Reply) -> dict:
-    message = render_message(reply)
-    return {key: message[key] for key in ("content", "embeds", "components") if message[key]}
+def _post_body(event: RaidEvent) -> dict:
+    return message_body(present.event_message(event, event_answers(event=event)))
 
 
 @receiver(event_created, dispatch_uid="botworker.scheduling.event_created")
@@ -89,22 +47,18 @@ def on_event_created(sender, event: RaidEvent, **kwargs) -> None:
     if event.discord_channel_id:
         enqueue(
             kind=BotAction.Kind.SEND_MESSAGE,
-            payload={"channel_id": event.discord_channel_id, **_body(event_message(event))},
+            payload={"channel_id": event.discord_channel_id, **_post_body(event)},
             dedupe_key=post_key(event.pk),
             guild_id=event.guild_id,
             ordering_key=ordering_key(event.pk),
             hook=POSTED_HOOK,
             hook_args={"event_id": event.pk},
         )
-    ts = int(event.start_time_utc.timestamp())
-    invite = {
-        "content": INVITE_DM.format(title=event.title, ts=ts),
-        "components": render_message(Reply(components=answer_buttons(event.pk)))["components"],
-    }
+    invite = present.invite_dm(event)
     for player in Player.objects.filter(guild_id=event.guild_id, auto_invite_events=True).only("discord_user_id"):
-        enqueue(
-            kind=BotAction.Kind.SEND_DM,
-            payload={"user_id": player.discord_user_id, **invite},
+        enqueue_dm(
+            user_id=player.discord_user_id,
+            reply=invite,
             dedupe_key=f"attendance:event:{event.pk}:invite:{player.discord_user_id}",
             guild_id=event.guild_id,
         )
@@ -115,12 +69,12 @@ def on_attendance_answered(sender, attendance: RaidAttendance, **kwargs) -> None
     event = RaidEvent.objects.select_related("season").get(pk=attendance.event_id)
     if not event.discord_channel_id:
         return
-    # The service holds the event's row lock, so edits are enqueued in the order of the answers
-    # and the last edit shows every answer.
+    # The service holds the event's row lock and bumped its version, so edits are enqueued in
+    # the order of the answers, one per version, and the last edit shows every answer.
     enqueue(
         kind=BotAction.Kind.EDIT_MESSAGE,
-        payload={"message_from": post_key(event.pk), **_body(event_message(event))},
-        dedupe_key=f"attendance:event:{event.pk}:edit:{uuid.uuid4().hex}",
+        payload={"message_from": post_key(event.pk), **_post_body(event)},
+        dedupe_key=edit_key(event),
         guild_id=event.guild_id,
         ordering_key=ordering_key(event.pk),
     )
@@ -128,31 +82,15 @@ def on_attendance_answered(sender, attendance: RaidAttendance, **kwargs) -> None
 
 @receiver(event_reminder_due, dispatch_uid="botworker.scheduling.reminder_due")
 def on_reminder_due(sender, event: RaidEvent, players: list[Player], **kwargs) -> None:
+    reminder = present.reminder_dm(event)
     ts = int(event.start_time_utc.timestamp())
     for player in players:
-        enqueue(
-            kind=BotAction.Kind.SEND_DM,
-            payload={"user_id": player.discord_user_id, "content": REMINDER_DM.format(title=event.title, ts=ts)},
+        enqueue_dm(
+            user_id=player.discord_user_id,
+            reply=reminder,
             dedupe_key=f"attendance:event:{event.pk}:reminder:{player.discord_user_id}:{ts}",
             guild_id=event.guild_id,
         )
-
-
-def summary_message(event: RaidEvent, summary: dict) -> Reply:
-    start = int(event.start_time_utc.timestamp())
-    total = sum(len(summary[key]) for key in ("attended", "excused", "unexcused"))
-    embed = {
-        "title": SUMMARY_TITLE.format(title=event.title),
-        "description": f"<t:{start}:F> · {len(summary['attended'])} of {total} attended",
-        "color": 0x3498DB,
-        "fields": [
-            {"name": f"✅ Attended ({len(summary['attended'])})", "value": _names(summary["attended"])},
-            {"name": f"📝 Excused ({len(summary['excused'])})", "value": _names(summary["excused"])},
-            {"name": f"⚠️ Absent without notice ({len(summary['unexcused'])})", "value": _names(summary["unexcused"])},
-        ],
-        "footer": {"text": f"Event #{event.pk}"},
-    }
-    return Reply(embeds=[embed])
 
 
 @receiver(event_summary_due, dispatch_uid="botworker.scheduling.summary_due")
@@ -163,7 +101,7 @@ def on_summary_due(sender, event: RaidEvent, summary: dict, **kwargs) -> None:
         return  # no officers' channel configured: the summary is in the API and /attendance stats
     enqueue(
         kind=BotAction.Kind.SEND_MESSAGE,
-        payload={"channel_id": channel_id, **_body(summary_message(event, summary))},
+        payload={"channel_id": channel_id, **message_body(present.summary_message(event, summary))},
         dedupe_key=f"attendance:event:{event.pk}:summary",
         guild_id=event.guild_id,
     )

@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 from django.utils import timezone
 
+from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
 from attendance.models import RaidAttendance, RaidEvent
 from attendance.tasks import send_event_reminders, send_event_summaries
@@ -24,7 +25,9 @@ from botworker.guilds import guild_configure
 from botworker.handlers import scheduling as handlers
 from botworker.interactions import handle_interaction, run_deferred
 from botworker.models import BotAction
-from botworker.receivers.scheduling import INVITE_DM, REMINDER_DM, post_key
+from botworker.presenters import scheduling as present
+from botworker.presenters.scheduling import INVITE_DM, REMINDER_DM
+from botworker.receivers.scheduling import post_key
 from botworker.tasks import complete_deferred_interaction
 from botworker.tests.factories import (
     CHANNEL_ID,
@@ -35,7 +38,9 @@ from botworker.tests.factories import (
     component_payload,
     modal_payload,
 )
-from scheduling import services
+from config import timeutils
+from scheduling import actors, services
+from scheduling.actors import SYSTEM
 from scheduling.models import Player, PlayerAvailability
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +74,7 @@ def configure(zone: str = "Europe/Berlin") -> None:
     )
     # The Officer rank is mapped to a Discord role: its holders are officers without being mods.
     ranks = services.ranks_ensure_defaults(guild_id=GUILD_ID)
-    services.rank_update(rank=ranks[3], discord_role_id=OFFICER_ROLE)
+    services.rank_update(actor=SYSTEM, rank=ranks[3], discord_role_id=OFFICER_ROLE)
 
 
 def payload_for(command: str, who: str = "member", *, kind: int = 2, focused: str | None = None, **values) -> dict:
@@ -126,13 +131,13 @@ def test_availability_set_view_clear():
     assert "**Wednesday** from 19:30 for 3.5 h — next <t:" in view and "**Friday**" in view
     assert "Cleared Friday (1 window)" in text(run("availability clear", day=4))
     assert "Cleared the whole week (1 window)" in text(run("availability clear"))
-    assert text(run("availability view")) == handlers.NO_AVAILABILITY
+    assert text(run("availability view")) == present.NO_AVAILABILITY
 
 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"day": 1, "earliest_start": "25:00", "hours": 2}, services.BAD_TIME.format(value="25:00")),
+        ({"day": 1, "earliest_start": "25:00", "hours": 2}, timeutils.BAD_CLOCK_TIME.format(value="25:00")),
         ({"day": 1, "earliest_start": "19:00", "hours": 0}, services.BAD_HOURS),
         ({"day": 1, "earliest_start": "19:00", "hours": 17}, services.BAD_HOURS),
         ({"day": 7, "earliest_start": "19:00", "hours": 2}, "`day`: pick one of the offered choices."),
@@ -150,8 +155,8 @@ def test_timezone_autocomplete_and_set():
     assert response["type"] == 8
     assert response["data"]["choices"][0] == {"name": "Europe/Berlin", "value": "Europe/Berlin"}
     assert "**Europe/Berlin**" in text(run("timezone set", zone="Europe/Berlin"))
-    assert text(run("timezone set", zone="Mars/Olympus")) == services.UNKNOWN_ZONE.format(zone="Mars/Olympus")
-    assert Player.objects.get(discord_user_id=MEMBER_ID).timezone == "Europe/Berlin"
+    assert text(run("timezone set", zone="Mars/Olympus")) == timeutils.zone_error_message("Mars/Olympus")
+    assert Player.objects.get(discord_user_id=MEMBER_ID).timezone.key == "Europe/Berlin"
 
 
 def test_autoinvite_on_off():
@@ -174,15 +179,15 @@ def test_raidtime_is_for_officers(who, allowed):
     message = run_deferred_command("raidtime", who, **{"from": "2026-06-01", "days": 1})
     answer = followup_text(message)
     if not allowed:
-        assert answer == handlers.NOT_OFFICER
+        assert answer == actors.NOT_OFFICER
         assert "files" not in message
         return
     best = int(dt.datetime(2026, 6, 1, 20, tzinfo=dt.UTC).timestamp())
     assert f"1. <t:{best}:F>" in answer and "Score **5**" in answer
     [heatmap] = message["files"]
-    assert heatmap["filename"] == handlers.HEATMAP_FILE
+    assert heatmap["filename"] == present.HEATMAP_FILE
     assert base64.b64decode(heatmap["data"]).startswith(b"\x89PNG\r\n\x1a\n")
-    assert message["embeds"][0]["image"] == {"url": f"attachment://{handlers.HEATMAP_FILE}"}
+    assert message["embeds"][0]["image"] == {"url": f"attachment://{present.HEATMAP_FILE}"}
 
 
 def test_raidtime_bad_date_and_empty_roster():
@@ -190,7 +195,7 @@ def test_raidtime_bad_date_and_empty_roster():
     bad = run_deferred_command("raidtime", "mod", **{"from": "June 1"})
     assert bad["content"] == handlers.BAD_DATE.format(value="June 1")
     empty = run_deferred_command("raidtime", "mod", **{"from": "2026-06-01"})
-    assert empty["content"] == handlers.NO_SLOTS.format(length=2)
+    assert empty["content"] == present.NO_SLOTS.format(length=2)
 
 
 # ---------------------------------------------------------------------------- raid events
@@ -203,7 +208,7 @@ def future_start(days: int = 3) -> str:
 
 def test_raid_create_is_for_officers_and_refuses_bad_starts():
     configure()
-    assert text(run("raid create", title="Mythic", start=future_start())) == handlers.NOT_OFFICER
+    assert text(run("raid create", title="Mythic", start=future_start())) == actors.NOT_OFFICER
     refused = text(run("raid create", "officer", title="Mythic", start="2020-01-01 20:00"))
     assert refused == attendance_services.START_IN_PAST
     refused = text(run("raid create", "officer", title="Mythic", start="2099-03-29 02:30"))
@@ -214,7 +219,11 @@ def test_raid_create_is_for_officers_and_refuses_bad_starts():
 def test_buttons_check_the_guild_and_the_end():
     configure()
     event = attendance_services.event_create(
-        guild_id=GUILD_ID, title="Old", start=timezone.now() + dt.timedelta(hours=1), discord_channel_id=CHANNEL_ID
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        title="Old",
+        start=timezone.now() + dt.timedelta(hours=1),
+        discord_channel_id=CHANNEL_ID,
     )
     assert text(click(f"raid_signup:{event.pk}", guild_id=119_999_999_999_999_999)) == attendance_services.NOT_IN_GUILD
     assert text(click(f"raid_signup:{event.pk}", guild_id=None)) == attendance_services.NOT_A_PLAYER
@@ -256,8 +265,8 @@ def test_signed_http_raid_create(client, settings):
 def test_attendance_record_and_stats():
     configure()
     start = timezone.now() + dt.timedelta(minutes=5)
-    event = attendance_services.event_create(guild_id=GUILD_ID, title="Raid", start=start)
-    assert text(run("attendance record", event=event.pk, player=MEMBER_ID)) == handlers.NOT_OFFICER
+    event = attendance_services.event_create(actor=SYSTEM, guild_id=GUILD_ID, title="Raid", start=start)
+    assert text(run("attendance record", event=event.pk, player=MEMBER_ID)) == actors.NOT_OFFICER
     assert (
         text(run("attendance record", "officer", event=event.pk, player=MEMBER_ID))
         == attendance_services.EVENT_NOT_STARTED
@@ -271,9 +280,36 @@ def test_attendance_record_and_stats():
     own = text(run("attendance stats"))
     assert f"<@{MEMBER_ID}>: 100% · 1/1 attended, 0 excused, 0 unexcused" in own
     assert f"<@{OFFICER_ID}>" not in own
-    assert text(run("attendance stats", player=OFFICER_ID)) == handlers.OTHERS_STATS
+    assert text(run("attendance stats", player=OFFICER_ID)) == attendance_selectors.OTHERS_STATS
     everyone = text(run("attendance stats", "officer"))
     assert f"<@{MEMBER_ID}>: 100%" in everyone
+
+
+def test_read_commands_add_nobody_to_the_roster():
+    configure()
+    assert text(run("availability view")) == present.NO_AVAILABILITY
+    assert "not on this guild's roster" in text(run("attendance stats"))
+    assert "not on this guild's roster" in text(run("attendance stats", "officer", player=MEMBER_ID))
+    assert not Player.objects.exists()
+
+
+def test_each_answer_edits_the_post_under_its_own_version_key():
+    configure()
+    event = attendance_services.event_create(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        title="Raid",
+        start=timezone.now() + dt.timedelta(days=1),
+        discord_channel_id=CHANNEL_ID,
+    )
+    click(f"raid_signup:{event.pk}")
+    click(f"raid_tentative:{event.pk}")
+    click(f"raid_signup:{event.pk}", who="mod")
+    edits = BotAction.objects.filter(kind="edit_message").order_by("id")
+    assert [action.dedupe_key for action in edits] == [
+        f"attendance:event:{event.pk}:edit:{version}" for version in (1, 2, 3)
+    ]
+    assert RaidEvent.objects.get(pk=event.pk).version == 3
 
 
 # ---------------------------------------------------------------------------- end to end (outbox + emulator)
@@ -387,8 +423,8 @@ def test_raidtime_follow_up_uploads_the_heatmap_png(emulator, settings):
 
     original = emulator.original_response(emulator.application_id, payload["token"])
     [attachment] = original["attachments"]
-    assert attachment["filename"] == handlers.HEATMAP_FILE
-    assert original["embeds"][0]["image"]["url"] == f"attachment://{handlers.HEATMAP_FILE}"
+    assert attachment["filename"] == present.HEATMAP_FILE
+    assert original["embeds"][0]["image"]["url"] == f"attachment://{present.HEATMAP_FILE}"
     with urllib.request.urlopen(attachment["url"]) as response:
         png = response.read()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) == attachment["size"]

@@ -4,7 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from config import timeutils
 from scheduling import services
+from scheduling.actors import SYSTEM
 from scheduling.models import GuildRank, Player, PlayerAvailability, Role
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
@@ -17,7 +19,7 @@ def client_for(player: Player | None = None, *, staff: bool = False) -> APIClien
         username=f"u{Player.objects.count()}-{staff}-{id(object())}", is_staff=staff
     )
     if player is not None:
-        services.player_update(player=player, user=user)
+        services.player_update(actor=SYSTEM, player=player, user=user)
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -73,7 +75,7 @@ def test_rank_patch(member, officer):
         f"{BASE}/ranks/{target.pk}/", {"scheduling_weight": 2, "discord_role_id": 77}, format="json"
     )
     assert response.status_code == 200
-    assert (response.json()["scheduling_weight"], response.json()["discord_role_id"]) == (2, 77)
+    assert (response.json()["scheduling_weight"], response.json()["discord_role_id"]) == (2, "77")
     bad = officer.patch(f"{BASE}/ranks/{target.pk}/", {"scheduling_weight": -3}, format="json")
     assert bad.status_code == 400 and bad.json()["fields"] == {"scheduling_weight": [services.BAD_WEIGHT]}
     assert GuildRank.objects.get(pk=target.pk).scheduling_weight == 2
@@ -142,7 +144,7 @@ def test_player_sets_their_own_week_in_one_request():
             {"day_of_week": 7, "earliest_start": "19:00", "available_hours": 2},
             None,
             "days[0].day_of_week",
-            services.BAD_DAY,
+            timeutils.BAD_DAY.format(value="7"),
         ),
         (
             {"day_of_week": 1, "earliest_start": "19:00", "available_hours": 0},
@@ -160,13 +162,13 @@ def test_player_sets_their_own_week_in_one_request():
             {"day_of_week": 1, "earliest_start": "25:00", "available_hours": 2},
             None,
             "days[0].earliest_start",
-            services.BAD_TIME.format(value="25:00"),
+            timeutils.BAD_CLOCK_TIME.format(value="25:00"),
         ),
         (
             {"day_of_week": 1, "earliest_start": "19:00", "available_hours": 2},
             "Mars/Olympus",
             "timezone",
-            services.UNKNOWN_ZONE.format(zone="Mars/Olympus"),
+            timeutils.zone_error_message("Mars/Olympus"),
         ),
     ],
 )
@@ -181,7 +183,7 @@ def test_bad_availability_is_refused_with_a_field_message_and_nothing_written(en
     assert response.status_code == 400
     assert response.json()["fields"] == {field: [message]}
     assert list(PlayerAvailability.objects.filter(player=player).values_list("day_of_week", flat=True)) == [5]
-    assert Player.objects.get(pk=player.pk).timezone == "America/Chicago"
+    assert Player.objects.get(pk=player.pk).timezone.key == "America/Chicago"
 
 
 def test_user_without_a_player_cannot_set_availability():
@@ -196,7 +198,9 @@ def test_best_time_endpoint(officer):
     assert response.status_code == 200
     [slot] = response.json()
     assert (slot["start"], slot["score"], slot["head_count"]) == ("2026-06-01T20:00:00Z", 5, 1)
-    assert slot["present"] == [{"player_id": player.pk, "name": "Lead", "weight": 5}]
+    assert slot["present"] == [
+        {"player_id": player.pk, "discord_user_id": str(player.discord_user_id), "name": "Lead", "weight": 5}
+    ]
     bad = officer.get(f"{BASE}/best-time/?days=30")
     assert bad.status_code == 400 and "days" in bad.json()["fields"]
 

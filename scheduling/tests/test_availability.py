@@ -1,12 +1,15 @@
 """The seed's Task 10 availability tests, plus validation and the default ranks."""
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 
+from config import timeutils
 from config.exceptions import ApplicationError
 from scheduling import selectors, services
+from scheduling.actors import SYSTEM
 from scheduling.models import GuildRank, Player, PlayerAvailability
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
@@ -68,7 +71,7 @@ def test_availability_day_range_validation(day):
     player = PlayerFactory()
     with pytest.raises(ApplicationError) as error:
         services.availability_set(player=player, day_of_week=day, earliest_start="20:00", available_hours=2)
-    assert (error.value.message, error.value.field) == (services.BAD_DAY, "day_of_week")
+    assert (error.value.message, error.value.field) == (timeutils.BAD_DAY.format(value=str(day)), "day_of_week")
     assert not PlayerAvailability.objects.exists()
 
 
@@ -124,7 +127,7 @@ def test_set_week_replaces_everything_and_refuses_atomically():
         services.availability_set_week(player=player, days=[], timezone="Mars/Olympus")
     assert error.value.field == "timezone"
     player.refresh_from_db()
-    assert player.timezone == "Europe/Berlin"
+    assert player.timezone.key == "Europe/Berlin"
     assert list(selectors.availability_get(player=player).values_list("day_of_week", flat=True)) == [0, 2]
 
 
@@ -134,7 +137,7 @@ def test_first_player_of_a_guild_gets_the_default_ranks():
     ranks = list(GuildRank.objects.filter(guild_id=guild).values_list("level", "name", "scheduling_weight"))
     assert ranks == [(1, "Initiate", 0), (2, "Member", 1), (3, "Veteran", 3), (4, "Officer", 5), (5, "Guild Leader", 5)]
     assert player.rank.name == "Initiate"
-    assert player.timezone == "America/Chicago" and player.auto_invite_events is False
+    assert player.timezone.key == "America/Chicago" and player.auto_invite_events is False
     assert services.player_ensure(guild_id=guild, discord_user_id=5).pk == player.pk
     assert GuildRank.objects.filter(guild_id=guild).count() == 5
 
@@ -142,8 +145,8 @@ def test_first_player_of_a_guild_gets_the_default_ranks():
 def test_player_ensure_maps_discord_roles_to_ranks():
     guild = 999_000_000_000_000_002
     ranks = services.ranks_ensure_defaults(guild_id=guild)
-    services.rank_update(rank=ranks[2], discord_role_id=42)
-    services.rank_update(rank=ranks[3], discord_role_id=43)
+    services.rank_update(actor=SYSTEM, rank=ranks[2], discord_role_id=42)
+    services.rank_update(actor=SYSTEM, rank=ranks[3], discord_role_id=43)
     player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[42, 43, 99])
     assert player.rank.level == 4
     player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[42])
@@ -157,23 +160,26 @@ def test_timezone_and_auto_invite():
     services.player_set_timezone(player=player, timezone="Europe/London")
     services.player_set_auto_invite(player=player, enabled=True)
     player.refresh_from_db()
-    assert (player.timezone, player.auto_invite_events) == ("Europe/London", True)
-    for zone in ("Mars/Olympus", "", "europe/london "):
+    assert (player.timezone, player.auto_invite_events) == (zoneinfo.ZoneInfo("Europe/London"), True)
+    for zone in ("Mars/Olympus", "", "US/Eastern", "localtime"):
         with pytest.raises(ApplicationError) as error:
             services.player_set_timezone(player=player, timezone=zone)
         assert error.value.field == "timezone"
-    assert Player.objects.get(pk=player.pk).timezone == "Europe/London"
+    assert Player.objects.get(pk=player.pk).timezone.key == "Europe/London"
+    # Any case is the same zone, stored in its canonical spelling.
+    services.player_set_timezone(player=player, timezone=" europe/berlin ")
+    assert Player.objects.get(pk=player.pk).timezone.key == "Europe/Berlin"
 
 
 def test_rank_weight_validation():
     target = rank(level=2)
     with pytest.raises(ApplicationError) as error:
-        services.rank_update(rank=target, scheduling_weight=-1)
+        services.rank_update(actor=SYSTEM, rank=target, scheduling_weight=-1)
     assert error.value.message == services.BAD_WEIGHT
     with pytest.raises(ApplicationError) as error:
-        services.rank_update(rank=target, level=4)
+        services.rank_update(actor=SYSTEM, rank=target, level=4)
     assert error.value.message == services.RANK_TAKEN
-    assert services.rank_update(rank=target, scheduling_weight=2).scheduling_weight == 2
+    assert services.rank_update(actor=SYSTEM, rank=target, scheduling_weight=2).scheduling_weight == 2
 
 
 def test_reference_data_is_loaded():

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduling import selectors, services
+from scheduling.actors import SYSTEM
 from scheduling.besttime import RosterEntry, Window, find_best_slots
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
@@ -27,7 +28,8 @@ ZONES = [
 
 
 def entry(pid, weight, zone, *windows):
-    return RosterEntry(pid, f"p{pid}", weight, zone, tuple(Window(d, dt.time(*t), h) for d, t, h in windows))
+    windows = tuple(Window(d, dt.time(*t), h) for d, t, h in windows)
+    return RosterEntry(pid, f"p{pid}", weight, zoneinfo.ZoneInfo(zone), windows)
 
 
 # --- the oracle: every slot, every player, straight from the definition ----------------------
@@ -43,7 +45,7 @@ def oracle(roster, range_start, range_end, length, grid):
         end = start + length
         score = heads = 0
         for player in roster:
-            zone = zoneinfo.ZoneInfo(player.timezone)
+            zone = player.zone
             windows = []
             local_day = start.astimezone(zone).date()
             for offset in range(-2, 2):
@@ -188,7 +190,7 @@ def test_best_raid_times_reads_the_guild_roster(django_assert_num_queries):
     services.availability_set(player=member, day_of_week=2, earliest_start="14:00", available_hours=3)
     with django_assert_num_queries(2):
         slots = selectors.best_raid_times(
-            guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), days=7, top=3, timezone="Europe/Berlin"
+            actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), days=7, top=3, timezone="Europe/Berlin"
         )
     # Wednesday 3 June: officer 18:00-22:00 UTC, member 18:00-21:00 UTC.
     assert slots[0].start == dt.datetime(2026, 6, 3, 18, tzinfo=UTC)
@@ -210,7 +212,7 @@ def test_best_raid_times_refuses_bad_input(kwargs, field):
     from config.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError) as error:
-        selectors.best_raid_times(guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), **kwargs)
+        selectors.best_raid_times(actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), **kwargs)
     assert error.value.field == field
 
 
@@ -226,7 +228,9 @@ def test_heatmap_rows_are_local_days_and_match_one_cell_slots():
         entry(2, 3, "America/New_York", (6, (14, 0), 3.0)),
     ]
     grid = dt.timedelta(minutes=30)
-    heatmap = weighted_heatmap(roster, date_from=dt.date(2026, 3, 23), days=7, timezone="Europe/Berlin", grid=grid)
+    heatmap = weighted_heatmap(
+        roster, date_from=dt.date(2026, 3, 23), days=7, zone=zoneinfo.ZoneInfo("Europe/Berlin"), grid=grid
+    )
     # Sunday 29 March 2026 is 23 hours long in Berlin.
     assert [len(row) for row in heatmap.rows] == [48] * 6 + [46]
     zone = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -246,3 +250,27 @@ def test_heatmap_rows_are_local_days_and_match_one_cell_slots():
     idat_length = struct.unpack(">I", png[33:37])[0]
     raw = zlib.decompress(png[41 : 41 + idat_length])
     assert len(raw) == height * (1 + width * 3)
+
+
+@pytest.mark.django_db
+def test_best_raid_times_range_ends_at_local_midnight_across_a_dst_change():
+    # The week of 23 March 2026 in Berlin is 167 hours long (the clocks skip 02:00 on Sunday 29th):
+    # the range ends at Monday 30 March 00:00 CEST (22:00 UTC), not an hour later.
+    player = PlayerFactory(rank=rank(level=4), timezone="Europe/Berlin")
+    services.availability_set(player=player, day_of_week=0, earliest_start="00:00", available_hours=2)
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    slots = selectors.best_raid_times(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        date_from=dt.date(2026, 3, 23),
+        days=7,
+        length=dt.timedelta(hours=1),
+        top=25,
+        timezone=berlin,
+    )
+    range_end = dt.datetime(2026, 3, 29, 22, tzinfo=UTC)
+    assert all(slot.start < range_end for slot in slots)
+    # Only Monday 23 March's window is inside the range.
+    covered = [slot.start for slot in slots if slot.head_count]
+    first = dt.datetime(2026, 3, 22, 23, tzinfo=UTC)
+    assert sorted(covered) == [first + dt.timedelta(minutes=30 * step) for step in range(3)]

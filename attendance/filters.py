@@ -1,0 +1,25 @@
+"""Query parameters of the attendance API's lists, as django-filter FilterSets."""
+
+from __future__ import annotations
+
+import django_filters
+
+from scheduling.models import Player
+
+
+class StatisticsFilter(django_filters.FilterSet):
+    """`player` narrows the players listed; `season` and `all_seasons` choose the events counted
+    (the view reads them: they do not filter players)."""
+
+    player = django_filters.NumberFilter(field_name="pk", help_text="Player id")
+    season = django_filters.NumberFilter(method="events_only", help_text="Season id; default the current season")
+    all_seasons = django_filters.BooleanFilter(
+        method="events_only", help_text="Count every event of the guild instead of one season's"
+    )
+
+    class Meta:
+        model = Player
+        fields = ["player", "season", "all_seasons"]
+
+    def events_only(self, queryset, name, value):
+        return queryset

@@ -1,0 +1,69 @@
+"""Who acts on the roster, the raids and the attendance, and the one rule for "officer".
+
+Discord handlers build an :class:`Actor` from the invocation (the member, their Discord roles and
+their Guildhall level in the guild), the API from the login (staff, or the player linked to it),
+the admin from the staff login. Services and selectors that need an officer call
+:func:`require_officer`; a refusal is an ``ApplicationError`` with code ``permission_denied``
+(the API answers it with 403, Discord with an ephemeral reply).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from config.exceptions import ApplicationError
+from scheduling.models import GuildRank, Player
+from scheduling.reference_data import OFFICER_LEVEL
+
+NOT_OFFICER = "Only officers (rank Officer or higher, or Guildhall moderators) can use this."
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a Discord member (`discord_user_id`, the Discord roles they hold, and whether
+    they are a Guildhall moderator or admin of the guild they act in) and/or a back-office login
+    (`login_id`, `is_staff`)."""
+
+    discord_user_id: int | None = None
+    role_ids: frozenset[int] = frozenset()
+    login_id: int | None = None
+    is_moderator: bool = False
+    is_admin: bool = False
+    is_staff: bool = False
+
+    @classmethod
+    def for_login(cls, user) -> Actor:
+        """The actor of a back-office login (the API, the admin); anonymous acts as nobody."""
+        if user is None or not user.is_authenticated:
+            return cls()
+        return cls(login_id=user.pk, is_staff=bool(user.is_staff))
+
+
+# Writes made by the system itself (data migrations, demo data, the shell).
+SYSTEM = Actor(is_staff=True)
+
+
+def is_officer(actor: Actor, *, guild_id: int | None) -> bool:
+    """Officer of the guild `guild_id` (of any guild when None: the shared reference data):
+    staff, a Guildhall moderator or admin, a player of rank level 4 or higher (found by Discord
+    user or by linked login), or a member holding a Discord role mapped to such a rank."""
+    if actor.is_staff or actor.is_admin or actor.is_moderator:
+        return True
+    who = Q(pk__in=[])
+    if actor.discord_user_id:
+        who |= Q(discord_user_id=actor.discord_user_id)
+    if actor.login_id:
+        who |= Q(user_id=actor.login_id)
+    players = Player.objects.filter(who, rank__level__gte=OFFICER_LEVEL)
+    ranks = GuildRank.objects.filter(level__gte=OFFICER_LEVEL, discord_role_id__in=list(actor.role_ids))
+    if guild_id is not None:
+        players, ranks = players.filter(guild_id=guild_id), ranks.filter(guild_id=guild_id)
+    return players.exists() or (bool(actor.role_ids) and ranks.exists())
+
+
+def require_officer(actor: Actor, *, guild_id: int | None, message: str = NOT_OFFICER, field: str | None = None):
+    """Refuse (code ``permission_denied``) unless `actor` is an officer of `guild_id`."""
+    if not is_officer(actor, guild_id=guild_id):
+        raise ApplicationError(message, field=field, code="permission_denied")

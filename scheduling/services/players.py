@@ -1,0 +1,162 @@
+"""Players: the Discord counterpart of a login (`player_ensure`), the back office's roster edits
+and a player's own settings."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+
+from config import timeutils
+from config.exceptions import ApplicationError
+from scheduling.actors import Actor, require_officer
+from scheduling.models import GuildRank, Player
+from scheduling.services.ranks import ranks_ensure_defaults
+
+RANK_OF_OTHER_GUILD = "That rank belongs to another guild."
+PLAYER_EXISTS = "This Discord user is already a player of this guild, or the login is linked to another player."
+USER_TAKEN = "That login is already linked to another player of this guild."
+
+
+def _rank_for_roles(ranks: list[GuildRank], role_ids: Iterable[int]) -> GuildRank | None:
+    held = set(role_ids)
+    matching = [rank for rank in ranks if rank.discord_role_id and rank.discord_role_id in held]
+    return max(matching, key=lambda rank: rank.level) if matching else None
+
+
+@transaction.atomic
+def player_ensure(
+    *, guild_id: int, discord_user_id: int, display_name: str = "", role_ids: Iterable[int] = ()
+) -> Player:
+    """The guild's player for a Discord user, created on first use.
+
+    The first player of a guild gives the guild its default ranks (`ranks_ensure_defaults`). A
+    new player gets the highest rank whose `discord_role_id` they hold, else the lowest rank; an
+    existing player whose Discord roles map to a rank is moved to it (roles are the source of
+    truth once an officer has mapped them), otherwise their rank is left alone."""
+    ranks = ranks_ensure_defaults(guild_id=guild_id)
+    mapped = _rank_for_roles(ranks, role_ids)
+    player = Player.objects.filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
+    if player is None:
+        Player.objects.bulk_create(
+            [
+                Player(
+                    guild_id=guild_id,
+                    discord_user_id=discord_user_id,
+                    display_name=display_name[:100],
+                    rank=mapped or ranks[0],
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        return Player.objects.select_related("rank").get(guild_id=guild_id, discord_user_id=discord_user_id)
+    changed = []
+    if mapped is not None and player.rank_id != mapped.pk:
+        player.rank = mapped
+        changed.append("rank")
+    if display_name and player.display_name != display_name[:100]:
+        player.display_name = display_name[:100]
+        changed.append("display_name")
+    if changed:
+        player.save(update_fields=[*changed, "updated_at"])
+    return player
+
+
+@transaction.atomic
+def player_create(
+    *,
+    actor: Actor,
+    guild_id: int,
+    discord_user_id: int,
+    display_name: str = "",
+    rank: GuildRank | None = None,
+    user=None,
+    timezone: str | zoneinfo.ZoneInfo = Player.DEFAULT_TIMEZONE,
+    auto_invite_events: bool = False,
+) -> Player:
+    """Add a player to a guild (officers; gives the guild its default ranks first if it has none)."""
+    require_officer(actor, guild_id=guild_id)
+    ranks = ranks_ensure_defaults(guild_id=guild_id)
+    if rank is not None and rank.guild_id != guild_id:
+        raise ApplicationError(RANK_OF_OTHER_GUILD, field="rank")
+    zone = timeutils.zone_or_error(timezone)
+    try:
+        with transaction.atomic():
+            return Player.objects.create(
+                guild_id=guild_id,
+                discord_user_id=discord_user_id,
+                display_name=display_name,
+                rank=rank or ranks[0],
+                user=user,
+                timezone=zone,
+                auto_invite_events=auto_invite_events,
+            )
+    except IntegrityError:
+        raise ApplicationError(PLAYER_EXISTS, field="discord_user_id") from None
+
+
+@transaction.atomic
+def player_update(
+    *,
+    actor: Actor,
+    player: Player,
+    display_name: str | None = None,
+    rank: GuildRank | None = None,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
+    auto_invite_events: bool | None = None,
+    user=False,
+) -> Player:
+    """Change a player's profile (officers of the player's guild); `user=None` unlinks the
+    login, False leaves it."""
+    require_officer(actor, guild_id=player.guild_id)
+    return _player_change(
+        player=player,
+        display_name=display_name,
+        rank=rank,
+        timezone=timezone,
+        auto_invite_events=auto_invite_events,
+        user=user,
+    )
+
+
+def _player_change(
+    *,
+    player: Player,
+    display_name: str | None = None,
+    rank: GuildRank | None = None,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
+    auto_invite_events: bool | None = None,
+    user=False,
+) -> Player:
+    player = Player.objects.select_for_update().get(pk=player.pk)
+    if rank is not None:
+        if rank.guild_id != player.guild_id:
+            raise ApplicationError(RANK_OF_OTHER_GUILD, field="rank")
+        player.rank = rank
+    if timezone is not None:
+        player.timezone = timeutils.zone_or_error(timezone)
+    if display_name is not None:
+        player.display_name = display_name[:100]
+    if auto_invite_events is not None:
+        player.auto_invite_events = bool(auto_invite_events)
+    if user is not False:
+        player.user = user
+    try:
+        with transaction.atomic():
+            player.save()
+    except IntegrityError:
+        raise ApplicationError(USER_TAKEN, field="user") from None
+    return player
+
+
+@transaction.atomic
+def player_set_timezone(*, player: Player, timezone: str | zoneinfo.ZoneInfo) -> Player:
+    """Set the zone the player's availability windows are read in (the player's own setting)."""
+    return _player_change(player=player, timezone=timezone)
+
+
+@transaction.atomic
+def player_set_auto_invite(*, player: Player, enabled: bool) -> Player:
+    """Opt in to (or out of) a DM invitation for every new raid event."""
+    return _player_change(player=player, auto_invite_events=enabled)
