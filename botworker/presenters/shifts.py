@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from botworker.presenters.text import DiscordValue, when
+from botworker.presenters.text import discord_format, when
 from botworker.router import Reply, button
 from config.exceptions import UserRef
 from config.timeutils import DAY_NAMES
@@ -30,11 +30,6 @@ BUTTON_LABELS = {"open": "Claim", "claimed": "Claimed", "cancelled": "Cancelled"
 CLAIMED_DM = "✅ {claimer} claimed your shift #{shift_id} starting {start:FR}."
 CANCELLED_DM = "❌ Shift #{shift_id} starting {start}, which you claimed, was cancelled by {by}.{reason}"
 REMINDER_DM = "⏰ Reminder: your shift #{shift_id} starts {start:R} ({start}), for {hours:g} h.{desc}"
-
-
-def discord_format(template: str, **params) -> str:
-    """`template` with each parameter as Discord shows it (datetimes as timestamps, refs as mentions)."""
-    return template.format_map({name: DiscordValue(value) for name, value in params.items()})
 
 
 def hours_text(hours: float) -> str:

@@ -54,6 +54,11 @@ class DiscordValue:
         return format(value, spec)
 
 
+def discord_format(template: str, **params) -> str:
+    """`template` with each parameter as Discord shows it (datetimes as timestamps, refs as mentions)."""
+    return template.format_map({name: DiscordValue(value) for name, value in params.items()})
+
+
 def error_text(error: ApplicationError) -> str:
     """A domain refusal as Discord shows it: its template with timestamps and mentions."""
     return error.render(DiscordValue)
