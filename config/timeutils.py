@@ -83,8 +83,9 @@ NAME_SUGGESTIONS = {
     "akdt": "America/Anchorage",
 }
 
-_CLOCK_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
-_LOCAL_DATETIME_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*")
+# ASCII digits only: \d would also take Arabic-Indic or full-width digits.
+_CLOCK_RE = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*")
+_LOCAL_DATETIME_RE = re.compile(r"\s*([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{1,2}):([0-9]{2})\s*")
 
 
 # ---------------------------------------------------------------------------- zones
@@ -239,13 +240,13 @@ def parse_local_datetime(value: object, zone: zoneinfo.ZoneInfo, *, field: str =
 def parse_day(value: object, *, field: str = "day") -> int:
     """A weekday number (0 = Monday) from a number or an English name or prefix ("mon", "Tuesday")."""
     text = str(value if value is not None else "").strip().lower()
-    if text.isdigit() and int(text) <= 6:
+    if re.fullmatch(r"[0-9]+", text) and int(text) <= 6:
         return int(text)
     if len(text) >= 2:
         matches = [index for index, name in enumerate(DAY_NAMES) if name.lower().startswith(text)]
         if len(matches) == 1:
             return matches[0]
-    raise ApplicationError(BAD_DAY.format(value=str(value)[:32]), field=field)
+    raise ApplicationError(BAD_DAY.format(value=str(value if value is not None else "")[:32]), field=field)
 
 
 def day_name(day_of_week: int) -> str:
