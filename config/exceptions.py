@@ -11,6 +11,7 @@ with `fields` empty when the error is not about particular fields.
 from __future__ import annotations
 
 import logging
+import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,6 +69,16 @@ class _Plain:
         return format(value, spec)
 
 
+class _TemplateFormatter(string.Formatter):
+    """``str.format`` whose ``!r``/``!s``/``!a`` convert the presented text, not the wrapper
+    object (whose repr would be ``<…object at 0x…>``)."""
+
+    def convert_field(self, value, conversion):
+        if conversion is None:
+            return value
+        return super().convert_field(format(value, ""), conversion)
+
+
 class ApplicationError(Exception):
     """A service refused. `template` is a message for people with ``{name}`` fields filled from
     `params`; typed parameters stay typed (an instant is an aware datetime, a member a
@@ -94,10 +105,13 @@ class ApplicationError(Exception):
 
     def render(self, present: Callable[[object], object]) -> str:
         """The message with each parameter passed through `present` (which returns an object
-        whose ``__format__`` produces the surface's text)."""
+        whose ``__format__`` produces the surface's text). A conversion in the template
+        (``{zone!r}``) applies to that text, as ``str.format`` would to the value."""
         if not self.params:
             return self.template
-        return self.template.format_map({name: present(value) for name, value in self.params.items()})
+        return _TemplateFormatter().vformat(
+            self.template, (), {name: present(value) for name, value in self.params.items()}
+        )
 
     @property
     def message(self) -> str:
