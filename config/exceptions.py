@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
+
+# DRF is imported inside api_exception_handler, not here: the settings module imports this one
+# (through the time layer, to check TIME_ZONE), and importing rest_framework.views while the
+# settings are loading would freeze DRF's settings before REST_FRAMEWORK exists.
 
 logger = logging.getLogger("guildhall.api")
 
@@ -161,6 +162,10 @@ def _flatten(detail) -> dict[str, list[str]]:
 
 def api_exception_handler(exc, context):
     """DRF exception handler: every error gets the same JSON shape, and nothing leaks a traceback."""
+    from rest_framework import exceptions, status
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, ApplicationError):
         return Response(
             {"detail": exc.message, "code": exc.code, "fields": exc.field_errors(), **exc.extra},
