@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django.db import models
@@ -22,6 +23,9 @@ from config.timeutils import canonical_zone_name, zone_error_message
 
 SNOWFLAKE_MAX = (1 << 63) - 1
 SNOWFLAKE_PATTERN = r"^[1-9][0-9]{0,18}$"
+# What input is read as a number: ASCII digits only (str.isdigit() is true for "²", which int()
+# refuses, and for full-width digits), surrounding spaces allowed.
+SNOWFLAKE_INPUT = re.compile(r"\s*[0-9]{1,20}\s*")
 
 
 @extend_schema_field({"type": "string", "pattern": SNOWFLAKE_PATTERN, "example": "1180000000000000001"})
@@ -44,8 +48,8 @@ class SnowflakeField(serializers.Field):
             self.fail("invalid")
         if isinstance(data, int):
             value = data
-        elif isinstance(data, str) and data.strip().isdigit() and len(data.strip()) <= 20:
-            value = int(data.strip())
+        elif isinstance(data, str) and SNOWFLAKE_INPUT.fullmatch(data):
+            value = int(data)
         else:
             self.fail("invalid")
         if not 0 < value <= SNOWFLAKE_MAX:
