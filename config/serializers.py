@@ -82,3 +82,14 @@ class ModelSerializer(serializers.ModelSerializer):
         models.PositiveBigIntegerField: SnowflakeField,
         ZoneField: ZoneSerializerField,
     }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, ZoneField):
+            # DRF turns every model field with choices into a ChoiceField, which would take
+            # only exact names, refuse without a suggestion and list every zone in the schema.
+            field_kwargs.pop("choices", None)
+            if model_field.blank:
+                field_kwargs["allow_blank"] = True
+            return ZoneSerializerField, field_kwargs
+        return field_class, field_kwargs
