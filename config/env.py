@@ -7,11 +7,12 @@ message naming the variable, never later with a traceback somewhere else.
 from __future__ import annotations
 
 import os
-import zoneinfo
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.timeutils import canonical_zone_name, zone_error_message
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -75,12 +76,13 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 
 def env_timezone(name: str, default: str = "UTC") -> str:
+    """A canonical IANA zone name (any case is accepted and spelled canonically); a legacy alias,
+    an abbreviation or a typo stops start-up with a "did you mean" answer."""
     value = env_str(name, default) or default
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{name}={value!r} is not an IANA time zone (for example UTC or Europe/Berlin).") from None
-    return value
+    canonical = canonical_zone_name(value)
+    if canonical is None:
+        raise ConfigError(f"{name}={zone_error_message(value)}")
+    return canonical
 
 
 def parse_database_url(url: str, *, conn_max_age: int, health_checks: bool = True) -> dict:

@@ -11,6 +11,7 @@ with `fields` empty when the error is not about particular fields.
 from __future__ import annotations
 
 import logging
+import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,9 +20,10 @@ from datetime import UTC, datetime
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
+
+# DRF is imported inside api_exception_handler, not here: the settings module imports this one
+# (through the time layer, to check TIME_ZONE), and importing rest_framework.views while the
+# settings are loading would freeze DRF's settings before REST_FRAMEWORK exists.
 
 logger = logging.getLogger("guildhall.api")
 
@@ -68,6 +70,16 @@ class _Plain:
         return format(value, spec)
 
 
+class _TemplateFormatter(string.Formatter):
+    """``str.format`` whose ``!r``/``!s``/``!a`` convert the presented text, not the wrapper
+    object (whose repr would be ``<…object at 0x…>``)."""
+
+    def convert_field(self, value, conversion):
+        if conversion is None:
+            return value
+        return super().convert_field(format(value, ""), conversion)
+
+
 class ApplicationError(Exception):
     """A service refused. `template` is a message for people with ``{name}`` fields filled from
     `params`; typed parameters stay typed (an instant is an aware datetime, a member a
@@ -94,10 +106,13 @@ class ApplicationError(Exception):
 
     def render(self, present: Callable[[object], object]) -> str:
         """The message with each parameter passed through `present` (which returns an object
-        whose ``__format__`` produces the surface's text)."""
+        whose ``__format__`` produces the surface's text). A conversion in the template
+        (``{zone!r}``) applies to that text, as ``str.format`` would to the value."""
         if not self.params:
             return self.template
-        return self.template.format_map({name: present(value) for name, value in self.params.items()})
+        return _TemplateFormatter().vformat(
+            self.template, (), {name: present(value) for name, value in self.params.items()}
+        )
 
     @property
     def message(self) -> str:
@@ -147,6 +162,10 @@ def _flatten(detail) -> dict[str, list[str]]:
 
 def api_exception_handler(exc, context):
     """DRF exception handler: every error gets the same JSON shape, and nothing leaks a traceback."""
+    from rest_framework import exceptions, status
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, ApplicationError):
         return Response(
             {"detail": exc.message, "code": exc.code, "fields": exc.field_errors(), **exc.extra},

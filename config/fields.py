@@ -54,6 +54,11 @@ class ZoneField(TimeZoneField):
     def from_db_value(self, value, *_args):
         if value in (None, ""):
             return None
+        # A row written before zones were canonicalised ("europe/berlin") loads as its zone;
+        # ZoneInfo() alone would not find it on a case-sensitive file system.
+        canonical = canonical_zone_name(value)
+        if canonical is not None:
+            return zoneinfo.ZoneInfo(canonical)
         try:
             return zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

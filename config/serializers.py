@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django.db import models
@@ -22,6 +23,9 @@ from config.timeutils import canonical_zone_name, zone_error_message
 
 SNOWFLAKE_MAX = (1 << 63) - 1
 SNOWFLAKE_PATTERN = r"^[1-9][0-9]{0,18}$"
+# What input is read as a number: ASCII digits only (str.isdigit() is true for "²", which int()
+# refuses, and for full-width digits), surrounding spaces allowed.
+SNOWFLAKE_INPUT = re.compile(r"\s*[0-9]{1,20}\s*")
 
 
 @extend_schema_field({"type": "string", "pattern": SNOWFLAKE_PATTERN, "example": "1180000000000000001"})
@@ -44,8 +48,8 @@ class SnowflakeField(serializers.Field):
             self.fail("invalid")
         if isinstance(data, int):
             value = data
-        elif isinstance(data, str) and data.strip().isdigit() and len(data.strip()) <= 20:
-            value = int(data.strip())
+        elif isinstance(data, str) and SNOWFLAKE_INPUT.fullmatch(data):
+            value = int(data)
         else:
             self.fail("invalid")
         if not 0 < value <= SNOWFLAKE_MAX:
@@ -82,10 +86,10 @@ class ModelSerializer(serializers.ModelSerializer):
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
         if isinstance(model_field, ZoneField):
-            # A ZoneField has choices, which would make it a ChoiceField of ZoneInfo objects.
-            field_class = ZoneSerializerField
-            for key in ("choices", "max_length", "allow_blank", "validators"):
-                field_kwargs.pop(key, None)
+            # DRF turns every model field with choices into a ChoiceField, which would take
+            # only exact names, refuse without a suggestion and list every zone in the schema.
+            field_kwargs.pop("choices", None)
             if model_field.blank:
                 field_kwargs["allow_blank"] = True
+            return ZoneSerializerField, field_kwargs
         return field_class, field_kwargs

@@ -14,10 +14,13 @@ Every app reads and converts local time through these helpers, so there is one D
   this is zoneinfo's fold=0 reading); a time that happens twice is the **first** one.
 * **A local day or week** starts at local midnight; where midnight itself is skipped (zones that
   change at 00:00) the day starts at the instant the clocks jump, and where it happens twice, at
-  the first one. A week starts on Monday and lasts 167, 168 or 169 hours.
+  the first one. A week starts on Monday and lasts 168 hours, less or more by the DST shift in
+  the weeks the clocks change (167 and 169 hours in most zones, 167.5 and 168.5 at Lord Howe).
 * **Zones** are canonical IANA names (``Region/City`` under a geographic area, ``Etc/…`` and
-  ``UTC``); legacy names (``US/Eastern``), abbreviations (``EST``) and files that are not zones
-  (``localtime``, ``posixrules``, ``Factory``) are refused with a "did you mean" suggestion.
+  ``UTC``); legacy names (``US/Eastern`` → America/New_York), abbreviations (``EST`` →
+  America/New_York) and files that are not zones (``localtime`` and ``Factory`` → UTC,
+  ``posixrules``) are refused with a "did you mean" suggestion, as are typos
+  (``Europe/Berln``).
   Matching ignores case and spaces: ``europe/berlin`` and ``America/New York`` are accepted as
   ``Europe/Berlin`` and ``America/New_York``.
 
@@ -27,12 +30,14 @@ the API answers them as 400s and Discord as ephemeral replies.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from config.exceptions import ApplicationError
@@ -56,9 +61,31 @@ CANONICAL_AREAS = frozenset(
     {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific", "Etc"}
 )
 TZDATA_LINKS = Path("/usr/share/zoneinfo/tzdata.zi")
+# What people mean by names the tz database does not link to a place: files in the zone folder
+# that are not zones, and the North American abbreviations (the database links EST to Panama,
+# which has no DST; a person typing EST means the US East Coast).
+NAME_SUGGESTIONS = {
+    "localtime": "UTC",
+    "factory": "UTC",
+    "posixrules": "America/New_York",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "est5edt": "America/New_York",
+    "cst6cdt": "America/Chicago",
+    "mst7mdt": "America/Denver",
+    "pst8pdt": "America/Los_Angeles",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "mdt": "America/Denver",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "akst": "America/Anchorage",
+    "akdt": "America/Anchorage",
+}
 
-_CLOCK_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
-_LOCAL_DATETIME_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*")
+# ASCII digits only: \d would also take Arabic-Indic or full-width digits.
+_CLOCK_RE = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*")
+_LOCAL_DATETIME_RE = re.compile(r"\s*([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{1,2}):([0-9]{2})\s*")
 
 
 # ---------------------------------------------------------------------------- zones
@@ -83,17 +110,25 @@ def _by_folded_name() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _legacy_links() -> dict[str, str]:
-    """Legacy alias → canonical zone ("US/Eastern" → "America/New_York"), from tzdata when present."""
+    """Legacy alias → canonical zone ("US/Eastern" → "America/New_York"), from the tz database's
+    link lines: the system's copy first, then the ``tzdata`` package's (a machine without
+    /usr/share/zoneinfo still answers "did you mean")."""
     links: dict[str, str] = {}
-    try:
-        text = TZDATA_LINKS.read_text()
-    except OSError:
-        return links
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[0] == "L":
-            links[_fold(parts[2])] = parts[1]
+    for text in _tzdata_sources():
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "L":
+                links.setdefault(_fold(parts[2]), parts[1])
     return links
+
+
+def _tzdata_sources() -> list[str]:
+    texts = []
+    with contextlib.suppress(OSError):
+        texts.append(TZDATA_LINKS.read_text())
+    with contextlib.suppress(ModuleNotFoundError, OSError):
+        texts.append(resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text())
+    return texts
 
 
 def _fold(name: str) -> str:
@@ -105,7 +140,7 @@ def zone_suggestion(name: str) -> str | None:
     folded = _fold(name or "")
     if not folded:
         return None
-    target = _legacy_links().get(folded)
+    target = NAME_SUGGESTIONS.get(folded) or _legacy_links().get(folded)
     if target in canonical_zones():
         return target
     by_folded = _by_folded_name()
@@ -205,13 +240,13 @@ def parse_local_datetime(value: object, zone: zoneinfo.ZoneInfo, *, field: str =
 def parse_day(value: object, *, field: str = "day") -> int:
     """A weekday number (0 = Monday) from a number or an English name or prefix ("mon", "Tuesday")."""
     text = str(value if value is not None else "").strip().lower()
-    if text.isdigit() and int(text) <= 6:
+    if re.fullmatch(r"[0-9]+", text) and int(text) <= 6:
         return int(text)
     if len(text) >= 2:
         matches = [index for index, name in enumerate(DAY_NAMES) if name.lower().startswith(text)]
         if len(matches) == 1:
             return matches[0]
-    raise ApplicationError(BAD_DAY.format(value=str(value)[:32]), field=field)
+    raise ApplicationError(BAD_DAY.format(value=str(value if value is not None else "")[:32]), field=field)
 
 
 def day_name(day_of_week: int) -> str:

@@ -139,3 +139,52 @@ def test_server_runs_in_utc(settings):
     assert settings.TIME_ZONE == "UTC"
     assert settings.USE_TZ is True
     assert settings.CELERY_TIMEZONE == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("UTC", "UTC"), ("Europe/Berlin", "Europe/Berlin"), ("europe/berlin", "Europe/Berlin"), (" utc ", "UTC")],
+)
+def test_time_zone_is_read_in_its_canonical_spelling(monkeypatch, value, expected):
+    monkeypatch.setenv("TIME_ZONE", value)
+    assert env_timezone("TIME_ZONE") == expected
+
+
+def test_time_zone_defaults_when_unset_or_blank(monkeypatch):
+    monkeypatch.delenv("TIME_ZONE", raising=False)
+    assert env_timezone("TIME_ZONE") == "UTC"
+    assert env_timezone("TIME_ZONE", "Europe/London") == "Europe/London"
+    monkeypatch.setenv("TIME_ZONE", "  ")
+    assert env_timezone("TIME_ZONE") == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("US/Eastern", "TIME_ZONE='US/Eastern' is not an IANA time zone. Did you mean America/New_York?"),
+        ("localtime", "TIME_ZONE='localtime' is not an IANA time zone. Did you mean UTC?"),
+        ("Europe/Berln", "TIME_ZONE='Europe/Berln' is not an IANA time zone. Did you mean Europe/Berlin?"),
+        (
+            "Mars/Olympus",
+            "TIME_ZONE='Mars/Olympus' is not an IANA time zone (for example Europe/Berlin or America/New_York).",
+        ),
+    ],
+)
+def test_time_zone_that_is_not_canonical_is_refused_with_a_suggestion(monkeypatch, value, message):
+    monkeypatch.setenv("TIME_ZONE", value)
+    with pytest.raises(ConfigError) as refused:
+        env_timezone("TIME_ZONE")
+    assert str(refused.value) == message
+
+
+def test_settings_checking_the_time_zone_leave_drf_settings_intact():
+    """The settings read TIME_ZONE through the time layer; importing DRF's views on the way would
+    freeze DRF's settings before REST_FRAMEWORK exists (the schema then fails to generate)."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from rest_framework.settings import api_settings; "
+        "print(settings.TIME_ZONE, api_settings.DEFAULT_SCHEMA_CLASS.__name__, api_settings.EXCEPTION_HANDLER.__name__)"
+    )
+    result = run_python(code, clean_env(DEBUG="true", TIME_ZONE="europe/berlin"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Europe/Berlin", "GuildhallAutoSchema", "api_exception_handler"]
