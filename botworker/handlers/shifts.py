@@ -11,12 +11,12 @@ from botworker.models import PermissionLevel
 from botworker.presenters.shifts import (
     CLAIM_ACTION,
     RELEASE_ACTION,
-    discord_format,
     hours_text,
     slot_choice_name,
     slot_label,
     slot_line,
 )
+from botworker.presenters.text import discord_format
 from botworker.router import Choice, Invocation, Option, OptionType, Reply, router
 from config.exceptions import ChannelRef, UserRef
 from config.timeutils import DAY_CHOICES as DAYS
