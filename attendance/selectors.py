@@ -169,9 +169,9 @@ def statistics_for(
     no line (an empty list); nothing is written."""
     officer = is_officer(actor, guild_id=guild_id)
     if not officer:
-        if discord_user_id is not None and discord_user_id != actor.discord_user_id:
+        if discord_user_id is not None and discord_user_id != actor.user_id:
             raise ApplicationError(OTHERS_STATS, field="player", code="permission_denied")
-        discord_user_id = actor.discord_user_id
+        discord_user_id = actor.user_id
         if discord_user_id is None:
             return []
     player = None

@@ -120,9 +120,9 @@ def event_create(
     if created_by is not None and created_by.guild_id != guild_id:
         raise ApplicationError(PLAYER_OF_OTHER_GUILD, field="created_by")
     zone = zone_or_error(timezone)
-    if created_by is None and actor.discord_user_id is not None:
+    if created_by is None and actor.user_id is not None:
         # The officer creating it from Discord joins the roster, as any write command does.
-        created_by = player_ensure(guild_id=guild_id, discord_user_id=actor.discord_user_id, role_ids=actor.role_ids)
+        created_by = player_ensure(guild_id=guild_id, discord_user_id=actor.user_id, role_ids=actor.role_ids)
     event_date = start.astimezone(zone).date()
     event = RaidEvent.objects.create(
         guild_id=guild_id,

@@ -9,40 +9,14 @@ the admin from the staff login. Services and selectors that need an officer call
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Q
 
+from config.actors import SYSTEM, Actor  # noqa: F401 - re-exported: the roster's callers import them from here
 from config.exceptions import ApplicationError
 from scheduling.models import GuildRank, Player
 from scheduling.reference_data import OFFICER_LEVEL
 
 NOT_OFFICER = "Only officers (rank Officer or higher, or Guildhall moderators) can use this."
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a Discord member (`discord_user_id`, the Discord roles they hold, and whether
-    they are a Guildhall moderator or admin of the guild they act in) and/or a back-office login
-    (`login_id`, `is_staff`)."""
-
-    discord_user_id: int | None = None
-    role_ids: frozenset[int] = frozenset()
-    login_id: int | None = None
-    is_moderator: bool = False
-    is_admin: bool = False
-    is_staff: bool = False
-
-    @classmethod
-    def for_login(cls, user) -> Actor:
-        """The actor of a back-office login (the API, the admin); anonymous acts as nobody."""
-        if user is None or not user.is_authenticated:
-            return cls()
-        return cls(login_id=user.pk, is_staff=bool(user.is_staff))
-
-
-# Writes made by the system itself (data migrations, demo data, the shell).
-SYSTEM = Actor(is_staff=True)
 
 
 def is_officer(actor: Actor, *, guild_id: int | None) -> bool:
@@ -52,8 +26,8 @@ def is_officer(actor: Actor, *, guild_id: int | None) -> bool:
     if actor.is_staff or actor.is_admin or actor.is_moderator:
         return True
     who = Q(pk__in=[])
-    if actor.discord_user_id:
-        who |= Q(discord_user_id=actor.discord_user_id)
+    if actor.user_id:
+        who |= Q(discord_user_id=actor.user_id)
     if actor.login_id:
         who |= Q(user_id=actor.login_id)
     players = Player.objects.filter(who, rank__level__gte=OFFICER_LEVEL)

@@ -34,7 +34,7 @@ UNKNOWN_SEASON = "No season with that id in this server; pick one from the list.
 
 def actor_of(inv: Invocation) -> Actor:
     return Actor(
-        discord_user_id=inv.user_id,
+        user_id=inv.user_id,
         role_ids=frozenset(inv.role_ids),
         is_moderator=inv.level >= PermissionLevel.MODERATOR,
         is_admin=inv.level >= PermissionLevel.ADMIN,

@@ -24,27 +24,25 @@ def make_actor(kind: str) -> Actor:
     if kind == "staff login":
         return Actor.for_login(login(staff=True))
     if kind == "moderator":
-        return Actor(discord_user_id=1, is_moderator=True)
+        return Actor(user_id=1, is_moderator=True)
     if kind == "admin":
-        return Actor(discord_user_id=1, is_admin=True)
+        return Actor(user_id=1, is_admin=True)
     if kind == "officer by rank":
-        return Actor(discord_user_id=PlayerFactory(rank=rank(level=4)).discord_user_id)
+        return Actor(user_id=PlayerFactory(rank=rank(level=4)).discord_user_id)
     if kind == "officer by linked login":
         user = login()
         services.player_update(actor=SYSTEM, player=PlayerFactory(rank=rank(level=5)), user=user)
         return Actor.for_login(user)
     if kind == "officer by Discord role":
-        return Actor(discord_user_id=2, role_ids=frozenset({OFFICER_ROLE}))
+        return Actor(user_id=2, role_ids=frozenset({OFFICER_ROLE}))
     if kind == "member":
-        return Actor(discord_user_id=PlayerFactory(rank=rank(level=3)).discord_user_id, role_ids=frozenset({9}))
+        return Actor(user_id=PlayerFactory(rank=rank(level=3)).discord_user_id, role_ids=frozenset({9}))
     if kind == "member login":
         user = login()
         services.player_update(actor=SYSTEM, player=PlayerFactory(rank=rank(level=3)), user=user)
         return Actor.for_login(user)
     if kind == "officer of another guild":
-        return Actor(
-            discord_user_id=PlayerFactory(guild_id=OTHER_GUILD, rank=rank(OTHER_GUILD, level=5)).discord_user_id
-        )
+        return Actor(user_id=PlayerFactory(guild_id=OTHER_GUILD, rank=rank(OTHER_GUILD, level=5)).discord_user_id)
     if kind == "anonymous":
         return Actor.for_login(None)
     raise AssertionError(kind)

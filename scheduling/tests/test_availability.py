@@ -71,7 +71,8 @@ def test_availability_day_range_validation(day):
     player = PlayerFactory()
     with pytest.raises(ApplicationError) as error:
         services.availability_set(player=player, day_of_week=day, earliest_start="20:00", available_hours=2)
-    assert (error.value.message, error.value.field) == (timeutils.BAD_DAY.format(value=str(day)), "day_of_week")
+    shown = "" if day is None else str(day)
+    assert (error.value.message, error.value.field) == (timeutils.BAD_DAY.format(value=shown), "day_of_week")
     assert not PlayerAvailability.objects.exists()
 
 

@@ -6,19 +6,9 @@ admin from the staff user; the services decide what that actor may do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from config.actors import Actor
 from config.exceptions import ApplicationError
 from shifts.services.messages import NOT_ADMIN_FOR_OTHERS, NOT_MODERATOR
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a Discord user id and what they may do in the guild."""
-
-    user_id: int
-    is_moderator: bool = False
-    is_admin: bool = False
 
 
 def require_moderator(actor: Actor) -> None:
