@@ -6,12 +6,12 @@ import asyncio
 
 from django.conf import settings
 
-from botworker.commands import describe_changes, sync_commands
 from botworker.discord_api import discord_http_client
+from botworker.interactions import Invocation, Reply, router
+from botworker.interactions.registration import describe_changes, sync_commands
 from botworker.models import PermissionLevel
 from botworker.outbox import retry_guild_action
 from botworker.receivers.outbox import dead_notice
-from botworker.router import Invocation, Reply, router
 
 
 async def _sync_guild(guild_id: int) -> dict[str, list[str]]:

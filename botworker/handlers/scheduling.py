@@ -16,9 +16,9 @@ from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
 from attendance.models import RaidSeason
 from botworker.guilds import channel_for
+from botworker.interactions import Choice, Invocation, Modal, Option, OptionType, Reply, ReplyFile, TextInput, router
 from botworker.models import PermissionLevel
 from botworker.receivers.scheduling import DECLINE_ACTION, DECLINE_MODAL, SIGNUP_ACTION, TENTATIVE_ACTION
-from botworker.router import Choice, Invocation, Modal, Option, OptionType, Reply, ReplyFile, TextInput, router
 from config.exceptions import ApplicationError
 from scheduling import selectors, services
 from scheduling.heatmap import render_heatmap_png

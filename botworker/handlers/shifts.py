@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from botworker.guilds import channel_for
+from botworker.interactions import Choice, Invocation, Option, OptionType, Reply, router
 from botworker.models import PermissionLevel
 from botworker.receivers.shifts import CLAIM_ACTION, RELEASE_ACTION, hours_text
-from botworker.router import Choice, Invocation, Option, OptionType, Reply, router
 from shifts import selectors, services
 from shifts.models import DAY_NAMES, ModSchedule
 from shifts.timeutils import all_zones, zone_or_error

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from botworker.router import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, button, router
+from botworker.interactions import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, button, router
 from timetracking import rules, selectors, services
 from timetracking.conf import forgotten_hours, summary_hour
 from timetracking.durations import format_duration, format_duration_input, parse_duration

@@ -18,10 +18,9 @@ from attendance.models import RaidAttendance, RaidEvent
 from attendance.selectors import event_answers
 from attendance.signals import attendance_answered, event_created, event_reminder_due, event_summary_due
 from botworker.guilds import channel_for, guild_config_for
+from botworker.interactions import Reply, button, render_message
 from botworker.models import BotAction
 from botworker.outbox import completion_hook, enqueue
-from botworker.render import render_message
-from botworker.router import Reply, button
 from scheduling.models import Player
 
 POSTED_HOOK = "attendance.event_posted"

@@ -13,10 +13,9 @@ import logging
 from django.dispatch import receiver
 from django.utils import timezone
 
+from botworker.interactions import Reply, button, render_message
 from botworker.models import BotAction
 from botworker.outbox import completion_hook, enqueue
-from botworker.render import render_message
-from botworker.router import Reply, button
 from shifts import services
 from shifts.models import Shift
 from shifts.signals import shift_changed, shift_reminder_due

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from botworker import outbox
 from botworker.handlers.timetracking import auto_clock_out_message, forgotten_message, weekly_summary_message
-from botworker.render import render_message
-from botworker.router import Reply
+from botworker.interactions import Reply, render_message
 from timetracking.signals import session_auto_clocked_out, session_forgotten, weekly_summary_due
 
 

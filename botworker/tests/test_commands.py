@@ -6,10 +6,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from botworker.commands import diff_commands
-from botworker.interactions import handle_interaction
+from botworker.interactions import handle_interaction, router
+from botworker.interactions.registration import diff_commands
 from botworker.models import InteractionRecord
-from botworker.router import router
 from botworker.tasks import complete_deferred_interaction
 from botworker.tests.factories import APPLICATION_ID, GUILD_ID, Signer, command_payload
 from conftest import wait_for

@@ -11,18 +11,18 @@ transport) waits on that insert and then answers with the first answer, with no 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from botworker.guilds import guild_config_for
+from botworker.interactions import records
+from botworker.interactions.render import render_files, render_interaction_response, render_message
+from botworker.interactions.routing import CUSTOM_ID_RE, InteractionType, Invocation, router
 from botworker.models import InteractionRecord
 from botworker.permissions import resolve_level
-from botworker.render import render_files, render_interaction_response, render_message
-from botworker.router import CUSTOM_ID_RE, InteractionType, Invocation, router
 from config.logging import log_context
 
 logger = logging.getLogger("guildhall.interactions")
@@ -162,41 +162,24 @@ def handle_interaction(payload: dict) -> dict:
             # Suggestions have no effect, so they need no record.
             return render_interaction_response(router.dispatch(invocation), invocation.type)
         with transaction.atomic():
-            if not _claim_interaction(invocation):
+            if not records.claim(
+                invocation.interaction_id,
+                kind=_record_kind(invocation),
+                guild_id=invocation.guild_id,
+                user_id=invocation.user_id,
+            ):
                 first = InteractionRecord.objects.get(interaction_id=invocation.interaction_id)
                 logger.info("repeat of an interaction already handled; answering with the first answer")
                 return first.response
             reply = router.dispatch(invocation)
             response = render_interaction_response(reply, invocation.type)
-            _store_response(invocation.interaction_id, response)
+            records.store_response(invocation.interaction_id, response)
             if reply.deferred:
                 from botworker.tasks import complete_deferred_interaction
 
                 complete_deferred_interaction.delay_on_commit(payload)
         logger.info("answered %s with callback type %s", _record_kind(invocation), response["type"])
         return response
-
-
-def _claim_interaction(invocation: Invocation) -> bool:
-    """Insert the interaction's record; False if another transaction already did (it waits for
-    that transaction to finish first, so the stored answer is there to read)."""
-    table = InteractionRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (interaction_id, kind, guild_id, user_id, response, followup, created_at) "
-            "VALUES (%s, %s, %s, %s, NULL, NULL, CURRENT_TIMESTAMP) ON CONFLICT (interaction_id) DO NOTHING RETURNING id",
-            [invocation.interaction_id, _record_kind(invocation), invocation.guild_id, invocation.user_id],
-        )
-        return cursor.fetchone() is not None
-
-
-def _store_response(interaction_id: int, response: dict) -> None:
-    # Plain SQL: on this hot path the ORM's update costs more than the statement itself.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {InteractionRecord._meta.db_table} SET response = %s WHERE interaction_id = %s",
-            [json.dumps(response), interaction_id],
-        )
 
 
 def run_deferred(payload: dict) -> dict:
