@@ -20,11 +20,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from botworker.delivery import OutboxDeliverer
 from botworker.guilds import guild_config_for
 from botworker.interactions import InvalidInteraction, handle_interaction
 from botworker.interactions.registration import describe_changes, sync_commands
 from botworker.models import PermissionLevel
+from botworker.outbox import OutboxDeliverer
 from botworker.permissions import resolve_level
 from config.logging import log_context
 

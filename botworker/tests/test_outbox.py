@@ -26,11 +26,21 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
-from botworker.delivery import RATELIMIT_WAIT_SECONDS, OutboxDeliverer, backoff_seconds
 from botworker.discord_api import discord_http_client
 from botworker.emulator import DiscordEmulator
 from botworker.models import BotAction
-from botworker.outbox import completion_hook, derive_nonce, enqueue, retry_now
+from botworker.outbox import (
+    RATELIMIT_WAIT_SECONDS,
+    CreateChannel,
+    OutboxDeliverer,
+    SendDM,
+    SendMessage,
+    backoff_seconds,
+    completion_hook,
+    derive_nonce,
+    enqueue,
+    retry_now,
+)
 from config.logging import ContextFilter
 from conftest import BASE_DIR, wait_for
 
@@ -201,6 +211,29 @@ def test_enqueue_refuses_a_wrong_payload_and_writes_nothing(kind: str, payload: 
     with pytest.raises(ValueError) as refused:
         enqueue(kind=kind, payload=payload, dedupe_key="bad")
     assert message in str(refused.value)
+    assert not BotAction.objects.exists()
+
+
+def test_a_typed_payload_is_stored_as_its_dict_twin_would_be() -> None:
+    typed = enqueue(SendMessage(channel_id=12, content="raid", mention_users=[7]), dedupe_key="typed:1")
+    twin = enqueue(
+        kind=Kind.SEND_MESSAGE,
+        payload={"channel_id": "12", "content": "raid", "mention_users": ["7"]},
+        dedupe_key="typed:2",
+    )
+    assert typed.kind == twin.kind == Kind.SEND_MESSAGE
+    assert (
+        reload(typed).payload == reload(twin).payload == {"channel_id": "12", "content": "raid", "mention_users": ["7"]}
+    )
+    channel = enqueue(CreateChannel(guild_id=5, name=" ticket-1 "), dedupe_key="typed:3")
+    assert (channel.guild_id, reload(channel).payload) == (5, {"guild_id": "5", "name": "ticket-1"})
+
+
+def test_a_typed_payload_refuses_a_wrong_field_when_built_and_a_kind_it_is_not() -> None:
+    with pytest.raises(ValueError, match="send_dm payload: user_id must be a Discord id"):
+        SendDM(user_id="someone", content="hi")
+    with pytest.raises(ValueError, match="does not match the SendDM payload"):
+        enqueue(SendDM(user_id=1, content="hi"), kind=Kind.SEND_MESSAGE, dedupe_key="typed:bad")
     assert not BotAction.objects.exists()
 
 
