@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from botworker.bot import SYNC_REFUSED
+from botworker.gateway import SYNC_REFUSED
 from botworker.guilds import guild_configure
 from botworker.models import BotAction
 from botworker.outbox import enqueue
