@@ -12,6 +12,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from botworker.interactions import run_deferred
+from botworker.interactions.records import FollowupInProgress
 from botworker.interactions.webhooks import edit_original_response, webhook_session
 from botworker.models import InteractionRecord
 
@@ -31,7 +32,7 @@ UNKNOWN_WEBHOOK = 10015
 @shared_task(
     bind=True,
     name="botworker.complete_deferred_interaction",
-    autoretry_for=(discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError),
+    autoretry_for=(discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError, FollowupInProgress),
     retry_backoff=2,
     retry_backoff_max=60,
     max_retries=8,

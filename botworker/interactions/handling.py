@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -20,7 +21,8 @@ from django.db import transaction
 from botworker.guilds import guild_config_for
 from botworker.interactions import records
 from botworker.interactions.render import render_files, render_interaction_response, render_message
-from botworker.interactions.routing import CUSTOM_ID_RE, InteractionType, Invocation, router
+from botworker.interactions.replies import Reply
+from botworker.interactions.routing import CUSTOM_ID_RE, HandlerSpec, InteractionType, Invocation, router
 from botworker.models import InteractionRecord
 from botworker.permissions import resolve_level
 from config.logging import log_context
@@ -28,6 +30,10 @@ from config.logging import log_context
 logger = logging.getLogger("guildhall.interactions")
 
 PONG = {"type": 1}
+# How long a run of a deferred handler that calls Discord holds its claim: longer than its
+# requests can take (discord.py gives up on one after its own retries), well under the 15 minutes
+# Discord keeps the interaction token.
+FOLLOWUP_LEASE = timedelta(minutes=3)
 
 
 class InvalidInteraction(ValueError):
@@ -182,19 +188,36 @@ def handle_interaction(payload: dict) -> dict:
         return response
 
 
+def _followup_message(reply: Reply) -> dict:
+    message = render_message(replace(reply, deferred=False))
+    if reply.files:
+        message["files"] = render_files(reply)
+    return message
+
+
 def run_deferred(payload: dict) -> dict:
     """Run a deferred handler for real and return the message JSON that replaces the deferred
     response. Idempotent: the result is stored on the interaction's record, and a second run
-    (a redelivered task) returns the stored result without running the handler again."""
+    (a redelivered task) returns the stored result without running the handler again.
+
+    A handler's database work commits with the stored result, under the record's row lock. A
+    handler that calls Discord itself (``calls_discord``) is different: no network request may
+    wait inside a transaction, so it claims the run in one short transaction, runs with none
+    open, and stores its result in another (the first stored result is the answer)."""
     invocation = parse_invocation(payload)
     with log_context(interaction=invocation.interaction_id, guild=invocation.guild_id, user=invocation.user_id):
+        spec = router.find(invocation)
+        if isinstance(spec, HandlerSpec) and spec.calls_discord:
+            stored = records.start_followup(invocation.interaction_id, lease=FOLLOWUP_LEASE)
+            if stored is not None:
+                return stored
+            reply = router.dispatch(invocation, run_deferred=True)
+            return records.finish_followup(invocation.interaction_id, _followup_message(reply))
         with transaction.atomic():
             record = InteractionRecord.objects.select_for_update().get(interaction_id=invocation.interaction_id)
             if record.followup is not None:
                 return record.followup
             reply = router.dispatch(invocation, run_deferred=True)
-            record.followup = render_message(replace(reply, deferred=False))
-            if reply.files:
-                record.followup["files"] = render_files(reply)
+            record.followup = _followup_message(reply)
             record.save(update_fields=["followup"])
         return record.followup

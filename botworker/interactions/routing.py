@@ -179,6 +179,10 @@ class HandlerSpec:
     guild_only: bool = False
     deferred: bool = False
     ephemeral_defer: bool = True
+    # A deferred handler that calls Discord itself runs with no transaction open (network I/O
+    # never waits inside one); it must be idempotent, since a worker that dies mid-run leaves it
+    # to run again. See botworker.interactions.handling.run_deferred.
+    calls_discord: bool = False
 
 
 @dataclass
@@ -225,8 +229,13 @@ class Router:
         guild_only: bool = False,
         deferred: bool = False,
         ephemeral_defer: bool = True,
+        calls_discord: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Register a slash command; `path` is "name", "name sub" or "name group sub"."""
+        """Register a slash command; `path` is "name", "name sub" or "name group sub".
+
+        `calls_discord` (deferred handlers only) runs the handler outside any transaction."""
+        if calls_discord and not deferred:
+            raise ValueError(f"command /{path}: only a deferred handler may call Discord itself")
 
         def register(handler: Handler) -> Handler:
             if path in self.commands:
@@ -241,6 +250,7 @@ class Router:
                 guild_only=guild_only or needs_config,
                 deferred=deferred,
                 ephemeral_defer=ephemeral_defer,
+                calls_discord=calls_discord,
             )
             return handler
 
