@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from botworker.handlers import admin as admin_handlers
 from botworker.interactions import handle_interaction, router, run_deferred
 from botworker.interactions.handling import FOLLOWUP_LEASE
 from botworker.interactions.records import FollowupInProgress
@@ -170,18 +171,25 @@ def test_sync_commands_calls_discord_with_no_transaction_open_and_answers_once(d
     payload["application_id"] = discord_app.application_id
     handle_interaction(payload)
     discord_app.answer_over_http(payload["id"], payload["token"], {"type": 5, "data": {"flags": 64}})
-    seen: list[tuple[bool, bool]] = []
+    in_transaction: list[bool] = []
+    locked: list[bool] = []
+    sync_guild = admin_handlers._sync_guild
     overwrite = discord.http.HTTPClient.bulk_upsert_guild_commands
 
+    def watched_sync_guild(guild_id):
+        in_transaction.append(connection.in_atomic_block)  # in the handler's thread, before the request
+        return sync_guild(guild_id)
+
     def watched_overwrite(self, *args, **kwargs):
-        seen.append((connection.in_atomic_block, record_is_locked(int(payload["id"]))))
+        locked.append(record_is_locked(int(payload["id"])))  # while the request is being made
         return overwrite(self, *args, **kwargs)
 
+    monkeypatch.setattr(admin_handlers, "_sync_guild", watched_sync_guild)
     monkeypatch.setattr(discord.http.HTTPClient, "bulk_upsert_guild_commands", watched_overwrite)
     complete_deferred_interaction.apply(args=[payload]).get()
     complete_deferred_interaction.apply(args=[payload]).get()  # the stored answer, no second call
 
-    assert seen == [(False, False)]
+    assert in_transaction == [False] and locked == [False]
     record = InteractionRecord.objects.get(interaction_id=int(payload["id"]))
     assert record.followup["content"].startswith("Commands synced (this server):")
     assert record.followup_started_at is not None
