@@ -1,8 +1,9 @@
 """How Guildhall makes a discord.py HTTP client.
 
-Everything that talks to Discord's REST API outside the gateway bot (the stand-alone outbox
-deliverer, command registration, interaction follow-ups) gets its client from
-:func:`discord_http_client`, so the token and the API base come from one place.
+Everything that talks to Discord's REST API with the bot's token outside the gateway bot (the
+stand-alone outbox deliverer, command registration) gets its client from
+:func:`discord_http_client`, so the token and the API base come from one place. Interaction
+webhooks (callbacks, follow-ups) need no bot token: see :mod:`botworker.interactions.webhooks`.
 
 ``settings.DISCORD_API_BASE`` exists for tests and local emulators only: when set, discord.py's
 ``Route.BASE`` (a process-wide class attribute) is pointed at it; production leaves it unset and

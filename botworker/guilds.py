@@ -46,10 +46,11 @@ def guild_configure(
     timezone: str | None = None,
     moderator_role_ids: Iterable[int] | None = None,
     admin_role_ids: Iterable[int] | None = None,
-    channels: dict[str, int] | None = None,
+    channels: dict[str, int | None] | None = None,
 ) -> GuildConfig:
     """Create or update a guild's configuration. Role lists given replace that kind's roles;
-    channels given are set per feature (others are kept). Validates everything before writing."""
+    channels given are set per feature, a feature given None loses its channel, and features not
+    given are kept. Validates everything before writing."""
     if timezone is not None:
         validate_timezone(timezone)
     features = set(GuildChannel.Feature.values)
@@ -73,7 +74,10 @@ def guild_configure(
         for role_id in role_ids:
             GuildRole.objects.get_or_create(guild=config, role_id=role_id, kind=kind)
     for feature, channel_id in (channels or {}).items():
-        GuildChannel.objects.update_or_create(guild=config, feature=feature, defaults={"channel_id": channel_id})
+        if channel_id is None:
+            config.channels.filter(feature=feature).delete()
+        else:
+            GuildChannel.objects.update_or_create(guild=config, feature=feature, defaults={"channel_id": channel_id})
     return config
 
 

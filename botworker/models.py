@@ -169,6 +169,11 @@ class InteractionRecord(models.Model):
     followup = models.JSONField(
         null=True, blank=True, help_text="For a deferred answer: the message that replaced it, once the handler ran."
     )
+    followup_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="For a deferred handler that calls Discord: when a run of it started (a claim that expires).",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import io
-import json
 import logging
 from datetime import timedelta
 
@@ -14,8 +11,9 @@ import discord
 from celery import shared_task
 from django.utils import timezone
 
-from botworker.discord_api import discord_http_client
 from botworker.interactions import run_deferred
+from botworker.interactions.records import FollowupInProgress
+from botworker.interactions.webhooks import edit_original_response, webhook_session
 from botworker.models import InteractionRecord
 
 logger = logging.getLogger("guildhall.interactions")
@@ -24,38 +22,8 @@ INTERACTION_RECORDS_KEPT_DAYS = 7
 
 
 async def _edit_original_response(*, application_id: str, token: str, message: dict) -> None:
-    async with discord_http_client() as http:
-        route = discord.http.Route(
-            "PATCH",
-            "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
-            webhook_id=application_id,
-            webhook_token=token,
-        )
-        stored_files = message.get("files") or []
-        if not stored_files:
-            await http.request(route, json=message)
-            return
-        # Files (render_files) go as multipart: payload_json plus files[n], each described in
-        # `attachments` by its index.
-        body = {key: value for key, value in message.items() if key != "files"}
-        body["attachments"] = [
-            {"id": index, "filename": file["filename"], "description": file["description"]}
-            for index, file in enumerate(stored_files)
-        ]
-        files = [
-            discord.File(io.BytesIO(base64.b64decode(file["data"])), filename=file["filename"]) for file in stored_files
-        ]
-        form = [{"name": "payload_json", "value": json.dumps(body)}]
-        form += [
-            {
-                "name": f"files[{index}]",
-                "value": file.fp,
-                "filename": file.filename,
-                "content_type": "application/octet-stream",
-            }
-            for index, file in enumerate(files)
-        ]
-        await http.request(route, form=form, files=files)
+    async with webhook_session() as session:
+        await edit_original_response(session, application_id=application_id, token=token, message=message)
 
 
 UNKNOWN_WEBHOOK = 10015
@@ -64,7 +32,7 @@ UNKNOWN_WEBHOOK = 10015
 @shared_task(
     bind=True,
     name="botworker.complete_deferred_interaction",
-    autoretry_for=(discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError),
+    autoretry_for=(discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError, FollowupInProgress),
     retry_backoff=2,
     retry_backoff_max=60,
     max_retries=8,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from botworker.views import interactions_endpoint
+from botworker.interactions.endpoint import interactions_endpoint
 
 urlpatterns = [
     path("interactions/", interactions_endpoint, name="discord-interactions"),

@@ -6,12 +6,12 @@ import asyncio
 
 from django.conf import settings
 
-from botworker.commands import describe_changes, sync_commands
 from botworker.discord_api import discord_http_client
+from botworker.interactions import Invocation, Reply, router
+from botworker.interactions.registration import describe_changes, sync_commands
 from botworker.models import PermissionLevel
 from botworker.outbox import retry_guild_action
 from botworker.receivers.outbox import dead_notice
-from botworker.router import Invocation, Reply, router
 
 
 async def _sync_guild(guild_id: int) -> dict[str, list[str]]:
@@ -25,9 +25,11 @@ async def _sync_guild(guild_id: int) -> dict[str, list[str]]:
     level=PermissionLevel.ADMIN,
     guild_only=True,
     deferred=True,
+    calls_discord=True,
 )
 def sync_commands_here(inv: Invocation) -> Reply:
-    """Runs in the follow-up task (deferred): registering commands calls Discord."""
+    """Runs in the follow-up task (deferred), with no transaction open: registering commands
+    calls Discord. A bulk overwrite with the same commands is idempotent."""
     changes = asyncio.run(_sync_guild(inv.guild_id))
     return Reply(content=describe_changes(changes, scope="this server"), ephemeral=True)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from botworker.interactions import Invocation, Reply, router
 from botworker.models import PermissionLevel
-from botworker.router import Invocation, Reply, router
 
 WHOAMI_UNCONFIGURED = "This server is not set up for Guildhall yet, so only Discord's own admin permissions count here."
 

@@ -18,9 +18,9 @@ from attendance import services as attendance_services
 from attendance.models import RaidSeason
 from botworker.guilds import channel_for
 from botworker.handlers.zones import register_zone_option
+from botworker.interactions import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, router
 from botworker.models import PermissionLevel
 from botworker.presenters import scheduling as present
-from botworker.router import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, router
 from config.exceptions import ApplicationError
 from config.timeutils import DAY_NAMES, local_today, parse_local_datetime, zone_or_error
 from scheduling import selectors, services

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from botworker.guilds import channel_for
 from botworker.handlers.zones import register_zone_option
+from botworker.interactions import Choice, Invocation, Option, OptionType, Reply, router
 from botworker.models import PermissionLevel
 from botworker.presenters.shifts import (
     CLAIM_ACTION,
@@ -17,7 +18,6 @@ from botworker.presenters.shifts import (
     slot_line,
 )
 from botworker.presenters.text import discord_format
-from botworker.router import Choice, Invocation, Option, OptionType, Reply, router
 from config.exceptions import ChannelRef, UserRef
 from config.timeutils import DAY_CHOICES as DAYS
 from shifts import selectors, services

@@ -15,8 +15,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from botworker.handlers.zones import register_zone_option
+from botworker.interactions import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, router
 from botworker.presenters.timetracking import report_text, session_card
-from botworker.router import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, router
 from timetracking import rules, selectors, services
 from timetracking.conf import forgotten_hours, summary_hour
 from timetracking.durations import format_duration_input, parse_duration

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botworker.router import Choice, Invocation, router
+from botworker.interactions import Choice, Invocation, router
 from config.timeutils import zone_choices
 
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 from attendance.models import RaidEvent, RaidSeason
 from attendance.selectors import PlayerStats
+from botworker.interactions import Reply, ReplyFile, button
 from botworker.presenters.text import channel_mention, timestamp, user_mention
-from botworker.router import Reply, ReplyFile, button
 from config.timeutils import DAY_NAMES
 from scheduling.besttime import RosterEntry
 from scheduling.heatmap import render_heatmap_png

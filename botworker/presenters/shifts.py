@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from botworker.interactions import Reply, button
 from botworker.presenters.text import discord_format, when
-from botworker.router import Reply, button
 from config.exceptions import UserRef
 from config.timeutils import DAY_NAMES
 from shifts import selectors

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from botworker.interactions import Reply, button
 from botworker.presenters.text import timestamp
-from botworker.router import Reply, button
 from timetracking.durations import format_duration
 from timetracking.models import FocusSession
 from timetracking.selectors import WeeklyReport

@@ -4,9 +4,8 @@ reply, and a direct message."""
 from __future__ import annotations
 
 from botworker import outbox
+from botworker.interactions import Reply, render_message
 from botworker.models import BotAction
-from botworker.render import render_message
-from botworker.router import Reply
 
 
 def message_body(reply: Reply) -> dict:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from botworker.guilds import channel_for, guild_config_for
+from botworker.interactions import Reply, button, render_message
 from botworker.models import BotAction
 from botworker.outbox import enqueue
-from botworker.render import render_message
-from botworker.router import Reply, button
 from botworker.signals import action_dead
 
 DEAD_NOTICE_PREFIX = "deadnotice:"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 
+from botworker.interactions import Choice, Modal, Option, OptionType, Reply, Router, TextInput, button
 from botworker.models import PermissionLevel
-from botworker.router import Choice, Modal, Option, OptionType, Reply, Router, TextInput, button
 from config.exceptions import ApplicationError
 
 REFUSAL = "No shifts are left to claim."

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from botworker.bot import SYNC_REFUSED
+from botworker.gateway import SYNC_REFUSED
 from botworker.guilds import guild_configure
 from botworker.models import BotAction
 from botworker.outbox import enqueue
@@ -102,6 +102,18 @@ def start_ready(bot: BotProcess, emulator) -> BotProcess:
     return bot
 
 
+def kill_and_wait_for_the_connection_to_end(bot: BotProcess, emulator) -> None:
+    """SIGKILL the bot, then wait until the emulator has seen its gateway connection end: until
+    then wait_for_ready() may still find the dead bot's session ready, and an interaction sent
+    to it would never reach the next bot."""
+    bot.kill()
+    wait_for(
+        lambda: not any(s.connected for s in emulator.gateway_sessions),
+        timeout=10,
+        message="the emulator to see the killed bot's connection end",
+    )
+
+
 def gateway_answer(emulator, payload: dict, timeout: float = 10) -> dict:
     sent = emulator.send_interaction(payload)
     [body] = wait_for(lambda: emulator.interaction_responses(sent["id"]), timeout=timeout, message="the bot's answer")
@@ -167,7 +179,7 @@ def test_a_button_posted_by_the_bot_works_after_the_bot_was_killed(emulator, dis
     button = notice["components"][0]["components"][0]
     assert button["custom_id"] == f"retry_action:{action.pk}"
 
-    bot.kill()  # SIGKILL: nothing in memory survives
+    kill_and_wait_for_the_connection_to_end(bot, emulator)  # SIGKILL: nothing in memory survives
     start_ready(bot, emulator)
     click = {
         "type": 3,
@@ -421,7 +433,7 @@ def test_a_shift_claim_button_works_after_the_bot_restarts(emulator, discord_gui
     claim = message["components"][0]["components"][0]
     assert claim["custom_id"] == f"claim_shift:{shift.pk}"
 
-    bot.kill()
+    kill_and_wait_for_the_connection_to_end(bot, emulator)
     start_ready(bot, emulator)
     click = {
         "type": 3,

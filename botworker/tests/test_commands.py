@@ -2,14 +2,21 @@
 
 import io
 import json
+import threading
+from datetime import timedelta
 
+import discord
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
 
-from botworker.commands import diff_commands
-from botworker.interactions import handle_interaction
+from botworker.handlers import admin as admin_handlers
+from botworker.interactions import handle_interaction, router, run_deferred
+from botworker.interactions.handling import FOLLOWUP_LEASE
+from botworker.interactions.records import FollowupInProgress
+from botworker.interactions.registration import diff_commands
 from botworker.models import InteractionRecord
-from botworker.router import router
 from botworker.tasks import complete_deferred_interaction
 from botworker.tests.factories import APPLICATION_ID, GUILD_ID, Signer, command_payload
 from conftest import wait_for
@@ -136,3 +143,70 @@ def test_deferred_answer_completes_through_a_real_celery_worker(discord_app, set
     assert discord_app.original_response(discord_app.application_id, payload["token"])["content"].startswith(
         "Commands synced"
     )
+
+
+def record_is_locked(interaction_id: int) -> bool:
+    """Whether another transaction holds the interaction record's row lock (asked from a new connection)."""
+    answer: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with transaction.atomic():
+                InteractionRecord.objects.select_for_update(nowait=True).get(interaction_id=interaction_id)
+            answer.append(False)
+        except OperationalError:
+            answer.append(True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join(10)
+    return answer[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sync_commands_calls_discord_with_no_transaction_open_and_answers_once(discord_app, monkeypatch):
+    payload = sync_payload(permissions=1 << 3)
+    payload["application_id"] = discord_app.application_id
+    handle_interaction(payload)
+    discord_app.answer_over_http(payload["id"], payload["token"], {"type": 5, "data": {"flags": 64}})
+    in_transaction: list[bool] = []
+    locked: list[bool] = []
+    sync_guild = admin_handlers._sync_guild
+    overwrite = discord.http.HTTPClient.bulk_upsert_guild_commands
+
+    def watched_sync_guild(guild_id):
+        in_transaction.append(connection.in_atomic_block)  # in the handler's thread, before the request
+        return sync_guild(guild_id)
+
+    def watched_overwrite(self, *args, **kwargs):
+        locked.append(record_is_locked(int(payload["id"])))  # while the request is being made
+        return overwrite(self, *args, **kwargs)
+
+    monkeypatch.setattr(admin_handlers, "_sync_guild", watched_sync_guild)
+    monkeypatch.setattr(discord.http.HTTPClient, "bulk_upsert_guild_commands", watched_overwrite)
+    complete_deferred_interaction.apply(args=[payload]).get()
+    complete_deferred_interaction.apply(args=[payload]).get()  # the stored answer, no second call
+
+    assert in_transaction == [False] and locked == [False]
+    record = InteractionRecord.objects.get(interaction_id=int(payload["id"]))
+    assert record.followup["content"].startswith("Commands synced (this server):")
+    assert record.followup_started_at is not None
+    edits = discord_app.requests_to("PATCH", rf"/webhooks/\d+/{payload['token']}/messages/@original")
+    assert [edit.json for edit in edits] == [record.followup, record.followup]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deferred_run_that_calls_discord_waits_for_one_under_way(discord_app):
+    payload = sync_payload(permissions=1 << 3)
+    handle_interaction(payload)
+    InteractionRecord.objects.filter(interaction_id=int(payload["id"])).update(followup_started_at=timezone.now())
+    with pytest.raises(FollowupInProgress):
+        run_deferred(payload)
+    assert discord_app.requests_to("PUT", r"/applications/.*") == []
+    # A claim older than the lease belongs to a run that died: the next run takes over.
+    InteractionRecord.objects.filter(interaction_id=int(payload["id"])).update(
+        followup_started_at=timezone.now() - FOLLOWUP_LEASE - timedelta(seconds=1)
+    )
+    assert run_deferred(payload)["content"].startswith("Commands synced (this server):")

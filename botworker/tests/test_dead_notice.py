@@ -5,11 +5,11 @@ from django.db import transaction
 
 from botworker.guilds import guild_configure
 from botworker.interactions import handle_interaction
+from botworker.interactions.routing import NEEDS_LEVEL
 from botworker.models import BotAction
 from botworker.outbox import ACTION_NOT_DEAD, ACTION_NOT_IN_GUILD, enqueue
-from botworker.router import NEEDS_LEVEL
 from botworker.tests.factories import ADMIN_ROLE, GUILD_ID, MOD_ROLE, component_payload
-from botworker.tests.test_outbox import deliver
+from botworker.tests.outbox_helpers import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

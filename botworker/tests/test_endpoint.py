@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 
-from botworker import interactions
+from botworker.interactions import handling
 from botworker.models import InteractionRecord
 from botworker.tests.factories import Signer, command_payload
 from botworker.tests.routers import build_test_router
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def test_router(monkeypatch):
-    monkeypatch.setattr(interactions, "router", build_test_router())
+    monkeypatch.setattr(handling, "router", build_test_router())
 
 
 @pytest.fixture

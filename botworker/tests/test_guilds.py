@@ -113,3 +113,95 @@ def test_a_role_change_takes_effect_on_the_next_interaction():
     assert "**admin**" in handle_interaction(payload)["data"]["content"]
     guild_configure(guild_id=7, admin_role_ids=[71])
     assert "**member**" in handle_interaction(command_payload("whoami", guild_id=7, roles=(70,)))["data"]["content"]
+
+
+def inline_data(config=None, *, roles=(), channels=(), **fields) -> dict:
+    """The POST body of the guild configuration's change form, with its two inline formsets."""
+    data = {"guild_id": "", "name": "", "timezone": "UTC", **fields}
+    for prefix, rows, keys in (
+        ("roles", roles, ("role_id", "kind")),
+        ("channels", channels, ("feature", "channel_id")),
+    ):
+        existing = list(getattr(config, prefix).order_by("pk")) if config else []
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": str(len(rows)),
+                f"{prefix}-INITIAL_FORMS": str(len(existing)),
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+        for index, row in enumerate(rows):
+            values, delete = (row[:2], False) if len(row) == 2 else (row[:2], row[2] == "delete")
+            data.update({f"{prefix}-{index}-{key}": str(value) for key, value in zip(keys, values, strict=True)})
+            if index < len(existing):
+                data[f"{prefix}-{index}-id"] = str(existing[index].pk)
+                data[f"{prefix}-{index}-guild"] = str(config.pk)
+            if delete:
+                data[f"{prefix}-{index}-DELETE"] = "on"
+    return data
+
+
+def test_admin_writes_the_configuration_through_guild_configure(admin_client, monkeypatch):
+    from django.urls import reverse
+
+    from botworker import guilds
+    from botworker.admin import guilds as guild_admin
+
+    calls = []
+
+    def recording_configure(**kwargs):
+        calls.append(kwargs)
+        return guilds.guild_configure(**kwargs)
+
+    monkeypatch.setattr(guild_admin, "guild_configure", recording_configure)
+    added = admin_client.post(
+        reverse("admin:botworker_guildconfig_add"),
+        inline_data(
+            guild_id="42",
+            name="Raiders",
+            timezone="Europe/Berlin",
+            roles=[(11, "moderator"), (12, "admin")],
+            channels=[("shifts", 21), ("logs", 22)],
+        ),
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    config = GuildConfig.objects.get(guild_id=42)
+    assert (config.name, config.timezone) == ("Raiders", "Europe/Berlin")
+    assert sorted(config.roles.values_list("kind", "role_id")) == [("admin", 12), ("moderator", 11)]
+    assert dict(config.channels.values_list("feature", "channel_id")) == {"shifts": 21, "logs": 22}
+    assert calls[1] == {
+        "guild_id": 42,
+        "moderator_role_ids": [11],
+        "admin_role_ids": [12],
+        "channels": {"shifts": 21, "logs": 22},
+    }
+
+    # Change: drop the admin role, add a moderator role, delete the logs channel, move shifts.
+    changed = admin_client.post(
+        reverse("admin:botworker_guildconfig_change", args=[config.pk]),
+        inline_data(
+            config,
+            name="Raiders",
+            timezone="Europe/Berlin",
+            roles=[(11, "moderator"), (12, "admin", "delete"), (13, "moderator")],
+            channels=[("shifts", 23), ("logs", 22, "delete")],
+        ),
+    )
+    assert changed.status_code == 302, changed.content.decode()[:2000]
+    assert sorted(config.roles.values_list("kind", "role_id")) == [("moderator", 11), ("moderator", 13)]
+    assert dict(config.channels.values_list("feature", "channel_id")) == {"shifts": 23}
+    assert calls[-1]["channels"] == {"shifts": 23, "logs": None}
+    assert len(calls) == 4  # save_model and save_related, twice: nothing bypasses the service
+
+
+def test_admin_refuses_what_the_service_refuses_and_writes_nothing(admin_client):
+    from django.urls import reverse
+
+    response = admin_client.post(
+        reverse("admin:botworker_guildconfig_add"),
+        inline_data(guild_id="43", timezone="Mars/Base", roles=[(11, "moderator")]),
+    )
+    assert response.status_code == 200
+    assert "&#x27;Mars/Base&#x27; is not an IANA time zone" in response.content.decode()
+    assert not GuildConfig.objects.exists() and not GuildRole.objects.exists()

@@ -2,9 +2,8 @@
 
 import logging
 
-from botworker import limits
-from botworker.render import render_interaction_response, render_message, render_modal
-from botworker.router import Choice, InteractionType, Modal, Reply, TextInput, button, string_select
+from botworker.interactions import Choice, InteractionType, Modal, Reply, TextInput, button, limits, string_select
+from botworker.interactions.render import render_interaction_response, render_message, render_modal
 
 CMD = InteractionType.APPLICATION_COMMAND
 CLICK = InteractionType.MESSAGE_COMPONENT

@@ -3,11 +3,9 @@ import logging
 import pytest
 from django.contrib.auth.models import Group
 
-from botworker import interactions
 from botworker.guilds import guild_configure
-from botworker.interactions import InvalidInteraction, handle_interaction
-from botworker.models import InteractionRecord, PermissionLevel
-from botworker.router import (
+from botworker.interactions import InvalidInteraction, handle_interaction, handling
+from botworker.interactions.routing import (
     CRASHED,
     MALFORMED_COMPONENT,
     NEEDS_CONFIG,
@@ -16,6 +14,7 @@ from botworker.router import (
     UNKNOWN_COMMAND,
     UNKNOWN_COMPONENT,
 )
+from botworker.models import InteractionRecord, PermissionLevel
 from botworker.tests.factories import (
     ADMIN_ROLE,
     GUILD_ID,
@@ -34,7 +33,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def test_router(monkeypatch):
     r = build_test_router()
-    monkeypatch.setattr(interactions, "router", r)
+    monkeypatch.setattr(handling, "router", r)
     return r
 
 

@@ -19,12 +19,12 @@ from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
 from attendance.models import RaidAttendance, RaidEvent
 from attendance.tasks import send_event_reminders, send_event_summaries
-from botworker.delivery import OutboxDeliverer
 from botworker.discord_api import discord_http_client
 from botworker.guilds import guild_configure
 from botworker.handlers import scheduling as handlers
 from botworker.interactions import handle_interaction, run_deferred
 from botworker.models import BotAction
+from botworker.outbox import OutboxDeliverer
 from botworker.presenters import scheduling as present
 from botworker.presenters.scheduling import INVITE_DM, REMINDER_DM
 from botworker.receivers.scheduling import post_key

@@ -15,14 +15,14 @@ from asgiref.sync import sync_to_async
 from django.db import connection, connections
 from django.utils import timezone
 
-from botworker.delivery import OutboxDeliverer
 from botworker.discord_api import discord_http_client
 from botworker.guilds import guild_configure
 from botworker.handlers import shifts as shift_handlers
 from botworker.interactions import handle_interaction
+from botworker.interactions.routing import MALFORMED_COMPONENT, NEEDS_LEVEL, router
 from botworker.models import BotAction
+from botworker.outbox import OutboxDeliverer
 from botworker.receivers.shifts import post_key
-from botworker.router import MALFORMED_COMPONENT, NEEDS_LEVEL, router
 from botworker.tests.factories import (
     ADMIN_ROLE,
     CHANNEL_ID,

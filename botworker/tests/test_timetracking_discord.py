@@ -17,12 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from botworker.delivery import OutboxDeliverer
 from botworker.discord_api import discord_http_client
+from botworker.interactions import router
 from botworker.models import BotAction, GuildConfig, InteractionRecord
+from botworker.outbox import OutboxDeliverer
 from botworker.presenters import timetracking as presenters
 from botworker.receivers.timetracking import forgotten_key, weekly_summary_key
-from botworker.router import router
 from botworker.tests.factories import Signer, command_payload, component_payload, modal_payload
 from config.periodic import sync_periodic_tasks
 from config.timeutils import zone_error_message

@@ -1,5 +1,5 @@
 """The shift channel and the guild's default zone live in the guild configuration only.
-botworker's 0002_move_shift_policy_settings copies them there first (it runs before this one)."""
+botworker's 0003_move_shift_policy_settings copies them there first (it runs before this one)."""
 
 from django.db import migrations
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BEFORE = [("shifts", "0001_initial"), ("botworker", "0001_initial")]
 AFTER = [
     ("shifts", "0003_remove_shiftpolicy_channel_id_and_default_timezone"),
-    ("botworker", "0002_move_shift_policy_settings"),
+    ("botworker", "0003_move_shift_policy_settings"),
 ]
 CONFIGURED, PINNED_ONLY, UNCONFIGURED = 1001, 1002, 1003
 

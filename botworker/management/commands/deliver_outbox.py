@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from botworker.delivery import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, RATELIMIT_WAIT_SECONDS, OutboxDeliverer
 from botworker.discord_api import discord_http_client
+from botworker.outbox import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, RATELIMIT_WAIT_SECONDS, OutboxDeliverer
 
 logger = logging.getLogger("botworker.deliver_outbox")
 

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from botworker.emulator import DiscordEmulator
 from botworker.guilds import DEMO_GUILD_ID
-from botworker.router import OptionType, router
+from botworker.interactions import OptionType, router
 
 DEFAULT_PORT = 8765
 DEFAULT_TOKEN = "local-emulator-token"

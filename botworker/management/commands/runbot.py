@@ -8,8 +8,8 @@ import discord
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from botworker.bot import GuildhallBot, configure_gateway, recommended_shards
 from botworker.discord_api import configure_api_base
+from botworker.gateway import configure_gateway, make_client, recommended_shards
 
 
 class Command(BaseCommand):
@@ -41,5 +41,4 @@ class Command(BaseCommand):
             # One shard unless Discord recommends more (large bots); the sharded client then asks
             # Discord for the count itself.
             sharded = await recommended_shards(token) > 1
-        bot = GuildhallBot(token=token, shard_count=shard_count, sharded=sharded)
-        await bot.run()
+        await make_client(shard_count=shard_count, sharded=sharded).serve(token)

@@ -4,9 +4,9 @@ import discord
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from botworker.commands import describe_changes, sync_commands
 from botworker.discord_api import discord_http_client
 from botworker.guilds import parse_snowflake
+from botworker.interactions.registration import describe_changes, sync_commands
 from config.exceptions import ApplicationError
 
 

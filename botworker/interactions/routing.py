@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
-from botworker import limits
+from botworker.interactions import limits
+from botworker.interactions.replies import Choice, Reply
 from botworker.models import GuildConfig, PermissionLevel
 from botworker.presenters.text import error_text
 from config.exceptions import ApplicationError, new_reference
@@ -60,15 +61,6 @@ NEEDS_CONFIG = (
 NEEDS_LEVEL = "Only {level}s can use this."
 BAD_OPTION = "`{name}`: {problem}"
 CRASHED = "Something went wrong on our side (reference {reference}). Please try again; if it keeps happening, tell an admin the reference."
-
-
-@dataclass(frozen=True)
-class Choice:
-    name: str
-    value: str | int | float
-
-    def as_json(self) -> dict:
-        return {"name": limits.clip(self.name, limits.CHOICE_NAME), "value": self.value}
 
 
 @dataclass(frozen=True)
@@ -144,81 +136,6 @@ class Option:
         return value
 
 
-@dataclass
-class TextInput:
-    custom_id: str
-    label: str
-    style: int = 1  # 1 short, 2 paragraph
-    value: str | None = None
-    placeholder: str | None = None
-    required: bool = True
-    min_length: int | None = None
-    max_length: int | None = None
-
-
-@dataclass
-class Modal:
-    custom_id: str
-    title: str
-    inputs: list[TextInput] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ReplyFile:
-    """A file attached to a reply (for example a PNG chart). Only a deferred handler's answer can
-    carry files: they are uploaded with the edit that replaces the "thinking…" response."""
-
-    filename: str
-    data: bytes
-    description: str = ""
-
-
-@dataclass
-class Reply:
-    """What a handler answers. At most one of `modal`, `choices` and `deferred` applies;
-    otherwise it is a message (new, or `update` of the message the component was on)."""
-
-    content: str = ""
-    embeds: list[dict] = field(default_factory=list)
-    components: list[list[dict]] = field(default_factory=list)  # rows of components
-    ephemeral: bool = False
-    update: bool = False
-    modal: Modal | None = None
-    deferred: bool = False
-    choices: list[Choice] | None = None
-    allowed_mentions: dict | None = None
-    files: list[ReplyFile] = field(default_factory=list)  # deferred answers only (see ReplyFile)
-
-    @classmethod
-    def error(cls, message: str) -> Reply:
-        return cls(content=message, ephemeral=True)
-
-
-def button(label: str, custom_id: str, *, style: int = 1, disabled: bool = False, emoji: str | None = None) -> dict:
-    """A button component (style 1 primary, 2 secondary, 3 success, 4 danger)."""
-    data: dict[str, Any] = {"type": 2, "style": style, "label": label, "custom_id": custom_id, "disabled": disabled}
-    if emoji:
-        data["emoji"] = {"name": emoji}
-    return data
-
-
-def link_button(label: str, url: str) -> dict:
-    return {"type": 2, "style": 5, "label": label, "url": url}
-
-
-def string_select(
-    custom_id: str, options: list[dict], *, placeholder: str = "", min_values: int = 1, max_values: int = 1
-) -> dict:
-    return {
-        "type": 3,
-        "custom_id": custom_id,
-        "options": options,
-        "placeholder": placeholder,
-        "min_values": min_values,
-        "max_values": max_values,
-    }
-
-
 @dataclass(frozen=True)
 class Invocation:
     """A transport-neutral view of one interaction, as a handler sees it."""
@@ -263,6 +180,10 @@ class HandlerSpec:
     guild_only: bool = False
     deferred: bool = False
     ephemeral_defer: bool = True
+    # A deferred handler that calls Discord itself runs with no transaction open (network I/O
+    # never waits inside one); it must be idempotent, since a worker that dies mid-run leaves it
+    # to run again. See botworker.interactions.handling.run_deferred.
+    calls_discord: bool = False
 
 
 @dataclass
@@ -309,8 +230,13 @@ class Router:
         guild_only: bool = False,
         deferred: bool = False,
         ephemeral_defer: bool = True,
+        calls_discord: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Register a slash command; `path` is "name", "name sub" or "name group sub"."""
+        """Register a slash command; `path` is "name", "name sub" or "name group sub".
+
+        `calls_discord` (deferred handlers only) runs the handler outside any transaction."""
+        if calls_discord and not deferred:
+            raise ValueError(f"command /{path}: only a deferred handler may call Discord itself")
 
         def register(handler: Handler) -> Handler:
             if path in self.commands:
@@ -325,6 +251,7 @@ class Router:
                 guild_only=guild_only or needs_config,
                 deferred=deferred,
                 ephemeral_defer=ephemeral_defer,
+                calls_discord=calls_discord,
             )
             return handler
 

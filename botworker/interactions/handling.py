@@ -11,23 +11,29 @@ transport) waits on that insert and then answers with the first answer, with no 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from botworker.guilds import guild_config_for
+from botworker.interactions import records
+from botworker.interactions.render import render_files, render_interaction_response, render_message
+from botworker.interactions.replies import Reply
+from botworker.interactions.routing import CUSTOM_ID_RE, HandlerSpec, InteractionType, Invocation, router
 from botworker.models import InteractionRecord
 from botworker.permissions import resolve_level
-from botworker.render import render_files, render_interaction_response, render_message
-from botworker.router import CUSTOM_ID_RE, InteractionType, Invocation, router
 from config.logging import log_context
 
 logger = logging.getLogger("guildhall.interactions")
 
 PONG = {"type": 1}
+# How long a run of a deferred handler that calls Discord holds its claim: longer than its
+# requests can take (discord.py gives up on one after its own retries), well under the 15 minutes
+# Discord keeps the interaction token.
+FOLLOWUP_LEASE = timedelta(minutes=3)
 
 
 class InvalidInteraction(ValueError):
@@ -162,13 +168,18 @@ def handle_interaction(payload: dict) -> dict:
             # Suggestions have no effect, so they need no record.
             return render_interaction_response(router.dispatch(invocation), invocation.type)
         with transaction.atomic():
-            if not _claim_interaction(invocation):
+            if not records.claim(
+                invocation.interaction_id,
+                kind=_record_kind(invocation),
+                guild_id=invocation.guild_id,
+                user_id=invocation.user_id,
+            ):
                 first = InteractionRecord.objects.get(interaction_id=invocation.interaction_id)
                 logger.info("repeat of an interaction already handled; answering with the first answer")
                 return first.response
             reply = router.dispatch(invocation)
             response = render_interaction_response(reply, invocation.type)
-            _store_response(invocation.interaction_id, response)
+            records.store_response(invocation.interaction_id, response)
             if reply.deferred:
                 from botworker.tasks import complete_deferred_interaction
 
@@ -177,41 +188,36 @@ def handle_interaction(payload: dict) -> dict:
         return response
 
 
-def _claim_interaction(invocation: Invocation) -> bool:
-    """Insert the interaction's record; False if another transaction already did (it waits for
-    that transaction to finish first, so the stored answer is there to read)."""
-    table = InteractionRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (interaction_id, kind, guild_id, user_id, response, followup, created_at) "
-            "VALUES (%s, %s, %s, %s, NULL, NULL, CURRENT_TIMESTAMP) ON CONFLICT (interaction_id) DO NOTHING RETURNING id",
-            [invocation.interaction_id, _record_kind(invocation), invocation.guild_id, invocation.user_id],
-        )
-        return cursor.fetchone() is not None
-
-
-def _store_response(interaction_id: int, response: dict) -> None:
-    # Plain SQL: on this hot path the ORM's update costs more than the statement itself.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {InteractionRecord._meta.db_table} SET response = %s WHERE interaction_id = %s",
-            [json.dumps(response), interaction_id],
-        )
+def _followup_message(reply: Reply) -> dict:
+    message = render_message(replace(reply, deferred=False))
+    if reply.files:
+        message["files"] = render_files(reply)
+    return message
 
 
 def run_deferred(payload: dict) -> dict:
     """Run a deferred handler for real and return the message JSON that replaces the deferred
     response. Idempotent: the result is stored on the interaction's record, and a second run
-    (a redelivered task) returns the stored result without running the handler again."""
+    (a redelivered task) returns the stored result without running the handler again.
+
+    A handler's database work commits with the stored result, under the record's row lock. A
+    handler that calls Discord itself (``calls_discord``) is different: no network request may
+    wait inside a transaction, so it claims the run in one short transaction, runs with none
+    open, and stores its result in another (the first stored result is the answer)."""
     invocation = parse_invocation(payload)
     with log_context(interaction=invocation.interaction_id, guild=invocation.guild_id, user=invocation.user_id):
+        spec = router.find(invocation)
+        if isinstance(spec, HandlerSpec) and spec.calls_discord:
+            stored = records.start_followup(invocation.interaction_id, lease=FOLLOWUP_LEASE)
+            if stored is not None:
+                return stored
+            reply = router.dispatch(invocation, run_deferred=True)
+            return records.finish_followup(invocation.interaction_id, _followup_message(reply))
         with transaction.atomic():
             record = InteractionRecord.objects.select_for_update().get(interaction_id=invocation.interaction_id)
             if record.followup is not None:
                 return record.followup
             reply = router.dispatch(invocation, run_deferred=True)
-            record.followup = render_message(replace(reply, deferred=False))
-            if reply.files:
-                record.followup["files"] = render_files(reply)
+            record.followup = _followup_message(reply)
             record.save(update_fields=["followup"])
         return record.followup

@@ -1,4 +1,4 @@
-"""The Discord layer's back office."""
+"""The outbox in the back office: read-only, with "Retry now" for dead and retrying rows."""
 
 from __future__ import annotations
 
@@ -6,13 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from botworker import (
-    admin_config,  # noqa: F401 - registers the guild configuration admin
-    outbox,
-)
+from botworker import outbox
 from botworker.models import BotAction
-
-# ---------------------------------------------------------------------------- outbox (BotAction)
 
 LAST_ERROR_PREVIEW = 80
 

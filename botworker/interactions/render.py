@@ -11,8 +11,9 @@ import base64
 import logging
 from typing import Any
 
-from botworker import limits
-from botworker.router import InteractionType, Modal, Reply
+from botworker.interactions import limits
+from botworker.interactions.replies import Modal, Reply
+from botworker.interactions.routing import InteractionType
 
 logger = logging.getLogger("guildhall.render")
 

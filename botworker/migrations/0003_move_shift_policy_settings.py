@@ -30,7 +30,7 @@ def copy_policy_settings(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("botworker", "0001_initial"),
+        ("botworker", "0002_interactionrecord_followup_started_at"),
         ("shifts", "0002_zone_fields"),
     ]
     run_before = [

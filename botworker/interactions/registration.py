@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botworker.router import router
+from botworker.interactions.routing import router
 
 # Keys Discord adds to a command it returns that we never send.
 _SERVER_KEYS = {

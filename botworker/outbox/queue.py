@@ -1,0 +1,164 @@
+"""Asking for a Discord side effect: :func:`enqueue` writes an outbox row in the caller's transaction.
+
+The row is committed with the state change it reflects or not at all; a deliverer
+(:mod:`botworker.outbox.deliverer`) performs it afterwards with retries, records the result and
+calls the row's completion hook (:mod:`botworker.outbox.hooks`) in the transaction that marks it
+done. ``dedupe_key`` is unique: enqueueing the same key again returns the existing row, so a
+receiver that runs twice sends nothing twice. Payloads are the typed schemas of
+:mod:`botworker.outbox.payloads`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models.functions import Now
+
+from botworker.models import BotAction
+from botworker.outbox.hooks import get_completion_hook
+from botworker.outbox.payloads import MAX_KEY_LENGTH, OutboxPayload, payload_from_json
+from config.exceptions import ApplicationError
+
+logger = logging.getLogger("botworker.outbox")
+
+NOTIFY_CHANNEL = "guildhall_outbox"
+# Discord accepts a message nonce of at most 25 characters.
+NONCE_LENGTH = 25
+# A row in one of these states no longer holds back its ordering-key successors or the rows
+# that name it in `message_from`.
+FINISHED_STATUSES = (BotAction.Status.DONE, BotAction.Status.DEAD)
+
+
+def derive_nonce(dedupe_key: str) -> str:
+    """The message nonce for a dedupe key: deterministic, 25 hex characters (100 bits of SHA-256).
+
+    Every attempt of the same row sends the same nonce, so with ``enforce_nonce`` Discord answers
+    a repeated send with the message it already created instead of posting a second one."""
+    return hashlib.sha256(dedupe_key.encode()).hexdigest()[:NONCE_LENGTH]
+
+
+def notify_deliverers() -> None:
+    """Wake listening deliverers when the current transaction commits (PostgreSQL; no-op elsewhere).
+
+    NOTIFY is transactional: it is delivered at commit, never for a rolled-back transaction, and
+    repeated identical notifications in one transaction are folded into one."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+
+
+def enqueue(
+    payload: OutboxPayload | dict[str, Any],
+    *,
+    kind: str | None = None,
+    dedupe_key: str,
+    guild_id: int | None = None,
+    ordering_key: str = "",
+    hook: str = "",
+    hook_args: dict | None = None,
+) -> BotAction:
+    """Add a Discord action to the outbox, in the caller's transaction; return its row.
+
+    ``payload`` is a typed payload (``enqueue(SendMessage(channel_id=..., content=...),
+    dedupe_key=...)``), or a dict checked against the schema of ``kind`` (``enqueue(kind="send_dm",
+    payload={...}, dedupe_key=...)``).
+
+    Guarantees: the row commits or rolls back with the caller's transaction; a second call with
+    the same ``dedupe_key`` (even concurrently, from another transaction) creates nothing and
+    returns the existing row unchanged; deliverers are woken at commit. Rows sharing a non-empty
+    ``ordering_key`` are performed one after another in id order. ``guild_id`` defaults to the
+    payload's ``guild_id``. Raises ValueError for an invalid payload, key or unknown hook."""
+    if isinstance(payload, OutboxPayload):
+        if kind is not None and kind != payload.kind:
+            raise ValueError(f"kind {kind!r} does not match the {type(payload).__name__} payload ({payload.kind!r})")
+        typed = payload
+    else:
+        if kind is None:
+            raise ValueError("give a typed outbox payload, or kind= with a dict payload")
+        typed = payload_from_json(kind, payload)
+    kind = typed.kind
+    normalized = typed.as_json()
+    if not isinstance(dedupe_key, str) or not dedupe_key or len(dedupe_key) > MAX_KEY_LENGTH:
+        raise ValueError(f"dedupe_key must be a non-empty string of at most {MAX_KEY_LENGTH} characters")
+    if len(ordering_key) > MAX_KEY_LENGTH:
+        raise ValueError(f"ordering_key must be at most {MAX_KEY_LENGTH} characters")
+    if hook:
+        try:
+            get_completion_hook(hook)
+        except LookupError as exc:
+            raise ValueError(str(exc)) from None
+    if hook_args is not None and not isinstance(hook_args, dict):
+        raise ValueError("hook_args must be a dict")
+    if guild_id is None and "guild_id" in normalized:
+        guild_id = int(normalized["guild_id"])
+
+    # savepoint=False: joins the caller's transaction (or opens one when called in autocommit)
+    # without a savepoint of its own; get_or_create takes the savepoint it needs around the
+    # INSERT, so a concurrent insert of the same key ends in IntegrityError, then a get.
+    with transaction.atomic(savepoint=False):
+        action, created = BotAction.objects.get_or_create(
+            dedupe_key=dedupe_key,
+            defaults={
+                "kind": kind,
+                "payload": normalized,
+                "guild_id": guild_id,
+                "ordering_key": ordering_key,
+                "hook": hook,
+                "hook_args": hook_args or {},
+            },
+        )
+        if created:
+            notify_deliverers()
+    if not created and action.kind != kind:
+        logger.warning(
+            "outbox key %r is already used by a %s action (#%s); the %s was not enqueued",
+            dedupe_key,
+            action.kind,
+            action.pk,
+            kind,
+        )
+    return action
+
+
+def retry_now(action_ids: Iterable[int]) -> int:
+    """Put the given dead or retry rows back to pending, due now, with a fresh attempt budget.
+
+    Rows in any other status are left alone. ``last_error`` is kept until the next outcome; a row
+    whose completion hook failed keeps its result, so only the hook runs again. Returns the
+    number of rows re-queued; deliverers are woken at commit."""
+    ids = list(action_ids)
+    with transaction.atomic():
+        count = BotAction.objects.filter(pk__in=ids, status__in=[BotAction.Status.DEAD, BotAction.Status.RETRY]).update(
+            status=BotAction.Status.PENDING,
+            attempts=0,
+            next_attempt_at=Now(),
+            lease_expires_at=None,
+            claimed_by="",
+            completed_at=None,
+            updated_at=Now(),
+        )
+        if count:
+            notify_deliverers()
+    return count
+
+
+ACTION_NOT_IN_GUILD = "That action does not exist or does not belong to this server."
+ACTION_NOT_DEAD = "This action is not dead any more (it is {status}); nothing to retry."
+
+
+def retry_guild_action(*, action_id: int, guild_id: int) -> BotAction:
+    """Retry one dead or retrying action of `guild_id` (the Retry button of a dead-action notice).
+    Refuses an action of another guild, a missing one, and one that is not dead or retrying."""
+    with transaction.atomic():
+        action = BotAction.objects.select_for_update().filter(pk=action_id, guild_id=guild_id).first()
+        if action is None:
+            raise ApplicationError(ACTION_NOT_IN_GUILD)
+        if not retry_now([action.pk]):
+            raise ApplicationError(ACTION_NOT_DEAD.format(status=action.get_status_display()))
+        action.refresh_from_db()
+        return action
