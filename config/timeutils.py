@@ -171,6 +171,39 @@ def zone_error_message(name: object) -> str:
     return UNKNOWN_ZONE.format(zone=text)
 
 
+# Probe instants at which a legacy alias and the zone it suggests must agree to be the same zone.
+_SAME_RULES_PROBES = tuple(
+    datetime(year, month, 15, tzinfo=UTC) for year in (2000, 2026, 2027) for month in (1, 4, 7, 10)
+)
+NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
+def stored_zone_name(name: object) -> str:
+    """What a zone name stored before zones were restricted becomes: its canonical spelling
+    ("europe/berlin" → "Europe/Berlin"); for a legacy alias, the zone it names when both keep the
+    same offsets ("US/Eastern" → "America/New_York"); anything else, including files that are not
+    zones (``localtime``, ``posixrules``, ``Factory``), "UTC". Data migrations use this."""
+    text = str(name or "").strip()
+    canonical = canonical_zone_name(text)
+    if canonical is not None:
+        return canonical
+    if _fold(text) in NOT_ZONES:
+        return "UTC"
+    try:
+        stored = zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    suggestion = zone_suggestion(text)
+    if suggestion is None:
+        return "UTC"
+    suggested = zoneinfo.ZoneInfo(suggestion)
+    same = all(
+        stored.utcoffset(p.replace(tzinfo=None)) == suggested.utcoffset(p.replace(tzinfo=None))
+        for p in _SAME_RULES_PROBES
+    )
+    return suggestion if same else "UTC"
+
+
 def zone_or_error(name: object, *, field: str = "timezone") -> zoneinfo.ZoneInfo:
     """The zone named `name` (any case; a ZoneInfo is returned as is when canonical).
     ApplicationError with a suggestion when it is not a canonical IANA zone."""

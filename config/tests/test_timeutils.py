@@ -900,3 +900,22 @@ def test_a_midnight_that_exists_twice_starts_the_day_at_the_first():
     # Havana falls back at 01:00 -> 00:00 (Sunday 1 Nov 2026): local 00:00-01:00 happens twice.
     start = local_midnight(date(2026, 11, 1), ZoneInfo("America/Havana"))
     assert start == utc(2026, 11, 1, 4)  # the first 00:00, still CDT (-4)
+
+
+@pytest.mark.parametrize(
+    ("stored", "becomes"),
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("US/Eastern", "America/New_York"),  # a legacy alias with the same rules: its zone
+        ("localtime", "UTC"),  # files that are not zones
+        ("posixrules", "UTC"),
+        ("Factory", "UTC"),
+        ("Mars/Olympus", "UTC"),
+        ("", "UTC"),
+    ],
+)
+def test_stored_zone_names_become_canonical_or_utc(stored, becomes):
+    from config.timeutils import stored_zone_name
+
+    assert stored_zone_name(stored) == becomes

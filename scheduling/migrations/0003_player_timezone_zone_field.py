@@ -2,24 +2,10 @@
 spelling ("europe/berlin" → "Europe/Berlin", a legacy alias such as "US/Eastern" → its zone);
 a name that is no zone at all becomes "UTC"."""
 
-import zoneinfo
-
 from django.db import migrations
 
 import config.fields
-from config.timeutils import canonical_zone_name, zone_suggestion
-
-
-def canonical_or_utc(name: str) -> str:
-    canonical = canonical_zone_name(name)
-    if canonical:
-        return canonical
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    # A real zone file under a legacy name: its canonical zone, when tzdata names one.
-    return zone_suggestion(name) or "UTC"
+from config.timeutils import stored_zone_name as canonical_or_utc
 
 
 def canonicalise(apps, schema_editor):

@@ -1,11 +1,11 @@
 """Zones become ZoneFields (canonical IANA names only). Stored names are canonicalised first:
-"europe/berlin" → "Europe/Berlin", a legacy alias (US/Eastern) or a name that is no canonical
-zone → "UTC"."""
+"europe/berlin" → "Europe/Berlin", a legacy alias its zone (US/Eastern → America/New_York),
+anything else "UTC" (config.timeutils.stored_zone_name)."""
 
 import config.fields
 from django.db import migrations
 
-from config.timeutils import canonical_zone_name
+from config.timeutils import stored_zone_name
 
 
 def canonicalise_zones(apps, schema_editor):
@@ -13,7 +13,7 @@ def canonicalise_zones(apps, schema_editor):
         model = apps.get_model("shifts", model_name)
         stored = model.objects.order_by().values_list("timezone", flat=True).distinct()
         for name in list(stored):
-            canonical = canonical_zone_name(name) or "UTC"
+            canonical = stored_zone_name(name)
             if canonical != name:
                 model.objects.filter(timezone=name).update(timezone=canonical)
 
