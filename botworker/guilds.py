@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -12,20 +11,17 @@ from django.dispatch import receiver
 
 from botworker.models import GuildChannel, GuildConfig, GuildRole
 from config.exceptions import ApplicationError
+from config.timeutils import zone_or_error
 
 DEMO_GUILD_ID = 100_000_000_000_000_001
 
-UNKNOWN_ZONE = "{zone!r} is not an IANA time zone (for example Europe/Berlin or America/New_York)."
 UNKNOWN_FEATURE = "{feature!r} is not a channel feature; use one of: {features}."
 BAD_ID = "{value!r} is not a Discord id (a number like 123456789012345678)."
 
 
-def validate_timezone(zone: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ApplicationError(UNKNOWN_ZONE.format(zone=zone), field="timezone") from None
-    return zone
+def validate_timezone(zone: object) -> str:
+    """The canonical name of `zone` (any case); ApplicationError with a suggestion when it is none."""
+    return zone_or_error(zone, field="timezone").key
 
 
 def parse_snowflake(value: object, *, field: str) -> int:
@@ -52,7 +48,7 @@ def guild_configure(
     channels given are set per feature, a feature given None loses its channel, and features not
     given are kept. Validates everything before writing."""
     if timezone is not None:
-        validate_timezone(timezone)
+        timezone = validate_timezone(timezone)
     features = set(GuildChannel.Feature.values)
     for feature in channels or {}:
         if feature not in features:

@@ -3,19 +3,11 @@ of interactions already answered."""
 
 from __future__ import annotations
 
-import zoneinfo
-
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 
-
-def validate_iana_zone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not an IANA time zone (for example Europe/Berlin).") from None
+from config.fields import ZoneField
 
 
 class PermissionLevel(models.IntegerChoices):
@@ -29,11 +21,8 @@ class GuildConfig(models.Model):
 
     guild_id = models.PositiveBigIntegerField(unique=True, help_text="The Discord guild (server) id.")
     name = models.CharField(max_length=100, blank=True)
-    timezone = models.CharField(
-        max_length=64,
-        default="UTC",
-        validators=[validate_iana_zone],
-        help_text="IANA zone used when a member has not chosen one (e.g. Europe/Berlin).",
+    timezone = ZoneField(
+        default="UTC", help_text="The guild's zone, used where a member has not chosen one of their own."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -35,7 +35,7 @@ def test_configure_guild_command_writes_roles_channels_and_zone():
         "America/New_York",
     )
     config = GuildConfig.objects.get(guild_id=123456789012345678)
-    assert (config.name, config.timezone) == ("Raiders", "America/New_York")
+    assert (config.name, config.timezone.key) == ("Raiders", "America/New_York")
     assert sorted(config.roles.values_list("kind", "role_id")) == [("admin", 13), ("moderator", 11), ("moderator", 12)]
     assert dict(config.channels.values_list("feature", "channel_id")) == {"shifts": 21, "logs": 22}
     assert "roles: admin 13, moderator 11, moderator 12" in output
@@ -167,7 +167,7 @@ def test_admin_writes_the_configuration_through_guild_configure(admin_client, mo
     )
     assert added.status_code == 302, added.content.decode()[:2000]
     config = GuildConfig.objects.get(guild_id=42)
-    assert (config.name, config.timezone) == ("Raiders", "Europe/Berlin")
+    assert (config.name, config.timezone.key) == ("Raiders", "Europe/Berlin")
     assert sorted(config.roles.values_list("kind", "role_id")) == [("admin", 12), ("moderator", 11)]
     assert dict(config.channels.values_list("feature", "channel_id")) == {"shifts": 21, "logs": 22}
     assert calls[1] == {
@@ -198,10 +198,27 @@ def test_admin_writes_the_configuration_through_guild_configure(admin_client, mo
 def test_admin_refuses_what_the_service_refuses_and_writes_nothing(admin_client):
     from django.urls import reverse
 
+    # The zone is a list of canonical zones now; a name outside it is refused by the form.
     response = admin_client.post(
         reverse("admin:botworker_guildconfig_add"),
         inline_data(guild_id="43", timezone="Mars/Base", roles=[(11, "moderator")]),
     )
     assert response.status_code == 200
-    assert "&#x27;Mars/Base&#x27; is not an IANA time zone" in response.content.decode()
+    assert "Mars/Base is not one of the available choices" in response.content.decode()
     assert not GuildConfig.objects.exists() and not GuildRole.objects.exists()
+
+
+def test_the_guild_zone_is_offered_as_a_list_of_canonical_zones(admin_client):
+    from django.urls import reverse
+
+    page = admin_client.get(reverse("admin:botworker_guildconfig_add")).content.decode()
+    assert '<select name="timezone"' in page
+    assert '<option value="Europe/Berlin">Europe/Berlin</option>' in page
+    assert 'value="localtime"' not in page and 'value="US/Eastern"' not in page
+
+
+def test_configure_guild_refuses_a_zone_with_a_suggestion():
+    with pytest.raises(ApplicationError) as refused:
+        guild_configure(guild_id=44, timezone="US/Eastern")
+    assert refused.value.message == "'US/Eastern' is not an IANA time zone. Did you mean America/New_York?"
+    assert not GuildConfig.objects.exists()
