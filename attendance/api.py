@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -27,12 +27,13 @@ from attendance.serializers import (
     SeasonSerializer,
 )
 from config.exceptions import ApplicationError
+from config.schema import GUILD_ID_PATH
 from config.timeutils import parse_local_datetime, zone_or_error
 from scheduling.models import Player, WowCharacter
 from scheduling.permissions import ActorViewMixin, OfficerReads
 from scheduling.selectors import player_for_user
 
-GUILD = OpenApiParameter("guild_id", int, OpenApiParameter.PATH, description="The Discord guild id")
+GUILD = GUILD_ID_PATH
 UNKNOWN_PLAYER = "No player with that id in this guild."
 UNKNOWN_CHARACTER = "No character with that id."
 UNKNOWN_SEASON = "No season with that id in this guild."

@@ -5,9 +5,11 @@ from attendance import api
 app_name = "attendance"
 
 urlpatterns = [
-    path("guilds/<int:guild_id>/seasons/", api.SeasonListView.as_view(), name="seasons"),
-    path("guilds/<int:guild_id>/seasons/<int:pk>/", api.SeasonDetailView.as_view(), name="season"),
-    path("guilds/<int:guild_id>/events/", api.EventListView.as_view(), name="events"),
-    path("guilds/<int:guild_id>/events/<int:pk>/attendance/", api.EventAttendanceView.as_view(), name="attendance"),
-    path("guilds/<int:guild_id>/statistics/", api.StatisticsView.as_view(), name="statistics"),
+    path("guilds/<snowflake:guild_id>/seasons/", api.SeasonListView.as_view(), name="seasons"),
+    path("guilds/<snowflake:guild_id>/seasons/<int:pk>/", api.SeasonDetailView.as_view(), name="season"),
+    path("guilds/<snowflake:guild_id>/events/", api.EventListView.as_view(), name="events"),
+    path(
+        "guilds/<snowflake:guild_id>/events/<int:pk>/attendance/", api.EventAttendanceView.as_view(), name="attendance"
+    ),
+    path("guilds/<snowflake:guild_id>/statistics/", api.StatisticsView.as_view(), name="statistics"),
 ]

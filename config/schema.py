@@ -4,6 +4,7 @@ error shape of :mod:`config.exceptions` (``{"detail", "code", "fields"}``)."""
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -58,3 +59,12 @@ class GuildhallAutoSchema(AutoSchema):
                 description = response.get("description") or ERROR_DESCRIPTIONS[str(code)]
                 responses[code] = self._error_response(str(code), description, direction)
         return responses
+
+
+# The guild a URL is about (`<snowflake:guild_id>`): a Discord id, a string in the schema.
+GUILD_ID_PATH = OpenApiParameter(
+    "guild_id",
+    {"type": "string", "pattern": r"^[1-9][0-9]{0,18}$", "example": "1180000000000000001"},
+    OpenApiParameter.PATH,
+    description="The Discord guild id",
+)

@@ -190,6 +190,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Discord ids in URLs are strings in the schema, as in JSON (config.converters).
+    "PATH_CONVERTER_OVERRIDES": {
+        "snowflake": {"type": "string", "pattern": r"^[1-9][0-9]{0,18}$", "example": "1180000000000000001"}
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

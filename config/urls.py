@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 
+import config.converters  # noqa: F401 - registers <snowflake:…> before the apps' URLs are read
 from config.api import HealthView
 
 admin.site.site_header = "Guildhall back office"

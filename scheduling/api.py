@@ -8,13 +8,14 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ApplicationError
+from config.schema import GUILD_ID_PATH
 from config.timeutils import local_today, zone_or_error
 from scheduling import selectors, services
 from scheduling.models import GuildRank, Player, Role, Specialization, WowClass
@@ -36,7 +37,7 @@ from scheduling.serializers import (
 
 NOT_A_PLAYER = "Your login is not linked to a player of this guild; ask an officer to link it."
 
-GUILD = OpenApiParameter("guild_id", int, OpenApiParameter.PATH, description="The Discord guild id")
+GUILD = GUILD_ID_PATH
 
 
 @extend_schema(parameters=[GUILD], tags=["scheduling"])
