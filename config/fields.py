@@ -12,7 +12,7 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from timezone_field import TimeZoneField
 
-from config.timeutils import canonical_zone_name, canonical_zones, zone_error_message
+from config.timeutils import canonical_zone_name, canonical_zones, stored_zone_name, zone_error_message
 
 
 def zone_choices() -> list[tuple[str, str]]:
@@ -63,3 +63,14 @@ class ZoneField(TimeZoneField):
             return zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return None
+
+
+def canonicalise_zone_column(model, field: str = "timezone") -> None:
+    """Rewrite every stored zone name in `model.field` with the time layer's rule for stored zones
+    (:func:`config.timeutils.stored_zone_name`). Data migrations run this before a column becomes a
+    :class:`ZoneField`."""
+    stored = model.objects.order_by().values_list(field, flat=True).distinct()
+    for name in list(stored):
+        fixed = stored_zone_name(name)
+        if fixed != name:
+            model.objects.filter(**{field: name}).update(**{field: fixed})

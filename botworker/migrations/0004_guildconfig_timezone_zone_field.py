@@ -4,15 +4,11 @@ layer's rule for stored zones (canonical spelling; a legacy alias its zone; anyt
 from django.db import migrations
 
 import config.fields
-from config.timeutils import stored_zone_name
+from config.fields import canonicalise_zone_column
 
 
 def canonicalise(apps, schema_editor):
-    GuildConfig = apps.get_model("botworker", "GuildConfig")
-    for name in list(GuildConfig.objects.order_by().values_list("timezone", flat=True).distinct()):
-        fixed = stored_zone_name(name)
-        if fixed != name:
-            GuildConfig.objects.filter(timezone=name).update(timezone=fixed)
+    canonicalise_zone_column(apps.get_model("botworker", "GuildConfig"))
 
 
 class Migration(migrations.Migration):

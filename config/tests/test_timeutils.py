@@ -905,17 +905,21 @@ def test_a_midnight_that_exists_twice_starts_the_day_at_the_first():
 @pytest.mark.parametrize(
     ("stored", "becomes"),
     [
+        ("Australia/Sydney", "Australia/Sydney"),
         ("Europe/Berlin", "Europe/Berlin"),
         ("europe/berlin", "Europe/Berlin"),
+        ("America/New York", "America/New_York"),
         ("US/Eastern", "America/New_York"),  # a legacy alias with the same rules: its zone
+        ("GMT", "Etc/GMT"),
         ("localtime", "UTC"),  # files that are not zones
         ("posixrules", "UTC"),
         ("Factory", "UTC"),
-        ("Mars/Olympus", "UTC"),
+        ("Mars/Olympus", "UTC"),  # no longer (or never) in the zone database
         ("", "UTC"),
     ],
 )
 def test_stored_zone_names_become_canonical_or_utc(stored, becomes):
+    """The rule every data migration applies before a column becomes a zone field."""
     from config.timeutils import stored_zone_name
 
     assert stored_zone_name(stored) == becomes

@@ -5,15 +5,11 @@ a name that is no zone at all becomes "UTC"."""
 from django.db import migrations
 
 import config.fields
-from config.timeutils import stored_zone_name as canonical_or_utc
+from config.fields import canonicalise_zone_column
 
 
 def canonicalise(apps, schema_editor):
-    Player = apps.get_model("scheduling", "Player")
-    for name in Player.objects.values_list("timezone", flat=True).distinct():
-        fixed = canonical_or_utc(name)
-        if fixed != name:
-            Player.objects.filter(timezone=name).update(timezone=fixed)
+    canonicalise_zone_column(apps.get_model("scheduling", "Player"))
 
 
 class Migration(migrations.Migration):

@@ -5,17 +5,12 @@ anything else "UTC" (config.timeutils.stored_zone_name)."""
 import config.fields
 from django.db import migrations
 
-from config.timeutils import stored_zone_name
+from config.fields import canonicalise_zone_column
 
 
 def canonicalise_zones(apps, schema_editor):
     for model_name in ("ModSchedule", "Shift"):
-        model = apps.get_model("shifts", model_name)
-        stored = model.objects.order_by().values_list("timezone", flat=True).distinct()
-        for name in list(stored):
-            canonical = stored_zone_name(name)
-            if canonical != name:
-                model.objects.filter(timezone=name).update(timezone=canonical)
+        canonicalise_zone_column(apps.get_model("shifts", model_name))
 
 
 class Migration(migrations.Migration):

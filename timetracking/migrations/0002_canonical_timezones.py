@@ -5,15 +5,11 @@ field: "europe/berlin" becomes "Europe/Berlin", a legacy alias its zone ("US/Eas
 
 from django.db import migrations
 
-from config.timeutils import stored_zone_name as canonical_or_utc
+from config.fields import canonicalise_zone_column
 
 
 def canonicalise(apps, schema_editor):
-    TrackedUser = apps.get_model("timetracking", "TrackedUser")
-    for name in TrackedUser.objects.values_list("timezone", flat=True).distinct():
-        fixed = canonical_or_utc(name)
-        if fixed != name:
-            TrackedUser.objects.filter(timezone=name).update(timezone=fixed)
+    canonicalise_zone_column(apps.get_model("timetracking", "TrackedUser"))
 
 
 class Migration(migrations.Migration):
