@@ -44,3 +44,11 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
         return await asyncio.sleep(min(delay, 0.01), result)
 
     monkeypatch.setattr(discord.http, "asyncio", types.SimpleNamespace(**{**vars(asyncio), "sleep": short_sleep}))
+
+
+@pytest.fixture(autouse=True)
+def clear_outbox_hook_calls() -> None:
+    """The outbox tests' completion hook records its calls; each test starts with none."""
+    from botworker.tests.outbox_helpers import hook_calls
+
+    hook_calls.clear()

@@ -31,7 +31,6 @@ from botworker.tests.outbox_helpers import (
     Kind,
     Status,
     deliver,
-    hook_calls,
     reload,
     send,
     text_channel,
@@ -39,11 +38,6 @@ from botworker.tests.outbox_helpers import (
 from conftest import BASE_DIR, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def clear_hook_calls() -> None:
-    hook_calls.clear()
 
 
 # ---------------------------------------------------------------------------- the loop

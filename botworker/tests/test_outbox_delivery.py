@@ -38,11 +38,6 @@ from config.logging import ContextFilter
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def clear_hook_calls() -> None:
-    hook_calls.clear()
-
-
 # ---------------------------------------------------------------------------- each kind
 
 

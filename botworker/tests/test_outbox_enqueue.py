@@ -26,18 +26,12 @@ from botworker.tests.outbox_helpers import (
     Kind,
     Status,
     deliver,
-    hook_calls,
     reload,
     send,
     text_channel,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def clear_hook_calls() -> None:
-    hook_calls.clear()
 
 
 # ---------------------------------------------------------------------------- enqueue
