@@ -61,6 +61,8 @@ class SeasonListView(ActorViewMixin, generics.ListCreateAPIView):
 
 @extend_schema(tags=["attendance"])
 class SeasonDetailView(ActorViewMixin, APIView):
+    """Change a raid season (officers): name, dates, active flag."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[GUILD], request=SeasonPatchSerializer, responses=SeasonSerializer)

@@ -55,6 +55,8 @@ class RankListView(generics.ListAPIView):
 
 @extend_schema(tags=["scheduling"])
 class RankDetailView(ActorViewMixin, APIView):
+    """Change a guild rank (officers): name, level, weight, mapped Discord role."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[GUILD], request=RankPatchSerializer, responses=RankSerializer)
@@ -79,6 +81,8 @@ class RoleListView(generics.ListAPIView):
 
 @extend_schema(tags=["scheduling"])
 class RoleDetailView(ActorViewMixin, APIView):
+    """Rename a raid role (shared reference data)."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=RolePatchSerializer, responses=RoleSerializer)
@@ -128,6 +132,8 @@ class PlayerListView(generics.ListAPIView):
 
 @extend_schema(tags=["scheduling"])
 class PlayerDetailView(ActorViewMixin, APIView):
+    """Change a roster player (officers): rank, zone, linked login."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[GUILD], request=PlayerPatchSerializer, responses=PlayerSerializer)

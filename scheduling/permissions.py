@@ -33,8 +33,9 @@ class OfficerReads(BasePermission):
 
 
 class ActorViewMixin:
-    """For API views whose services check an actor: `self.actor()` is the login's actor, and a
-    refusal with code ``permission_denied`` is a 403 (other refusals stay 400)."""
+    # For API views whose services check an actor: `self.actor()` is the login's actor, and a
+    # refusal with code ``permission_denied`` is a 403 (other refusals stay 400). A comment, not a
+    # docstring: the schema would show a mixin's docstring as every view's description.
 
     def actor(self) -> Actor:
         return actor_for_request(self.request)

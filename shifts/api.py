@@ -47,7 +47,8 @@ API_FIELD_NAMES = {"duration": "duration_hours", "day": "day_of_week", "slot": "
 
 
 class ApiFieldNames:
-    """Re-labels a service refusal's field with the API's name for it."""
+    # Re-labels a service refusal's field with the API's name for it. (A comment, not a
+    # docstring: the schema would show a mixin's docstring as every view's description.)
 
     def handle_exception(self, exc):
         if isinstance(exc, ApplicationError):
@@ -73,6 +74,8 @@ def _body(serializer_class, request) -> dict:
 
 @extend_schema(tags=["shifts"])
 class ScheduleListCreate(ApiFieldNames, generics.ListAPIView):
+    """Moderators' weekly schedule slots (list, filter by guild and moderator; staff add slots)."""
+
     permission_classes = [ReadOrStaffWrite]
     serializer_class = ScheduleSerializer
     filter_backends = [DjangoFilterBackend]
@@ -104,6 +107,8 @@ class ScheduleListCreate(ApiFieldNames, generics.ListAPIView):
 
 @extend_schema(tags=["shifts"])
 class ScheduleDetail(ApiFieldNames, APIView):
+    """One schedule slot (read; staff remove it)."""
+
     permission_classes = [ReadOrStaffWrite]
 
     @extend_schema(operation_id="shifts_schedules_retrieve", responses=ScheduleSerializer)
@@ -119,6 +124,8 @@ class ScheduleDetail(ApiFieldNames, APIView):
 
 @extend_schema(tags=["shifts"])
 class ShiftListCreate(ApiFieldNames, generics.ListAPIView):
+    """Dropped shifts (list, filter by guild, state, start range and member; staff drop shifts)."""
+
     permission_classes = [ReadOrStaffWrite]
     serializer_class = ShiftSerializer
     filter_backends = [DjangoFilterBackend]
@@ -173,6 +180,8 @@ class ShiftListCreate(ApiFieldNames, generics.ListAPIView):
 
 @extend_schema(tags=["shifts"])
 class ShiftDetail(ApiFieldNames, APIView):
+    """One shift (read; staff edit an open one)."""
+
     permission_classes = [ReadOrStaffWrite]
 
     @extend_schema(operation_id="shifts_shifts_retrieve", responses=ShiftSerializer)
@@ -201,6 +210,8 @@ def _shift_response(shift: Shift) -> Response:
 
 @extend_schema(tags=["shifts"])
 class ShiftCancel(ApiFieldNames, APIView):
+    """Cancel a shift; its claimer is told in Discord."""
+
     permission_classes = [ReadOrStaffWrite]
 
     @extend_schema(operation_id="shifts_shifts_cancel", request=ShiftCancelSerializer, responses=ShiftSerializer)
@@ -219,6 +230,8 @@ class ShiftCancel(ApiFieldNames, APIView):
 
 @extend_schema(tags=["shifts"])
 class ShiftClaim(ApiFieldNames, APIView):
+    """Claim an open shift for a moderator; the fairness cap applies."""
+
     permission_classes = [ReadOrStaffWrite]
 
     @extend_schema(operation_id="shifts_shifts_claim", request=ShiftActorSerializer, responses=ShiftSerializer)
@@ -232,6 +245,8 @@ class ShiftClaim(ApiFieldNames, APIView):
 
 @extend_schema(tags=["shifts"])
 class ShiftRelease(ApiFieldNames, APIView):
+    """Give a claim back before the shift starts."""
+
     permission_classes = [ReadOrStaffWrite]
 
     @extend_schema(operation_id="shifts_shifts_release", request=ShiftActorSerializer, responses=ShiftSerializer)
@@ -244,6 +259,8 @@ class ShiftRelease(ApiFieldNames, APIView):
 
 @extend_schema(tags=["shifts"])
 class Stats(ApiFieldNames, APIView):
+    """Claimed shifts and hours per moderator over a period."""
+
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(

@@ -103,6 +103,8 @@ class StaffOnly:
     retrieve=extend_schema(summary="One tracked user"),
 )
 class TrackedUserViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
+    """Members who track time: their zone and summary preference, and their weekly report."""
+
     serializer_class = TrackedUserSerializer
     queryset = TrackedUser.objects.order_by("id")
 
@@ -139,6 +141,8 @@ class TrackedUserViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """What members track time on (list, read, create)."""
+
     serializer_class = SubjectSerializer
     filterset_class = SubjectFilter
     queryset = Subject.objects.order_by("user_id", "name")
@@ -161,6 +165,8 @@ class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
     ),
 )
 class AllocationViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Weekly time allocations per subject (list, read, create)."""
+
     serializer_class = AllocationSerializer
     filterset_class = AllocationFilter
     queryset = WeeklyAllocation.objects.select_related("subject").order_by(
@@ -187,6 +193,8 @@ class AllocationViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     retrieve=extend_schema(summary="One focus session"),
 )
 class SessionViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
+    """Focus sessions (list, read), filtered by member, subject, status and week."""
+
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
     queryset = FocusSession.objects.select_related("subject").order_by("-started_at", "-id")

@@ -158,3 +158,14 @@ def test_each_kind_of_view_declares_the_errors_it_can_give(route, codes):
     for code in codes - {"200"}:
         assert error_ref(responses[code]) == ERROR_REF
         assert responses[code]["description"] == ERROR_DESCRIPTIONS[code]
+
+
+def test_every_operation_says_what_it_does_in_its_own_words(schema):
+    # A view without a docstring would inherit a mixin's, which describes the mixin, not the view.
+    described = {}
+    for route, method, operation in operations(schema):
+        described[(route, method)] = operation.get("description") or operation.get("summary") or ""
+    missing = [key for key, text in described.items() if not text and key[0] != "/api/auth/token/"]
+    assert missing == []
+    mixin_words = [key for key, text in described.items() if "mixin" in text.lower() or "refusal's field" in text]
+    assert mixin_words == []
