@@ -12,6 +12,7 @@ Handlers import what they need from here::
 """
 
 from botworker.interactions.handling import InvalidInteraction, handle_interaction, parse_invocation, run_deferred
+from botworker.interactions.paging import PagedText, paged_list
 from botworker.interactions.render import render_interaction_response, render_message
 from botworker.interactions.replies import (
     Choice,
@@ -33,6 +34,8 @@ from botworker.interactions.routing import (
 )
 
 __all__ = [
+    "PagedText",
+    "paged_list",
     "Choice",
     "InteractionType",
     "InvalidInteraction",

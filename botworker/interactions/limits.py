@@ -27,7 +27,35 @@ INTERACTION_RESPONSE_SECONDS = 3
 ELLIPSIS = "…"
 
 
+# Markdown that must not be cut open: a cut inside one leaves the rest of the message formatted.
+_PAIRED_MARKS = ("```", "**", "__", "~~", "||", "`")
+
+
+def _open_mark_at(text: str) -> int | None:
+    """Where the first still-open pair of markdown or `<…>` token starts in `text`, or None."""
+    earliest = None
+    angle = text.rfind("<")
+    if angle > text.rfind(">"):
+        earliest = angle
+    for mark in _PAIRED_MARKS:
+        scrubbed = text.replace("```", "\0\0\0") if mark == "`" else text
+        if scrubbed.count(mark) % 2:
+            position = scrubbed.rfind(mark)
+            earliest = position if earliest is None else min(earliest, position)
+    return earliest
+
+
 def clip(text: str | None, limit: int) -> str:
-    """`text` cut to `limit` characters, ending with an ellipsis when something was cut."""
+    """`text` cut to `limit` characters, ending with an ellipsis when something was cut. A cut
+    never leaves markdown (``**``, `````, ``||`` …) or a mention/timestamp (``<…>``) open: it
+    moves back to before the unclosed mark."""
     text = "" if text is None else str(text)
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+    if len(text) <= limit:
+        return text
+    kept = text[: limit - 1]
+    for _ in range(len(_PAIRED_MARKS) + 1):
+        position = _open_mark_at(kept)
+        if position is None:
+            break
+        kept = kept[:position]
+    return kept.rstrip() + ELLIPSIS
