@@ -288,6 +288,45 @@ def test_timezone_and_summary_commands(discord, clock):
     assert_refused(body, "`state`: pick one of the offered choices.")
 
 
+NOT_A_ZONE = "{!r} is not an IANA time zone. Did you mean {}?"
+
+
+@pytest.mark.parametrize(
+    "typed, refusal",
+    [
+        # Files of the zone database that are not zones, in any case, with the time layer's suggestion.
+        ("localtime", NOT_A_ZONE.format("localtime", "UTC")),
+        ("LocalTime", NOT_A_ZONE.format("LocalTime", "UTC")),
+        ("posixrules", NOT_A_ZONE.format("posixrules", "America/New_York")),
+        ("Factory", NOT_A_ZONE.format("Factory", "UTC")),
+        ("factory", NOT_A_ZONE.format("factory", "UTC")),
+        # A legacy alias names the canonical zone it links to.
+        ("US/Eastern", NOT_A_ZONE.format("US/Eastern", "America/New_York")),
+        ("us/eastern", NOT_A_ZONE.format("us/eastern", "America/New_York")),
+        ("Europe/Berlin/", NOT_A_ZONE.format("Europe/Berlin/", "Europe/Berlin")),
+    ],
+)
+def test_session_timezone_refuses_what_is_not_a_zone(discord, clock, typed, refusal):
+    services.tracked_user_set_timezone(user_id=USER, zone="Asia/Tokyo")
+    body = discord(session_cmd("timezone", {"zone": typed}, guild_id=None, user_id=USER))
+    assert_refused(body, refusal)
+    assert TrackedUser.objects.get(pk=USER).timezone.key == "Asia/Tokyo"  # unchanged
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("europe/berlin", "Europe/Berlin"),
+        ("EUROPE/BERLIN", "Europe/Berlin"),
+        ("  america/new_york ", "America/New_York"),
+    ],
+)
+def test_session_timezone_accepts_any_case_and_stores_the_canonical_name(discord, clock, typed, stored):
+    body = discord(session_cmd("timezone", {"zone": typed}, guild_id=None, user_id=USER))
+    assert body["data"]["content"] == f"Your weeks now start on Monday 00:00 in **{stored}**."
+    assert TrackedUser.objects.get(pk=USER).timezone.key == stored
+
+
 def test_autocomplete_suggests_subjects_and_zones(discord, clock):
     services.subject_create(user_id=USER, name="Search Engine")
     services.subject_create(user_id=USER, name="Gym")
