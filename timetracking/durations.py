@@ -109,15 +109,12 @@ def format_duration(seconds: int) -> str:
 
 
 def format_duration_input(seconds: int) -> str:
-    """A duration as the Adjust-time box pre-fills it, in a form :func:`parse_duration` reads back
-    (seconds kept only when there are any)."""
+    """A duration as the Adjust-time box pre-fills it: hours, minutes and seconds, each only when
+    there are any (``1h 20m``, ``45m``, ``2h``, ``1h 20m 23s``; ``0m`` for nothing). It reads back
+    through :func:`parse_duration` as exactly `seconds`, so submitting the box unchanged keeps the
+    time."""
     seconds = max(0, int(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    if secs:
-        return f"{seconds}s"
-    if hours and minutes:
-        return f"{hours}h {minutes}m"
-    if hours:
-        return f"{hours}h"
-    return f"{minutes}m"
+    parts = [f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value]
+    return " ".join(parts) or "0m"

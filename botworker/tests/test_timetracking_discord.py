@@ -183,6 +183,18 @@ def test_the_whole_session_flow_over_the_signed_endpoint(discord, clock):
     )
 
 
+def test_the_adjust_time_box_shows_hours_and_minutes_and_submitting_it_keeps_the_time(discord, clock):
+    discord(session_cmd("in", {"subject": "x"}, guild_id=None, user_id=USER))
+    clock.advance(seconds=4823)
+    discord(session_cmd("out", guild_id=None, user_id=USER))
+    sid = FocusSession.objects.get().pk
+    body = discord(component_payload(f"adjust_time:{sid}", guild_id=None, user_id=USER))
+    [text_input] = [row["components"][0] for row in body["data"]["components"]]
+    assert text_input["value"] == "1h 20m 23s"
+    discord(modal_payload(f"adjust_time:{sid}", {"duration": text_input["value"]}, guild_id=None, user_id=USER))
+    assert FocusSession.objects.get().effective_seconds(clock.now) == 4823
+
+
 def test_reopen_then_clock_out_with_a_purpose(discord, clock):
     discord(session_cmd("in", {"subject": "Gym"}, guild_id=None, user_id=USER))
     sid = FocusSession.objects.get().pk

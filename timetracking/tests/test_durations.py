@@ -1,6 +1,8 @@
 """The duration parser of the Adjust-time modal, as a table."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from config.exceptions import ApplicationError
 from timetracking.durations import (
@@ -95,6 +97,33 @@ def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
 
 
-@pytest.mark.parametrize("seconds", [0, 59, 60, 3600, 4800, 4830, 86400])
-def test_prefilled_value_reads_back(seconds):
+PREFILLED = [
+    (0, "0m"),
+    (59, "59s"),
+    (60, "1m"),
+    (2700, "45m"),
+    (3600, "1h"),
+    (3605, "1h 5s"),
+    (4800, "1h 20m"),
+    (4823, "1h 20m 23s"),
+    (7200, "2h"),
+    (7261, "2h 1m 1s"),
+    (86400, "24h"),
+]
+
+
+@pytest.mark.parametrize(("seconds", "text"), PREFILLED)
+def test_the_adjust_time_box_is_prefilled_in_hours_and_minutes(seconds, text):
+    assert format_duration_input(seconds) == text
+
+
+@pytest.mark.parametrize(("seconds", "text"), PREFILLED)
+def test_the_prefilled_value_reads_back_as_the_same_duration(seconds, text):
     assert parse_duration(format_duration_input(seconds)) == seconds
+
+
+@given(st.integers(min_value=0, max_value=24 * 3600))
+def test_every_prefilled_value_reads_back(seconds):
+    text = format_duration_input(seconds)
+    assert "s" not in text or seconds % 60  # seconds only when there are any
+    assert parse_duration(text) == seconds
