@@ -123,7 +123,8 @@ class FocusSession(models.Model):
     effective_override_seconds = models.PositiveIntegerField(
         null=True, blank=True, help_text="When set, the session's effective time."
     )
-    # The last sign of life: the start, the last resume, reopen or "Keep going". A session left
+    # The last sign of life: the owner's last action on the open session (the start, a pause,
+    # resume, reopen, purpose or note edit, `/session status`, "Keep going"). A session left
     # running long after it is reminded, then clocked out at this instant.
     last_activity_at = models.DateTimeField()
     reminded_at = models.DateTimeField(null=True, blank=True, help_text="When the forgotten-session DM was sent.")

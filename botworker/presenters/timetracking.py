@@ -112,11 +112,19 @@ def forgotten_message(session: FocusSession, *, hours: int) -> Reply:
 
 
 def auto_clock_out_message(session: FocusSession, *, now: datetime) -> Reply:
-    """The DM after a forgotten session was clocked out automatically."""
-    note = (
-        f"🤖 I clocked out your forgotten session at its last sign of life ({timestamp(session.ended_at, 'f')}). "
-        "If you worked longer, adjust the time; then confirm."
-    )
+    """The DM after a forgotten session was clocked out automatically (at its last sign of life;
+    when there was none after the start, it says plainly that the session counts nothing yet)."""
+    if session.ended_at <= session.started_at:
+        note = (
+            f"🤖 I clocked out your forgotten session: there was no sign of life after you clocked in "
+            f"({timestamp(session.started_at, 'f')}), so it counts **0m**. Adjust the time to what you worked, "
+            "then confirm."
+        )
+    else:
+        note = (
+            f"🤖 I clocked out your forgotten session at its last sign of life ({timestamp(session.ended_at, 'f')}). "
+            "If you worked longer, adjust the time; then confirm."
+        )
     return session_card(session, now=now, note=note)
 
 

@@ -586,11 +586,36 @@ def test_forgotten_session_dm_then_automatic_clock_out_dm_each_once(discord, clo
     tasks.check_forgotten_sessions()
     reminder_again, auto = dms()
     assert reminder_again.pk == reminder.pk
-    assert "clocked out your forgotten session at its last sign of life" in auto.payload["content"]
+    # No sign of life after the start: the DM says the session counts nothing and asks for the time.
+    assert auto.payload["content"].startswith(
+        f"🤖 I clocked out your forgotten session: there was no sign of life after you clocked in "
+        f"(<t:{int(T0.timestamp())}:f>), so it counts **0m**. Adjust the time to what you worked, then confirm."
+    )
     assert "Measured: 0m · Paused: 0m · Effective: **0m**" in auto.payload["content"]
     assert dm_custom_ids(auto)[0] == f"confirm:{session.pk}"
     # Both DMs to one user are delivered in order.
     assert reminder.ordering_key == auto.ordering_key == f"timetracking:dm:{USER}"
+
+
+def test_an_automatic_clock_out_counts_up_to_the_last_sign_of_life(discord, clock, settings):
+    """Editing the purpose and looking at the session with `/session status` are signs of life:
+    the automatic clock-out counts the time up to the last one, not zero minutes."""
+    settings.TIMETRACKING_FORGOTTEN_HOURS = 12
+    discord(session_cmd("in", {"subject": "thesis"}, guild_id=GUILD_A, user_id=USER))
+    sid = FocusSession.objects.get().pk
+    clock.advance(minutes=40)
+    discord(modal_payload(f"edit_purpose:{sid}", {"purpose": "chapter 2"}, guild_id=GUILD_A, user_id=USER))
+    clock.advance(minutes=50)  # 1 h 30 min after the start
+    last_sign_of_life = clock.now
+    discord(session_cmd("status", guild_id=None, user_id=USER))
+    clock.advance(hours=24)
+    tasks.check_forgotten_sessions()
+    ended = FocusSession.objects.get()
+    assert (ended.status, ended.auto_clocked_out, ended.ended_at) == (S.ENDED_UNCONFIRMED, True, last_sign_of_life)
+    assert ended.effective_seconds(clock.now) == 90 * 60
+    [auto] = dms()
+    assert "at its last sign of life (<t:" in auto.payload["content"]
+    assert "Measured: 1h 30m · Paused: 0m · Effective: **1h 30m**" in auto.payload["content"]
 
 
 def test_keep_going_from_the_dm(discord, clock, settings):

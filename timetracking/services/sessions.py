@@ -64,13 +64,25 @@ def session_clock_in(
     return session
 
 
+SIGN_OF_LIFE_FIELDS = ["last_activity_at", "reminded_at", "updated_at"]
+
+
+def _sign_of_life(session: FocusSession, now: datetime) -> None:
+    """The owner acted on the open session at `now`: the forgotten-session reminder and the
+    automatic clock-out count from here (the caller saves SIGN_OF_LIFE_FIELDS)."""
+    session.last_activity_at = max(now, session.last_activity_at)
+    session.reminded_at = None
+
+
 def session_pause(*, user_id: int, session_id: int | None = None, now: datetime | None = None) -> FocusSession:
-    """Pause a RUNNING session (the user's active one when no id is given)."""
+    """Pause a RUNNING session (the user's active one when no id is given). A sign of life."""
+    now = now_or_default(now)
     with transaction.atomic():
         session = lock_for(user_id=user_id, session_id=session_id, action=rules.PAUSE)
         session.status = Status.PAUSED
-        session.pause_started_at = max(now_or_default(now), session.started_at)
-        session.save(update_fields=["status", "pause_started_at", "updated_at"])
+        session.pause_started_at = max(now, session.started_at)
+        _sign_of_life(session, now)
+        session.save(update_fields=["status", "pause_started_at", *SIGN_OF_LIFE_FIELDS])
     return session
 
 
@@ -82,18 +94,8 @@ def session_resume(*, user_id: int, session_id: int | None = None, now: datetime
         session.total_paused_seconds += seconds_between(now, session.pause_started_at)
         session.pause_started_at = None
         session.status = Status.RUNNING
-        session.last_activity_at = max(now, session.last_activity_at)
-        session.reminded_at = None
-        session.save(
-            update_fields=[
-                "status",
-                "pause_started_at",
-                "total_paused_seconds",
-                "last_activity_at",
-                "reminded_at",
-                "updated_at",
-            ]
-        )
+        _sign_of_life(session, now)
+        session.save(update_fields=["status", "pause_started_at", "total_paused_seconds", *SIGN_OF_LIFE_FIELDS])
     return session
 
 
@@ -166,25 +168,56 @@ def session_reopen(*, user_id: int, session_id: int, now: datetime | None = None
     return session
 
 
-def session_set_purpose(*, user_id: int, session_id: int, purpose: str | None) -> FocusSession:
-    """Replace the session's purpose (blank clears it); allowed until the session is confirmed."""
+def _edit(session: FocusSession, now: datetime, field: str) -> None:
+    """Save an edited `field`; on an open session the edit is a sign of life."""
+    fields = [field, "updated_at"]
+    if session.is_active:
+        _sign_of_life(session, now)
+        fields = [field, *SIGN_OF_LIFE_FIELDS]
+    session.save(update_fields=fields)
+
+
+def session_set_purpose(
+    *, user_id: int, session_id: int, purpose: str | None, now: datetime | None = None
+) -> FocusSession:
+    """Replace the session's purpose (blank clears it); allowed until the session is confirmed.
+    On an open session, a sign of life."""
     purpose = clean_purpose(purpose)
     with transaction.atomic():
         session = lock_for(user_id=user_id, session_id=session_id, action=rules.EDIT_PURPOSE)
         session.goal = purpose
-        session.save(update_fields=["goal", "updated_at"])
+        _edit(session, now_or_default(now), "goal")
     return session
 
 
-def session_set_note(*, user_id: int, session_id: int, note: str | None) -> FocusSession:
-    """Replace the session's note; allowed until the session is confirmed (same rule as the purpose)."""
+def session_set_note(*, user_id: int, session_id: int, note: str | None, now: datetime | None = None) -> FocusSession:
+    """Replace the session's note; allowed until the session is confirmed (same rule as the
+    purpose). On an open session, a sign of life."""
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise ApplicationError(NOTE_TOO_LONG, field="note")
     with transaction.atomic():
         session = lock_for(user_id=user_id, session_id=session_id, action=rules.EDIT_PURPOSE)
         session.note = note
-        session.save(update_fields=["note", "updated_at"])
+        _edit(session, now_or_default(now), "note")
+    return session
+
+
+def session_show(*, user_id: int, now: datetime | None = None) -> FocusSession | None:
+    """The session `/session status` shows: the user's open session, whose owner looking at it is
+    a sign of life (recorded), else the last one still to confirm; None when there is neither."""
+    now = now_or_default(now)
+    with transaction.atomic():
+        session = (
+            FocusSession.objects.select_for_update(of=("self",))
+            .select_related("subject")
+            .filter(user_id=user_id, status__in=FocusSession.ACTIVE)
+            .first()
+        )
+        if session is None:
+            return selectors.latest_unconfirmed_session(user_id)
+        _sign_of_life(session, now)
+        session.save(update_fields=SIGN_OF_LIFE_FIELDS)
     return session
 
 
@@ -194,9 +227,8 @@ def session_keep_going(*, user_id: int, session_id: int, now: datetime | None = 
     now = now_or_default(now)
     with transaction.atomic():
         session = lock_for(user_id=user_id, session_id=session_id, action=rules.KEEP_GOING)
-        session.last_activity_at = max(now, session.last_activity_at)
-        session.reminded_at = None
-        session.save(update_fields=["last_activity_at", "reminded_at", "updated_at"])
+        _sign_of_life(session, now)
+        session.save(update_fields=SIGN_OF_LIFE_FIELDS)
     return session
 
 

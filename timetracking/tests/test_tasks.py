@@ -68,6 +68,38 @@ def test_forgotten_session_is_reminded_once_then_clocked_out_at_the_last_sign_of
     assert [name for name, _ in events] == ["forgotten", "auto"]
 
 
+@pytest.mark.parametrize(
+    "sign_of_life",
+    [
+        lambda sid, now: services.session_set_purpose(user_id=USER_ID, session_id=sid, purpose="p", now=now),
+        lambda sid, now: services.session_set_note(user_id=USER_ID, session_id=sid, note="n", now=now),
+        lambda sid, now: services.session_show(user_id=USER_ID, now=now),
+        lambda sid, now: services.session_keep_going(user_id=USER_ID, session_id=sid, now=now),
+    ],
+    ids=["purpose", "note", "status", "keep_going"],
+)
+def test_the_automatic_clock_out_counts_up_to_the_last_action_on_the_session(clock, events, settings, sign_of_life):
+    settings.TIMETRACKING_FORGOTTEN_HOURS = 12
+    session = services.session_clock_in(user_id=USER_ID, subject="x", now=T0)
+    sign_of_life(session.pk, T0 + timedelta(hours=3))
+    clock.now = T0 + timedelta(hours=3 + 24)
+    assert tasks.check_forgotten_sessions() == {"reminded": 0, "clocked_out": 1}
+    ended = FocusSession.objects.get(pk=session.pk)
+    assert ended.ended_at == T0 + timedelta(hours=3)
+    assert ended.effective_seconds(clock.now) == 3 * 3600
+
+
+def test_a_sign_of_life_allows_a_new_reminder(clock, events, settings):
+    settings.TIMETRACKING_FORGOTTEN_HOURS = 12
+    session = services.session_clock_in(user_id=USER_ID, subject="x", now=T0)
+    clock.now = T0 + timedelta(hours=12)
+    assert tasks.check_forgotten_sessions() == {"reminded": 1, "clocked_out": 0}
+    services.session_set_purpose(user_id=USER_ID, session_id=session.pk, purpose="p", now=clock.now)
+    clock.now = T0 + timedelta(hours=24)
+    assert tasks.check_forgotten_sessions() == {"reminded": 1, "clocked_out": 0}
+    assert FocusSession.objects.get(pk=session.pk).status == S.RUNNING
+
+
 def test_keep_going_restarts_the_count(clock, events, settings):
     settings.TIMETRACKING_FORGOTTEN_HOURS = 12
     session = services.session_clock_in(user_id=USER_ID, subject="x", now=T0)
