@@ -83,7 +83,7 @@ class WeeklyReportCSVRenderer(BaseRenderer):
                 "TOTAL",
                 totals["allocated_minutes"],
                 totals["tracked_seconds"],
-                format_duration(totals["tracked_seconds"]),
+                format_duration(totals["tracked_minutes"] * 60),
                 totals["remaining_seconds"],
                 "",
                 sum(line["sessions"] for line in data["subjects"]),

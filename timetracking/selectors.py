@@ -105,15 +105,26 @@ class SubjectLine:
 
     @property
     def remaining_seconds(self) -> int:
-        """Allocated minus tracked; negative when over the allocation."""
+        """Allocated minus tracked, to the second; negative when over the allocation."""
         return self.allocated_seconds - self.tracked_seconds
 
     @property
+    def tracked_minutes(self) -> int:
+        """Tracked time in whole minutes, seconds rounded down (a minute counts once complete, as
+        on the session card). Every figure shown to people is computed from this, so they add up."""
+        return self.tracked_seconds // 60
+
+    @property
+    def remaining_minutes(self) -> int:
+        """Allocated minus tracked, in whole minutes; negative when over the allocation."""
+        return (self.allocated_minutes or 0) - self.tracked_minutes
+
+    @property
     def progress(self) -> float | None:
-        """Tracked / allocated (may exceed 1), None without a positive allocation."""
+        """Tracked / allocated in whole minutes (may exceed 1), None without a positive allocation."""
         if not self.allocated_minutes:
             return None
-        return self.tracked_seconds / self.allocated_seconds
+        return self.tracked_minutes / self.allocated_minutes
 
 
 @dataclass
@@ -134,6 +145,20 @@ class WeeklyReport:
     @property
     def total_remaining_seconds(self) -> int:
         return self.total_allocated_minutes * 60 - self.total_tracked_seconds
+
+    @property
+    def total_tracked_minutes(self) -> int:
+        """The sum of the subjects' whole minutes (not the rounded sum), so the total is the sum
+        of the rows above it."""
+        return sum(line.tracked_minutes for line in self.lines)
+
+    @property
+    def total_remaining_minutes(self) -> int:
+        return self.total_allocated_minutes - self.total_tracked_minutes
+
+    @property
+    def has_allocations(self) -> bool:
+        return any(line.allocated_minutes is not None for line in self.lines)
 
     @property
     def is_empty(self) -> bool:

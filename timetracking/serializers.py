@@ -133,14 +133,18 @@ class ReportLineSerializer(serializers.Serializer):
     subject = serializers.CharField()
     allocated_minutes = serializers.IntegerField(allow_null=True, help_text="Null: no allocation this week.")
     tracked_seconds = serializers.IntegerField(help_text="Effective time of the week's sessions, open ones up to now.")
-    tracked = serializers.SerializerMethodField(help_text="tracked_seconds as /alloc show writes it.")
+    tracked_minutes = serializers.IntegerField(help_text="tracked_seconds in whole minutes, seconds rounded down.")
+    tracked = serializers.SerializerMethodField(help_text="tracked_minutes as /alloc show writes it.")
     remaining_seconds = serializers.IntegerField(help_text="Allocated minus tracked; negative when over.")
-    progress_percent = serializers.SerializerMethodField()
+    remaining_minutes = serializers.IntegerField(
+        help_text="Allocated minus tracked_minutes (what /alloc show writes); negative when over."
+    )
+    progress_percent = serializers.SerializerMethodField(help_text="tracked_minutes / allocated_minutes, rounded.")
     sessions = serializers.IntegerField()
     running = serializers.BooleanField()
 
     def get_tracked(self, line) -> str:
-        return format_duration(line.tracked_seconds)
+        return format_duration(line.tracked_minutes * 60)
 
     def get_progress_percent(self, line) -> int | None:
         return None if line.progress is None else round(line.progress * 100)
@@ -150,6 +154,10 @@ class ReportTotalsSerializer(serializers.Serializer):
     allocated_minutes = serializers.IntegerField(source="total_allocated_minutes")
     tracked_seconds = serializers.IntegerField(source="total_tracked_seconds")
     remaining_seconds = serializers.IntegerField(source="total_remaining_seconds")
+    tracked_minutes = serializers.IntegerField(
+        source="total_tracked_minutes", help_text="The sum of the subjects' tracked_minutes."
+    )
+    remaining_minutes = serializers.IntegerField(source="total_remaining_minutes")
 
 
 class WeeklyReportSerializer(serializers.Serializer):

@@ -107,8 +107,10 @@ def test_weekly_report_json_and_csv(admin_client, clock):
             "subject": "Gym",
             "allocated_minutes": None,
             "tracked_seconds": 1800,
+            "tracked_minutes": 30,
             "tracked": "30m",
             "remaining_seconds": -1800,
+            "remaining_minutes": -30,
             "progress_percent": None,
             "sessions": 1,
             "running": True,
@@ -118,14 +120,22 @@ def test_weekly_report_json_and_csv(admin_client, clock):
             "subject": "search_engine",
             "allocated_minutes": 360,
             "tracked_seconds": 3600,
+            "tracked_minutes": 60,
             "tracked": "1h 00m",
             "remaining_seconds": 18000,
+            "remaining_minutes": 300,
             "progress_percent": 17,
             "sessions": 1,
             "running": False,
         },
     ]
-    assert report["totals"] == {"allocated_minutes": 360, "tracked_seconds": 5400, "remaining_seconds": 16200}
+    assert report["totals"] == {
+        "allocated_minutes": 360,
+        "tracked_seconds": 5400,
+        "remaining_seconds": 16200,
+        "tracked_minutes": 90,
+        "remaining_minutes": 270,
+    }
 
     response = admin_client.get(f"{BASE}/users/{USER_ID}/report/", {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
@@ -143,6 +153,20 @@ def test_weekly_report_json_and_csv(admin_client, clock):
     assert admin_client.get(f"{BASE}/users/42/report/").status_code == 404
     assert admin_client.get(f"{BASE}/users/abc/report/").status_code == 404
     assert admin_client.get(f"{BASE}/sessions/99999999999999999999/").status_code == 404
+
+
+def test_weekly_report_minutes_are_whole_and_add_up(admin_client, clock):
+    """3 h planned, 26 min 59 s tracked: 26 min tracked and 2 h 34 min left, as `/alloc show` says
+    (the seconds stay exact in the *_seconds fields)."""
+    services.allocation_set(user_id=USER_ID, subject="Maths", minutes=180, now=T0)
+    services.session_clock_in(user_id=USER_ID, subject="Maths", now=T0)
+    services.session_clock_out(user_id=USER_ID, now=T0 + timedelta(minutes=26, seconds=59))
+    clock.now = T0 + timedelta(hours=1)
+    report = admin_client.get(f"{BASE}/users/{USER_ID}/report/").json()
+    [line] = report["subjects"]
+    assert (line["tracked_seconds"], line["tracked_minutes"], line["tracked"]) == (1619, 26, "26m")
+    assert (line["remaining_seconds"], line["remaining_minutes"], line["progress_percent"]) == (9181, 154, 14)
+    assert (report["totals"]["tracked_minutes"], report["totals"]["remaining_minutes"]) == (26, 154)
     assert date.fromisoformat(admin_client.get(f"{BASE}/users/{USER_ID}/").json()["created_at"][:10])
 
 
