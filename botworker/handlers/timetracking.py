@@ -6,17 +6,30 @@ Handlers translate (Discord input in, one service call, a reply out); every rule
 buttons carry `action:<session id>`; the id is untrusted, so every click goes through a service
 or `rules.check_action`, which re-check ownership and status.
 
-How sessions and weeks look (`session_card`, `report_text`, …) is in
+How sessions and weeks look (`session_card`, `report_pages`, …) is in
 `botworker.presenters.timetracking`, shared with the receivers that DM users.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils import timezone
 
 from botworker.handlers.zones import register_zone_option
-from botworker.interactions import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, router
-from botworker.presenters.timetracking import report_text, session_card
+from botworker.interactions import (
+    Choice,
+    Invocation,
+    Modal,
+    Option,
+    OptionType,
+    PagedText,
+    Reply,
+    TextInput,
+    paged_list,
+    router,
+)
+from botworker.presenters.timetracking import ALLOC_SHOW_LIST, WEEK_SUMMARY_LIST, report_pages, session_card
 from timetracking import rules, selectors, services
 from timetracking.conf import forgotten_hours, summary_hour
 from timetracking.durations import format_duration_input, parse_duration
@@ -25,6 +38,7 @@ from timetracking.models import FocusSession
 TIMEZONE_SET = "Your weeks now start on Monday 00:00 in **{zone}**."
 SUMMARY_ON = "I'll DM you a summary of your week every Monday from {hour:02d}:00 ({zone})."
 SUMMARY_OFF = "No more weekly summaries. Turn them back on with `/session summary state:on`."
+WEEK_GONE = "I can't read that week any more; use `/alloc show` for this week."
 KEEP_GOING_NOTE = "👍 Keep going! I'll check again if there is no sign of life for {hours} hours."
 
 
@@ -127,12 +141,33 @@ def session_summary(inv: Invocation) -> Reply:
 def alloc_set(inv: Invocation) -> Reply:
     minutes = round(inv.options["hours"] * 60)
     services.allocation_set(user_id=inv.user_id, subject=inv.options["subject"], minutes=minutes)
-    return Reply(content=report_text(selectors.weekly_report(user_id=inv.user_id)), ephemeral=True)
+    return ALLOC_SHOW.reply(inv)
 
 
 @router.command("alloc show", description="Show this week's plan and tracked time")
 def alloc_show(inv: Invocation) -> Reply:
-    return Reply(content=report_text(selectors.weekly_report(user_id=inv.user_id)), ephemeral=True)
+    return ALLOC_SHOW.reply(inv)
+
+
+# ---------------------------------------------------------------------------- paged weekly tables
+
+
+def _this_week(inv: Invocation, arg: str) -> PagedText:
+    """`/alloc show`: the clicking member's own week (a page click recomputes it for them)."""
+    return report_pages(selectors.weekly_report(user_id=inv.user_id))
+
+
+def _summary_week(inv: Invocation, arg: str) -> PagedText:
+    """The summary DM's pages: the week starting on the Monday `arg`, of the member who clicks."""
+    try:
+        week_start = date.fromisoformat(arg)
+    except ValueError:
+        return PagedText(lines=[], empty=WEEK_GONE)
+    return report_pages(selectors.weekly_report(user_id=inv.user_id, week_start=week_start), title="Your week")
+
+
+ALLOC_SHOW = paged_list(ALLOC_SHOW_LIST, _this_week)
+WEEK_SUMMARY = paged_list(WEEK_SUMMARY_LIST, _summary_week)
 
 
 # ---------------------------------------------------------------------------- autocomplete

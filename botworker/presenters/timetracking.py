@@ -7,15 +7,23 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from botworker.interactions import Reply, button
+from botworker.interactions import PagedText, Reply, button
+from botworker.interactions.paging import render_page
 from botworker.presenters.text import timestamp
 from timetracking.durations import format_duration
 from timetracking.models import FocusSession
-from timetracking.selectors import WeeklyReport
+from timetracking.selectors import SubjectLine, WeeklyReport
 
 PRIMARY, SECONDARY, SUCCESS, DANGER = 1, 2, 3, 4
 BAR_CELLS = 10
 
+# The paged lists of the weekly table (registered by the handlers): `/alloc show` (this week)
+# and the summary DM (its argument is the week's Monday, YYYY-MM-DD).
+ALLOC_SHOW_LIST = "alloc_show"
+WEEK_SUMMARY_LIST = "week_summary"
+SUBJECTS_PER_PAGE = 10
+
+NOTHING_PLANNED = "nothing planned this week. Plan hours with `/alloc set subject:<name> hours:<number>`."
 NOTHING_THIS_WEEK = (
     "Nothing planned or tracked this week yet. Plan with `/alloc set subject:<name> hours:<number>` "
     "and track with `/session in subject:<name>`."
@@ -138,34 +146,64 @@ def progress_bar(fraction: float | None) -> str:
     return "█" * filled + "░" * (BAR_CELLS - filled)
 
 
-def _left(remaining: int) -> str:
-    return f"{format_duration(remaining)} left" if remaining >= 0 else f"{format_duration(-remaining)} over"
+def minutes(count: int) -> str:
+    """Whole minutes as the weekly table writes them: ``2h 34m``, ``45m``, ``0m``."""
+    return format_duration(count * 60)
 
 
-def report_text(report: WeeklyReport, *, title: str = "This week") -> str:
-    """The weekly table of `/alloc show` and of the weekly summary DM."""
+def _left(remaining_minutes: int) -> str:
+    return f"{minutes(remaining_minutes)} left" if remaining_minutes >= 0 else f"{minutes(-remaining_minutes)} over"
+
+
+def _subject_entry(line: SubjectLine) -> str:
+    """One subject: its name, then its bar and figures (two lines, never split across pages)."""
+    name = f"**{escape(line.subject)}**" + (" ⏱️" if line.running else "")
+    tracked = minutes(line.tracked_minutes)
+    if line.allocated_minutes is None:
+        return f"{name}\n`{progress_bar(None)}` {tracked} tracked · no allocation"
+    percent = f"{round(line.progress * 100)}%" if line.progress is not None else "—"
+    return (
+        f"{name}\n`{progress_bar(line.progress)}` {percent} · {tracked} of "
+        f"{minutes(line.allocated_minutes)} · {_left(line.remaining_minutes)}"
+    )
+
+
+def _total(report: WeeklyReport) -> str:
+    tracked = minutes(report.total_tracked_minutes)
+    if not report.has_allocations:
+        return f"**Total:** {tracked} tracked · {NOTHING_PLANNED}"
+    return (
+        f"**Total:** {tracked} tracked of {minutes(report.total_allocated_minutes)} allocated · "
+        f"{_left(report.total_remaining_minutes)}"
+    )
+
+
+def report_pages(report: WeeklyReport, *, title: str = "This week") -> PagedText:
+    """The weekly table of `/alloc show` and of the weekly summary DM, as a paged list: the week
+    on every page, one entry per subject, and the total on every page.
+
+    Tracked time counts in whole minutes, seconds rounded down (as on the session card); what is
+    left, the percentage and the total are computed from those minutes, so every row and the
+    total add up exactly."""
     week = report.week
     header = f"📊 **{title}** · {week.start_date:%a %d %b} – {week.end_date:%a %d %b %Y} ({week.timezone})"
     if report.is_empty:
-        return f"{header}\n{NOTHING_THIS_WEEK}"
-    lines = [header]
-    for line in report.lines:
-        name = f"**{escape(line.subject)}**" + (" ⏱️" if line.running else "")
-        tracked = format_duration(line.tracked_seconds)
-        if line.allocated_minutes is None:
-            lines.append(f"{name}\n`{progress_bar(None)}` {tracked} tracked · no allocation")
-            continue
-        percent = f"{round(line.progress * 100)}%" if line.progress is not None else "—"
-        lines.append(
-            f"{name}\n`{progress_bar(line.progress)}` {percent} · {tracked} of "
-            f"{format_duration(line.allocated_seconds)} · {_left(line.remaining_seconds)}"
-        )
-    lines.append(
-        f"**Total:** {format_duration(report.total_tracked_seconds)} tracked of "
-        f"{format_duration(report.total_allocated_minutes * 60)} allocated · {_left(report.total_remaining_seconds)}"
+        return PagedText(lines=[], header=header, empty=NOTHING_THIS_WEEK)
+    return PagedText(
+        lines=[_subject_entry(line) for line in report.lines],
+        header=header,
+        footer=_total(report),
+        max_lines=SUBJECTS_PER_PAGE,
     )
-    return "\n".join(lines)
 
 
 def weekly_summary_message(report: WeeklyReport) -> Reply:
-    return Reply(content=report_text(report, title="Your week"))
+    """The summary DM of a week: its first page, with Previous/Next when the week has more
+    subjects than a page holds (the list `week_summary`, whose argument is the week's Monday)."""
+    return render_page(
+        WEEK_SUMMARY_LIST,
+        report.week.start_date.isoformat(),
+        report_pages(report, title="Your week"),
+        page=0,
+        ephemeral=False,
+    )

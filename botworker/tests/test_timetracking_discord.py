@@ -4,6 +4,7 @@ DMs the periodic tasks send through the outbox, and the commands' registration."
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -234,6 +235,81 @@ def test_alloc_show_with_nothing(discord, clock):
     body = discord(alloc_cmd("show", guild_id=None, user_id=USER))
     assert "Nothing planned or tracked this week yet." in body["data"]["content"]
     assert not TrackedUser.objects.exists()  # reading creates nothing
+
+
+@pytest.mark.parametrize(
+    "allocated_minutes, tracked_seconds, line, left",
+    [
+        # Tracked time counts in whole minutes, seconds rounded down (as on the session card),
+        # and every other figure is computed from those minutes, so the row adds up.
+        (180, 26 * 60, "`█░░░░░░░░░` 14% · 26m of 3h 00m", "2h 34m left"),
+        (180, 26 * 60 + 30, "`█░░░░░░░░░` 14% · 26m of 3h 00m", "2h 34m left"),
+        (180, 26 * 60 + 59, "`█░░░░░░░░░` 14% · 26m of 3h 00m", "2h 34m left"),
+        (180, 40, "`░░░░░░░░░░` 0% · 0m of 3h 00m", "3h 00m left"),
+        (120, 119 * 60 + 59, "`██████████` 99% · 1h 59m of 2h 00m", "1m left"),
+        (60, 60 * 60 + 59, "`██████████` 100% · 1h 00m of 1h 00m", "0m left"),
+        (60, 90 * 60 + 20, "`██████████` 150% · 1h 30m of 1h 00m", "30m over"),
+        (90, 0, "`░░░░░░░░░░` 0% · 0m of 1h 30m", "1h 30m left"),
+        (0, 10 * 60 + 5, "`░░░░░░░░░░` — · 10m of 0m", "10m over"),
+    ],
+)
+def test_alloc_show_counts_whole_minutes_exactly(discord, clock, allocated_minutes, tracked_seconds, line, left):
+    services.allocation_set(user_id=USER, subject="Maths", minutes=allocated_minutes, now=T0)
+    services.session_clock_in(user_id=USER, subject="Maths", now=T0)
+    services.session_clock_out(user_id=USER, now=T0 + timedelta(seconds=tracked_seconds))
+    clock.advance(hours=5)
+    content = discord(alloc_cmd("show", guild_id=None, user_id=USER))["data"]["content"]
+    assert f"**Maths**\n{line} · {left}\n" in content
+    tracked = line.split(" · ")[1].split(" of ")[0]
+    allocated = line.split(" of ")[1]
+    assert f"**Total:** {tracked} tracked of {allocated} allocated · {left}" in content
+
+
+def test_alloc_show_with_time_tracked_but_nothing_planned_says_how_to_plan(discord, clock):
+    services.session_clock_in(user_id=USER, subject="Maths", now=T0)
+    services.session_clock_out(user_id=USER, now=T0 + timedelta(minutes=50))
+    content = discord(alloc_cmd("show", guild_id=None, user_id=USER))["data"]["content"]
+    assert "**Maths**\n`░░░░░░░░░░` 50m tracked · no allocation" in content
+    assert content.endswith(
+        "**Total:** 50m tracked · nothing planned this week. "
+        "Plan hours with `/alloc set subject:<name> hours:<number>`."
+    )
+    assert "allocated" not in content and "over" not in content
+
+
+def plan_thirty_subjects() -> list[str]:
+    """30 subjects with long names, 1 h planned and 26 min tracked each (13 h planned, 13 h tracked)."""
+    names = [f"Subject {n:02d} with a rather long name to fill the message **{'x' * 40}**" for n in range(30)]
+    for name in names:
+        services.allocation_set(user_id=USER, subject=name, minutes=60, now=T0)
+        services.session_clock_in(user_id=USER, subject=name, now=T0)
+        services.session_clock_out(user_id=USER, now=T0 + timedelta(minutes=26))
+    return names
+
+
+def test_alloc_show_with_30_subjects_pages_with_the_total_on_every_page(discord, clock):
+    names = plan_thirty_subjects()
+    clock.advance(hours=1)
+    first = discord(alloc_cmd("show", guild_id=GUILD_A, user_id=USER))
+    assert first["data"]["flags"] == EPHEMERAL
+    total = "**Total:** 13h 00m tracked of 30h 00m allocated · 17h 00m left"
+    assert custom_ids(first) == ["page:alloc_show..-1", "page:alloc_show..1"]
+    count = int(re.search(r"Page 1 of (\d+)", first["data"]["content"])[1])
+    pages = [first["data"]["content"]]
+    for page in range(1, count):  # Next, as a click recomputes it
+        body = discord(component_payload(f"page:alloc_show..{page}", guild_id=GUILD_A, user_id=USER))
+        assert body["type"] == UPDATE_MESSAGE
+        pages.append(body["data"]["content"])
+    assert len(pages) >= 2 and "Page 2 of" in pages[1]
+    for page in pages:
+        assert len(page) <= 2000
+        assert page.startswith("📊 **This week** · Mon 16 Nov – Sun 22 Nov 2026 (Australia/Sydney)")
+        assert total in page  # the total on every page
+        assert page.count("**") % 2 == 0  # no bold left open
+    shown = "\n".join(pages)
+    for name in names:  # every subject on some page, once
+        escaped = name.replace("*", "\\*")
+        assert shown.count(f"**{escaped}**\n`") == 1, name
 
 
 @pytest.mark.parametrize("hours", [-1, 169])
@@ -646,6 +722,28 @@ def test_weekly_summary_dm_once(clock):
     assert summary.dedupe_key == weekly_summary_key(USER, datetime(2026, 11, 16).date())
     assert "Your week" in summary.payload["content"]
     assert "1h 30m of 6h 00m · 4h 30m left" in summary.payload["content"]
+
+
+def test_a_long_weekly_summary_dm_pages_and_a_click_shows_that_week(discord, clock):
+    services.tracked_user_set_weekly_summary(user_id=USER, enabled=True)
+    plan_thirty_subjects()
+    clock.now = datetime(2026, 11, 22, 21, 30, tzinfo=UTC)  # Monday 08:30 in Sydney
+    tasks.send_weekly_summaries()
+    [summary] = dms()
+    content = summary.payload["content"]
+    assert len(content) <= 2000 and "Page 1 of" in content
+    assert "**Total:** 13h 00m tracked of 30h 00m allocated · 17h 00m left" in content
+    assert dm_custom_ids(summary) == ["page:week_summary.2026-11-16.-1", "page:week_summary.2026-11-16.1"]
+    clock.advance(days=1)  # a week later than the summary's week, the click still shows that week
+    body = discord(component_payload("page:week_summary.2026-11-16.1", guild_id=None, user_id=USER))
+    assert body["type"] == UPDATE_MESSAGE
+    assert body["data"]["content"].startswith("📊 **Your week** · Mon 16 Nov – Sun 22 Nov 2026")
+    assert "Page 2 of 3" in body["data"]["content"]
+    assert "**Subject 10 " in body["data"]["content"] and "**Subject 09 " not in body["data"]["content"]
+    assert "13h 00m tracked" in body["data"]["content"]
+    # Someone else clicking sees their own (empty) week, never the owner's subjects.
+    other = discord(component_payload("page:week_summary.2026-11-16.1", guild_id=None, user_id=INTRUDER))
+    assert "Subject" not in other["data"]["content"] and "Nothing planned or tracked" in other["data"]["content"]
 
 
 def test_periodic_tasks_are_declared_and_written_to_beat():
