@@ -83,7 +83,7 @@ def session_resume(inv: Invocation) -> Reply:
 
 @router.command("session status", description="Show your running session (or the last one to confirm)")
 def session_status(inv: Invocation) -> Reply:
-    session = services.session_show(user_id=inv.user_id)
+    session = selectors.active_session(inv.user_id) or selectors.latest_unconfirmed_session(inv.user_id)
     if session is None:
         return Reply(content=rules.NO_ACTIVE_SESSION, ephemeral=True)
     reply = session_card(session, now=timezone.now())

@@ -674,16 +674,21 @@ def test_forgotten_session_dm_then_automatic_clock_out_dm_each_once(discord, clo
 
 
 def test_an_automatic_clock_out_counts_up_to_the_last_sign_of_life(discord, clock, settings):
-    """Editing the purpose and looking at the session with `/session status` are signs of life:
-    the automatic clock-out counts the time up to the last one, not zero minutes."""
+    """Editing the purpose is a sign of life: the automatic clock-out counts the time up to the
+    last one, not zero minutes. Looking at the session (`/session status`) is a read and records
+    nothing."""
     settings.TIMETRACKING_FORGOTTEN_HOURS = 12
     discord(session_cmd("in", {"subject": "thesis"}, guild_id=GUILD_A, user_id=USER))
     sid = FocusSession.objects.get().pk
     clock.advance(minutes=40)
-    discord(modal_payload(f"edit_purpose:{sid}", {"purpose": "chapter 2"}, guild_id=GUILD_A, user_id=USER))
+    discord(modal_payload(f"edit_purpose:{sid}", {"purpose": "chapter 1"}, guild_id=GUILD_A, user_id=USER))
     clock.advance(minutes=50)  # 1 h 30 min after the start
     last_sign_of_life = clock.now
+    discord(modal_payload(f"edit_purpose:{sid}", {"purpose": "chapter 2"}, guild_id=GUILD_A, user_id=USER))
+    clock.advance(minutes=30)
+    before = FocusSession.objects.get().last_activity_at
     discord(session_cmd("status", guild_id=None, user_id=USER))
+    assert FocusSession.objects.get().last_activity_at == before  # a read command never writes
     clock.advance(hours=24)
     tasks.check_forgotten_sessions()
     ended = FocusSession.objects.get()

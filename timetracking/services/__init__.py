@@ -43,7 +43,6 @@ from timetracking.services.sessions import (
     session_resume,
     session_set_note,
     session_set_purpose,
-    session_show,
 )
 from timetracking.services.users import (
     tracked_user_set_timezone,
@@ -79,7 +78,6 @@ __all__ = [
     "session_resume",
     "session_set_note",
     "session_set_purpose",
-    "session_show",
     "subject_create",
     "tracked_user_set_timezone",
     "tracked_user_set_weekly_summary",

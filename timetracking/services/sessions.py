@@ -203,24 +203,6 @@ def session_set_note(*, user_id: int, session_id: int, note: str | None, now: da
     return session
 
 
-def session_show(*, user_id: int, now: datetime | None = None) -> FocusSession | None:
-    """The session `/session status` shows: the user's open session, whose owner looking at it is
-    a sign of life (recorded), else the last one still to confirm; None when there is neither."""
-    now = now_or_default(now)
-    with transaction.atomic():
-        session = (
-            FocusSession.objects.select_for_update(of=("self",))
-            .select_related("subject")
-            .filter(user_id=user_id, status__in=FocusSession.ACTIVE)
-            .first()
-        )
-        if session is None:
-            return selectors.latest_unconfirmed_session(user_id)
-        _sign_of_life(session, now)
-        session.save(update_fields=SIGN_OF_LIFE_FIELDS)
-    return session
-
-
 def session_keep_going(*, user_id: int, session_id: int, now: datetime | None = None) -> FocusSession:
     """The user answered the forgotten-session DM with "Keep going": a sign of life, so the
     reminder and the automatic clock-out count from now."""

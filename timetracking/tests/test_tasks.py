@@ -73,10 +73,9 @@ def test_forgotten_session_is_reminded_once_then_clocked_out_at_the_last_sign_of
     [
         lambda sid, now: services.session_set_purpose(user_id=USER_ID, session_id=sid, purpose="p", now=now),
         lambda sid, now: services.session_set_note(user_id=USER_ID, session_id=sid, note="n", now=now),
-        lambda sid, now: services.session_show(user_id=USER_ID, now=now),
         lambda sid, now: services.session_keep_going(user_id=USER_ID, session_id=sid, now=now),
     ],
-    ids=["purpose", "note", "status", "keep_going"],
+    ids=["purpose", "note", "keep_going"],
 )
 def test_the_automatic_clock_out_counts_up_to_the_last_action_on_the_session(clock, events, settings, sign_of_life):
     settings.TIMETRACKING_FORGOTTEN_HOURS = 12
