@@ -9,12 +9,45 @@ one slot per (guild, moderator, weekday, time), one message per shift, one claim
 from __future__ import annotations
 
 from datetime import time
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.db.models import F, Q
 
 from config.fields import ZoneField
 from config.timeutils import DAY_NAMES
+
+MAX_DURATION_MINUTES = 168 * 60
+
+
+def hours_to_minutes(hours) -> int:
+    """Hours (a number or a numeric string) as whole minutes, rounded once, half up. The hours
+    are read as the decimal they were written as (0.7 is 42 minutes, not 41.99...)."""
+    return int((Decimal(str(hours)) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+class DurationInMinutes(models.Model):
+    """A length kept as whole minutes, so sums and comparisons are exact (a float sum of 0.6, 0.7,
+    0.8 and 0.9 hours is 2.9999999999999996). `duration_hours` reads and writes it in hours (the
+    API's and the Discord options' unit); writing rounds once to whole minutes."""
+
+    duration_minutes = models.PositiveIntegerField(help_text="The length in whole minutes.")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def duration_hours(self) -> float:
+        return self.duration_minutes / 60
+
+    @duration_hours.setter
+    def duration_hours(self, hours) -> None:
+        self.duration_minutes = hours_to_minutes(hours)
+
+
+def _hours_field(default: str, **kwargs) -> models.DecimalField:
+    # Exact decimals: a cap of 1.1 hours is exactly 66 minutes.
+    return models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(default), **kwargs)
 
 
 class ShiftPolicy(models.Model):
@@ -23,15 +56,15 @@ class ShiftPolicy(models.Model):
     guild configuration only (botworker's GuildConfig and its "shifts" channel)."""
 
     guild_id = models.PositiveBigIntegerField(unique=True, help_text="The Discord guild (server) id.")
-    max_hours_7d = models.FloatField(
-        default=3.0, help_text="A moderator with this many claimed hours in the last 7 days is 'heavy'."
+    max_hours_7d = _hours_field(
+        "3.00", help_text="A moderator with this many claimed hours in the last 7 days is 'heavy'."
     )
     heavy_lock_window_minutes = models.PositiveIntegerField(
         default=60, help_text="Heavy moderators may only claim shifts starting within this many minutes."
     )
-    min_duration_hours = models.FloatField(default=0.25)
-    max_duration_hours = models.FloatField(default=24.0)
-    default_duration_hours = models.FloatField(default=1.0, help_text="Duration of a schedule slot added without one.")
+    min_duration_hours = _hours_field("0.25")
+    max_duration_hours = _hours_field("24.00")
+    default_duration_hours = _hours_field("1.00", help_text="Duration of a schedule slot added without one.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -54,8 +87,13 @@ class ShiftPolicy(models.Model):
     def __str__(self) -> str:
         return f"shift policy of guild {self.guild_id}"
 
+    @property
+    def cap_minutes(self) -> Decimal:
+        """The fairness cap in minutes, exactly."""
+        return Decimal(self.max_hours_7d) * 60
 
-class ModSchedule(models.Model):
+
+class ModSchedule(DurationInMinutes):
     """A weekly slot of a moderator: a local wall time on a weekday in an IANA zone."""
 
     guild_id = models.PositiveBigIntegerField(db_index=True)
@@ -64,7 +102,6 @@ class ModSchedule(models.Model):
     hour = models.PositiveSmallIntegerField()
     minute = models.PositiveSmallIntegerField(default=0)
     timezone = ZoneField(default="UTC")
-    duration_hours = models.FloatField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,7 +114,8 @@ class ModSchedule(models.Model):
             models.CheckConstraint(condition=Q(hour__lte=23), name="modschedule_hour_in_range"),
             models.CheckConstraint(condition=Q(minute__lte=59), name="modschedule_minute_in_range"),
             models.CheckConstraint(
-                condition=Q(duration_hours__gt=0) & Q(duration_hours__lte=168), name="modschedule_duration_in_range"
+                condition=Q(duration_minutes__gt=0) & Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="modschedule_duration_in_range",
             ),
         ]
 
@@ -109,7 +147,7 @@ class ShiftQuerySet(models.QuerySet):
         raise ValueError(f"unknown shift state {state!r}")
 
 
-class Shift(models.Model):
+class Shift(DurationInMinutes):
     """A dropped shift: open until one moderator claims it, it is cancelled, or it starts unclaimed
     (then it is expired)."""
 
@@ -126,7 +164,6 @@ class Shift(models.Model):
     created_by = models.PositiveBigIntegerField(help_text="Discord id of who dropped it.")
     created_at = models.DateTimeField(auto_now_add=True)
     start_time_utc = models.DateTimeField()
-    duration_hours = models.FloatField()
     timezone = ZoneField(default="UTC", help_text="The zone the start was given in.")
     assigned_user_id = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="The moderator whose scheduled shift it is."
@@ -142,6 +179,9 @@ class Shift(models.Model):
     cancel_reason = models.CharField(max_length=500, blank=True, default="")
     expired_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    start_passed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a claimed shift's message was re-rendered for its start (once)."
+    )
     # Bumped by every change, so each re-render of the message has its own outbox dedupe key.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -163,16 +203,24 @@ class Shift(models.Model):
                 name="shift_reminder_due",
                 condition=Q(claimed_by__isnull=False, cancelled=False, reminder_sent_at__isnull=True),
             ),
+            models.Index(
+                fields=["start_time_utc"],
+                name="shift_start_pass_due",
+                condition=Q(claimed_by__isnull=False, cancelled=False, start_passed_at__isnull=True),
+            ),
         ]
         constraints = [
-            # The same occurrence of a slot is dropped at most once while not cancelled.
+            # An occurrence of a moderator's schedule is (guild, moderator, start instant): it is
+            # dropped at most once while not cancelled, whichever slot row (a slot removed and
+            # added again is a new row) or whoever dropped it.
             models.UniqueConstraint(
-                fields=["schedule", "start_time_utc"],
-                condition=Q(cancelled=False, schedule__isnull=False),
-                name="shift_one_drop_per_occurrence",
+                fields=["guild_id", "assigned_user_id", "start_time_utc"],
+                condition=Q(cancelled=False, assigned_user_id__isnull=False),
+                name="shift_one_open_per_occurrence",
             ),
             models.CheckConstraint(
-                condition=Q(duration_hours__gt=0) & Q(duration_hours__lte=168), name="shift_duration_in_range"
+                condition=Q(duration_minutes__gt=0) & Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="shift_duration_in_range",
             ),
             models.CheckConstraint(
                 condition=Q(claimed_by__isnull=True, claimed_at__isnull=True)

@@ -49,6 +49,13 @@ def shifts_due_to_expire(*, now: datetime) -> QuerySet[Shift]:
     ).order_by("start_time_utc", "id")
 
 
+def shifts_due_to_mark_started(*, now: datetime) -> QuerySet[Shift]:
+    """Claimed, uncancelled shifts whose start has passed and whose message was not re-rendered for it."""
+    return Shift.objects.filter(
+        claimed_by__isnull=False, cancelled=False, start_passed_at__isnull=True, start_time_utc__lte=now
+    ).order_by("start_time_utc", "id")
+
+
 def shifts_due_for_reminder(*, now: datetime, lead: timedelta) -> QuerySet[Shift]:
     """Claimed, uncancelled shifts starting within `lead` after `now` whose claimer was not reminded."""
     return Shift.objects.filter(
@@ -61,10 +68,15 @@ def shifts_due_for_reminder(*, now: datetime, lead: timedelta) -> QuerySet[Shift
 
 
 def shift_stats(
-    *, guild_id: int, period: str = "7d", user_id: int | None = None, limit: int = 25, now: datetime | None = None
+    *,
+    guild_id: int,
+    period: str = "7d",
+    user_id: int | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
 ) -> list[dict]:
     """Claimed, non-cancelled shifts per claimer (claimed within the period): count and hours,
-    most hours first. One query, whatever the number of shifts."""
+    most hours first; every claimer unless `limit`. One query, whatever the number of shifts."""
     now = now or dj_timezone.now()
     if period not in PERIODS:
         raise ApplicationError(BAD_PERIOD, field="period")
@@ -75,11 +87,14 @@ def shift_stats(
         query = query.filter(claimed_by=user_id)
     rows = (
         query.values("claimed_by")
-        .annotate(shifts=Count("id"), hours=Sum("duration_hours"))
-        .order_by("-hours", "claimed_by")[:limit]
+        .annotate(shifts=Count("id"), minutes=Sum("duration_minutes"))
+        .order_by("-minutes", "claimed_by")
     )
+    if limit is not None:
+        rows = rows[:limit]
     stats = [
-        {"user_id": row["claimed_by"], "shifts": row["shifts"], "hours": round(row["hours"] or 0, 2)} for row in rows
+        {"user_id": row["claimed_by"], "shifts": row["shifts"], "hours": round((row["minutes"] or 0) / 60, 2)}
+        for row in rows
     ]
     if user_id is not None and not stats:
         stats = [{"user_id": user_id, "shifts": 0, "hours": 0.0}]

@@ -20,8 +20,12 @@ class OptionalZoneField(ZoneSerializerField):
         return super().to_internal_value(data)
 
 
+DURATION_HELP = "Length in hours (kept as whole minutes: an input is rounded once to the minute)."
+
+
 class ScheduleSerializer(ModelSerializer):
     day_name = serializers.SerializerMethodField()
+    duration_hours = serializers.FloatField(read_only=True, help_text=DURATION_HELP)
     # Declared: config's ModelSerializer maps a ZoneField to a ChoiceField (it has choices).
     timezone = ZoneSerializerField(read_only=True)
 
@@ -53,11 +57,12 @@ class ScheduleCreateSerializer(serializers.Serializer):
         required=False,
         help_text="IANA zone of the wall time; default: the member's last used zone, else UTC.",
     )
-    duration_hours = serializers.FloatField(required=False)
+    duration_hours = serializers.FloatField(required=False, help_text=DURATION_HELP)
 
 
 class ShiftSerializer(ModelSerializer):
     state = serializers.SerializerMethodField()
+    duration_hours = serializers.FloatField(read_only=True, help_text=DURATION_HELP)
     timezone = ZoneSerializerField(read_only=True, help_text="The zone the start was given in.")
 
     class Meta:
@@ -96,7 +101,7 @@ class ShiftDropSerializer(serializers.Serializer):
     start = serializers.CharField(
         max_length=20, required=False, help_text="YYYY-MM-DD HH:MM in `timezone` (free-form drop)."
     )
-    duration_hours = serializers.FloatField(required=False)
+    duration_hours = serializers.FloatField(required=False, help_text=DURATION_HELP)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     timezone = OptionalZoneField(
         required=False, help_text="IANA zone of `start`; default: the member's last used zone, else UTC."
@@ -121,7 +126,7 @@ class ShiftDropSerializer(serializers.Serializer):
 class ShiftEditSerializer(serializers.Serializer):
     user_id = SnowflakeField(help_text="Who edits it (Discord id).")
     start = serializers.CharField(max_length=20, required=False, help_text="YYYY-MM-DD HH:MM in the shift's zone.")
-    duration_hours = serializers.FloatField(required=False)
+    duration_hours = serializers.FloatField(required=False, help_text=DURATION_HELP)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 

@@ -24,9 +24,10 @@ def send_shift_reminders() -> int:
 
 @shared_task(name="shifts.expire_started_shifts")
 def expire_started_shifts() -> int:
-    """Mark unclaimed shifts whose start has passed as expired (their message is re-rendered).
-    Idempotent: an expired shift is never expired again. Returns how many were expired."""
-    expired = services.shift_expire_due()
-    if expired:
-        logger.info("expired %d unclaimed shifts", len(expired))
-    return len(expired)
+    """Settle shifts whose start has passed: unclaimed ones are marked expired, claimed ones are
+    marked started; either way their message is re-rendered once (a claimed one loses its Release
+    button). Idempotent: a shift is never settled twice. Returns how many were settled."""
+    settled = services.shift_settle_started()
+    if settled["expired"] or settled["started"]:
+        logger.info("expired %d unclaimed shifts, marked %d claimed shifts started", *map(len, settled.values()))
+    return len(settled["expired"]) + len(settled["started"])

@@ -7,18 +7,19 @@ from django.utils import timezone
 
 from botworker.guilds import channel_for
 from botworker.handlers.zones import register_zone_option
-from botworker.interactions import Choice, Invocation, Option, OptionType, Reply, router
+from botworker.interactions import Choice, Invocation, Option, OptionType, PagedText, Reply, paged_list, router
+from botworker.interactions.routing import NEEDS_CONFIG, NEEDS_GUILD
 from botworker.models import PermissionLevel
 from botworker.presenters.shifts import (
     CLAIM_ACTION,
     RELEASE_ACTION,
-    hours_text,
+    minutes_text,
     slot_choice_name,
     slot_label,
     slot_line,
 )
 from botworker.presenters.text import discord_format
-from config.exceptions import ChannelRef, UserRef
+from config.exceptions import ApplicationError, ChannelRef, UserRef
 from config.timeutils import DAY_CHOICES as DAYS
 from shifts import selectors, services
 
@@ -42,6 +43,7 @@ CANCELLED = "Shift #{shift_id} cancelled."
 CLAIMED = "You claimed shift #{shift_id}, starting {start:FR}. You'll get a reminder 15 minutes before."
 RELEASED = "You released shift #{shift_id}; it is open again."
 NO_STATS = "No claimed shifts in that period."
+SCHEDULE_TITLE = "**{whose} schedule**"
 STATS_TITLE = "**Claimed shifts, {label}**"
 STATS_LINE = "• {user}: {shifts} shift(s), {hours:g} h"
 
@@ -79,7 +81,7 @@ def _add_slot(inv: Invocation, user_id: int) -> Reply:
             SLOT_ADDED,
             slot=slot_label(slot),
             zone=slot.timezone.key,
-            hours=hours_text(slot.duration_hours),
+            hours=minutes_text(slot.duration_minutes),
             whose=_whose(inv, user_id),
             start=selectors.slot_next_start(slot),
         ),
@@ -111,23 +113,51 @@ def schedule_add_admin(inv: Invocation) -> Reply:
 
 @router.command(
     "schedule_remove",
-    description="Remove a weekly slot from your schedule",
-    options=[DAY, TIME],
+    description="Remove a weekly slot from a schedule (yours; admins: anyone's)",
+    options=[DAY, TIME, Option("user", "Whose schedule (admins; default: yours)", OptionType.USER)],
     level=PermissionLevel.MODERATOR,
     needs_config=True,
 )
 def schedule_remove(inv: Invocation) -> Reply:
+    user_id = inv.options.get("user", inv.user_id)
     slot = services.schedule_remove(
         guild_id=inv.guild_id,
         actor=actor_of(inv),
-        user_id=inv.user_id,
+        user_id=user_id,
         day=inv.options["day"],
         time=inv.options["time"],
     )
-    return Reply(
-        content=SLOT_REMOVED.format(slot=slot_label(slot), whose="your"),
-        ephemeral=True,
+    return Reply(content=SLOT_REMOVED.format(slot=slot_label(slot), whose=_whose(inv, user_id)), ephemeral=True)
+
+
+def _require_guild_config(inv: Invocation) -> None:
+    """A page click re-checks what its command's registration checks: a configured server (every
+    member may see schedules and stats)."""
+    if inv.guild_id is None:
+        raise ApplicationError(NEEDS_GUILD)
+    if inv.guild is None:
+        raise ApplicationError(NEEDS_CONFIG, params={"guild_id": inv.guild_id})
+
+
+def _capitalised(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def _schedule_pages(inv: Invocation, arg: str) -> PagedText:
+    """A member's schedule, one slot a line (`arg`: whose, a Discord id)."""
+    _require_guild_config(inv)
+    user_id = int(arg)
+    whose = _capitalised(_whose(inv, user_id))
+    slots = list(selectors.schedule_list(guild_id=inv.guild_id, user_id=user_id))
+    now = timezone.now()
+    return PagedText(
+        header=SCHEDULE_TITLE.format(whose=whose) if slots else "",
+        lines=[slot_line(slot, now=now) for slot in slots],
+        empty=EMPTY_SCHEDULE.format(whose=whose),
     )
+
+
+SCHEDULE_PAGES = paged_list("schedule_view", _schedule_pages)
 
 
 @router.command(
@@ -137,14 +167,7 @@ def schedule_remove(inv: Invocation) -> Reply:
     needs_config=True,
 )
 def schedule_view(inv: Invocation) -> Reply:
-    user_id = inv.options.get("user", inv.user_id)
-    slots = list(selectors.schedule_list(guild_id=inv.guild_id, user_id=user_id))
-    whose = _whose(inv, user_id)
-    if not slots:
-        return Reply(content=EMPTY_SCHEDULE.format(whose=whose[0].upper() + whose[1:]), ephemeral=True)
-    now = timezone.now()
-    lines = [f"**{whose[0].upper() + whose[1:]} schedule**", *(slot_line(slot, now=now) for slot in slots)]
-    return Reply(content="\n".join(lines), ephemeral=True)
+    return SCHEDULE_PAGES.reply(inv, arg=str(inv.options.get("user", inv.user_id)))
 
 
 @router.command(
@@ -245,7 +268,7 @@ def shift_edit(inv: Invocation) -> Reply:
     )
     return Reply(
         content=discord_format(
-            EDITED, shift_id=shift.pk, start=shift.start_time_utc, hours=hours_text(shift.duration_hours)
+            EDITED, shift_id=shift.pk, start=shift.start_time_utc, hours=minutes_text(shift.duration_minutes)
         ),
         ephemeral=True,
     )
@@ -283,17 +306,27 @@ def shift_cancel(inv: Invocation) -> Reply:
     needs_config=True,
 )
 def shift_stats(inv: Invocation) -> Reply:
-    period = inv.options.get("period", "7d")
-    rows = selectors.shift_stats(guild_id=inv.guild_id, period=period, user_id=inv.options.get("user"))
-    label = next(choice.name for choice in PERIOD_CHOICES if choice.value == period)
-    if not rows:
-        return Reply(content=NO_STATS, ephemeral=True)
-    lines = [STATS_TITLE.format(label=label)]
-    lines += [
-        discord_format(STATS_LINE, user=UserRef(row["user_id"]), shifts=row["shifts"], hours=row["hours"])
-        for row in rows
-    ]
-    return Reply(content="\n".join(lines), ephemeral=True)
+    user_id = inv.options.get("user")
+    return STATS_PAGES.reply(inv, arg=f"{inv.options.get('period', '7d')}-{user_id or ''}")
+
+
+def _stats_pages(inv: Invocation, arg: str) -> PagedText:
+    """Claimed shifts per moderator (`arg`: "<period>-<Discord id or nothing>")."""
+    _require_guild_config(inv)
+    period, _, user = arg.partition("-")
+    rows = selectors.shift_stats(guild_id=inv.guild_id, period=period, user_id=int(user) if user else None)
+    label = next((choice.name for choice in PERIOD_CHOICES if choice.value == period), period)
+    return PagedText(
+        header=STATS_TITLE.format(label=label) if rows else "",
+        lines=[
+            discord_format(STATS_LINE, user=UserRef(row["user_id"]), shifts=row["shifts"], hours=row["hours"])
+            for row in rows
+        ],
+        empty=NO_STATS,
+    )
+
+
+STATS_PAGES = paged_list("shift_stats", _stats_pages)
 
 
 @router.component(CLAIM_ACTION, level=PermissionLevel.MODERATOR, needs_config=True)

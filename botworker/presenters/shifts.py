@@ -13,7 +13,7 @@ from botworker.presenters.text import discord_format, when
 from config.exceptions import UserRef
 from config.timeutils import DAY_NAMES
 from shifts import selectors
-from shifts.models import ModSchedule, Shift
+from shifts.models import ModSchedule, Shift, hours_to_minutes
 
 CLAIM_ACTION = "claim_shift"
 RELEASE_ACTION = "release_shift"
@@ -28,14 +28,32 @@ STATUS_LINES = {
 BUTTON_LABELS = {"open": "Claim", "claimed": "Claimed", "cancelled": "Cancelled", "expired": "Expired"}
 
 CLAIMED_DM = "✅ {claimer} claimed your shift #{shift_id} starting {start:FR}."
+CLAIMED_DM_DROPPER = "✅ {claimer} claimed {owner}'s shift #{shift_id}, which you dropped, starting {start:FR}."
+RELEASED_DM = "↩️ {claimer} released your shift #{shift_id} starting {start:FR}; it is open to claim again."
+RELEASED_DM_DROPPER = (
+    "↩️ {claimer} released {owner}'s shift #{shift_id}, which you dropped, starting {start:FR}; it is open to "
+    "claim again."
+)
 CANCELLED_DM = "❌ Shift #{shift_id} starting {start}, which you claimed, was cancelled by {by}.{reason}"
-REMINDER_DM = "⏰ Reminder: your shift #{shift_id} starts {start:R} ({start}), for {hours:g} h.{desc}"
+CANCELLED_DM_OWNER = "❌ Your shift #{shift_id} starting {start} was cancelled by {by}.{reason}"
+CANCELLED_DM_DROPPER = (
+    "❌ {owner}'s shift #{shift_id}, which you dropped, starting {start}, was cancelled by {by}.{reason}"
+)
+REMINDER_DM = "⏰ Reminder: your shift #{shift_id} starts {start:R} ({start}), for {length}.{desc}"
+
+
+def minutes_text(minutes: int) -> str:
+    """90 → "1 h 30 min", 120 → "2 h", 15 → "15 min"."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
 def hours_text(hours: float) -> str:
-    """1.5 → "1 h 30 min", 2 → "2 h"."""
-    whole, minutes = int(hours), round((hours - int(hours)) * 60)
-    return f"{whole} h {minutes:02d} min" if minutes else f"{whole} h"
+    """Hours rounded once to whole minutes, then written out: 1.5 → "1 h 30 min", 1.9999 → "2 h"
+    (never "1 h 60 min")."""
+    return minutes_text(hours_to_minutes(hours))
 
 
 def slot_label(slot: ModSchedule) -> str:
@@ -47,7 +65,7 @@ def slot_line(slot: ModSchedule, *, now: datetime) -> str:
     """One line of a schedule: the slot, its zone and length, and its next start as a timestamp."""
     start = selectors.slot_next_start(slot, now=now)
     return (
-        f"• **{slot_label(slot)}** {slot.timezone}, {hours_text(slot.duration_hours)} — next "
+        f"• **{slot_label(slot)}** {slot.timezone}, {minutes_text(slot.duration_minutes)} — next "
         f"{discord_format('{start}', start=start)}"
     )
 
@@ -56,7 +74,7 @@ def slot_choice_name(slot: ModSchedule, *, now: datetime) -> str:
     """The slot as an autocomplete choice (plain text: choices show no markup)."""
     start = selectors.slot_next_start(slot, now=now)
     return (
-        f"{slot_label(slot)} {slot.timezone} ({hours_text(slot.duration_hours)}) — next "
+        f"{slot_label(slot)} {slot.timezone} ({minutes_text(slot.duration_minutes)}) — next "
         f"{start.astimezone(slot.timezone):%Y-%m-%d}"
     )
 
@@ -69,7 +87,7 @@ def shift_message(shift: Shift, *, now: datetime | None = None) -> Reply:
     state = shift.state(now=now)
     fields = [
         {"name": "Start", "value": when(shift.start_time_utc), "inline": False},
-        {"name": "Duration", "value": hours_text(shift.duration_hours), "inline": True},
+        {"name": "Duration", "value": minutes_text(shift.duration_minutes), "inline": True},
         {"name": "Dropped by", "value": discord_format("{user}", user=UserRef(shift.created_by)), "inline": True},
     ]
     if shift.assigned_user_id:
@@ -104,24 +122,54 @@ def shift_message(shift: Shift, *, now: datetime | None = None) -> Reply:
     return Reply(embeds=[embed], components=[row])
 
 
-def claimed_dm(shift: Shift) -> Reply:
-    """To the dropper: who claimed their shift."""
+def _is_owner(shift: Shift, recipient: int) -> bool:
+    """Whether `recipient` is the moderator whose shift it is (the dropper of a free-form one)."""
+    return recipient == (shift.assigned_user_id or shift.created_by)
+
+
+def claimed_dm(shift: Shift, *, recipient: int) -> Reply:
+    """To the moderator whose shift it is, or to whoever dropped it for them: who claimed it."""
+    template = CLAIMED_DM if _is_owner(shift, recipient) else CLAIMED_DM_DROPPER
     return Reply(
         content=discord_format(
-            CLAIMED_DM, claimer=UserRef(shift.claimed_by), shift_id=shift.pk, start=shift.start_time_utc
+            template,
+            claimer=UserRef(shift.claimed_by),
+            owner=UserRef(shift.assigned_user_id or shift.created_by),
+            shift_id=shift.pk,
+            start=shift.start_time_utc,
         )
     )
 
 
-def cancelled_dm(shift: Shift) -> Reply:
-    """To the former claimer: the shift they claimed was cancelled (and why)."""
+def released_dm(shift: Shift, *, recipient: int, claimer: int) -> Reply:
+    """To the moderator whose shift it is, or to whoever dropped it for them: the claim was given back."""
+    template = RELEASED_DM if _is_owner(shift, recipient) else RELEASED_DM_DROPPER
+    return Reply(
+        content=discord_format(
+            template,
+            claimer=UserRef(claimer),
+            owner=UserRef(shift.assigned_user_id or shift.created_by),
+            shift_id=shift.pk,
+            start=shift.start_time_utc,
+        )
+    )
+
+
+def cancelled_dm(shift: Shift, *, recipient: int, previous_claimer: int | None = None) -> Reply:
+    """To the former claimer, the moderator whose shift it was, or whoever dropped it: it was
+    cancelled (and why)."""
+    if recipient == previous_claimer:
+        template = CANCELLED_DM
+    else:
+        template = CANCELLED_DM_OWNER if _is_owner(shift, recipient) else CANCELLED_DM_DROPPER
     reason = f" Reason: {shift.cancel_reason}" if shift.cancel_reason else ""
     return Reply(
         content=discord_format(
-            CANCELLED_DM,
+            template,
             shift_id=shift.pk,
             start=shift.start_time_utc,
             by=UserRef(shift.cancelled_by),
+            owner=UserRef(shift.assigned_user_id or shift.created_by),
             reason=reason,
         )
     )
@@ -134,7 +182,7 @@ def reminder_dm(shift: Shift) -> Reply:
             REMINDER_DM,
             shift_id=shift.pk,
             start=shift.start_time_utc,
-            hours=shift.duration_hours,
+            length=minutes_text(shift.duration_minutes),
             desc=f"\n> {shift.description}" if shift.description else "",
         )
     )

@@ -2,8 +2,9 @@
 
 Every action on one shift's message shares the ordering key `shift:<id>`, and every edit names
 the post by its dedupe key (`message_from`), so an edit never overtakes the post and the last
-edit shows the last state. Dedupe keys are deterministic: the post is once per shift, each edit
-and the claim DM once per `Shift.version`. The post's completion hook hands the message id back
+edit shows the last state. Dedupe keys are deterministic and name the recipient: the post is once
+per shift, each edit and the claim and release DMs once per `Shift.version` and person, the
+cancellation DMs once per shift and person. The post's completion hook hands the message id back
 to the shifts app through a service. How the message and the DMs look is the presenter's.
 """
 
@@ -55,20 +56,42 @@ def on_shift_changed(sender, shift: Shift, change: str, previous_claimer: int | 
         guild_id=shift.guild_id,
         ordering_key=ordering_key(shift.pk),
     )
+    version_key = f"shifts:shift:{shift.pk}:v{shift.version}"
     if change == "claimed":
-        enqueue_dm(
-            user_id=shift.created_by,
-            reply=presenter.claimed_dm(shift),
-            dedupe_key=f"shifts:shift:{shift.pk}:v{shift.version}:claimed-dm",
-            guild_id=shift.guild_id,
-        )
-    elif change == "cancelled" and previous_claimer:
-        enqueue_dm(
-            user_id=previous_claimer,
-            reply=presenter.cancelled_dm(shift),
-            dedupe_key=f"shifts:shift:{shift.pk}:cancelled-dm",
-            guild_id=shift.guild_id,
-        )
+        for user_id in concerned(shift, skip=shift.claimed_by):
+            enqueue_dm(
+                user_id=user_id,
+                reply=presenter.claimed_dm(shift, recipient=user_id),
+                dedupe_key=f"{version_key}:claimed-dm:{user_id}",
+                guild_id=shift.guild_id,
+            )
+    elif change == "released" and previous_claimer:
+        for user_id in concerned(shift, skip=previous_claimer):
+            enqueue_dm(
+                user_id=user_id,
+                reply=presenter.released_dm(shift, recipient=user_id, claimer=previous_claimer),
+                dedupe_key=f"{version_key}:released-dm:{user_id}",
+                guild_id=shift.guild_id,
+            )
+    elif change == "cancelled":
+        # A shift is cancelled once, so these keys need no version.
+        for user_id in concerned(shift, previous_claimer, skip=shift.cancelled_by):
+            enqueue_dm(
+                user_id=user_id,
+                reply=presenter.cancelled_dm(shift, recipient=user_id, previous_claimer=previous_claimer),
+                dedupe_key=f"shifts:shift:{shift.pk}:cancelled-dm:{user_id}",
+                guild_id=shift.guild_id,
+            )
+
+
+def concerned(shift: Shift, *first: int | None, skip: int | None) -> list[int]:
+    """Who hears of a change, once each: `first` (a former claimer), the moderator whose shift it
+    is, and whoever dropped it for them; never `skip` (who made the change: their reply told them)."""
+    people = []
+    for user_id in (*first, shift.assigned_user_id, shift.created_by):
+        if user_id and user_id != skip and user_id not in people:
+            people.append(user_id)
+    return people
 
 
 @receiver(shift_reminder_due, dispatch_uid="botworker.shifts.reminder_due")

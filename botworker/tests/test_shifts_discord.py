@@ -22,7 +22,8 @@ from botworker.interactions import handle_interaction
 from botworker.interactions.routing import MALFORMED_COMPONENT, NEEDS_LEVEL, router
 from botworker.models import BotAction
 from botworker.outbox import OutboxDeliverer
-from botworker.receivers.shifts import post_key
+from botworker.presenters.shifts import hours_text, shift_message
+from botworker.receivers.shifts import on_shift_changed, post_key
 from botworker.tests.factories import (
     ADMIN_ROLE,
     CHANNEL_ID,
@@ -32,10 +33,10 @@ from botworker.tests.factories import (
     command_payload,
     component_payload,
 )
-from config.timeutils import BAD_LOCAL_DATETIME, zone_choices
+from config.timeutils import BAD_LOCAL_DATETIME, DAY_NAMES, zone_choices
 from shifts import services
 from shifts.models import ModSchedule, Shift
-from shifts.tests.factories import ModScheduleFactory, ShiftFactory
+from shifts.tests.factories import ModScheduleFactory, ShiftFactory, ShiftPolicyFactory
 
 MEMBER_ID = 810_000_000_000_000_001
 MOD_ID = 810_000_000_000_000_002
@@ -51,6 +52,7 @@ WHO = {
 ONLY_MODS = NEEDS_LEVEL.format(level="moderator")
 ONLY_ADMINS = NEEDS_LEVEL.format(level="admin")
 OPTION_TYPES = {"day": 4, "slot": 4, "shift_id": 4, "duration": 10, "user": 6}
+ZONES = ("Europe/Berlin", "America/Argentina/Buenos_Aires", "Pacific/Port_Moresby", "America/Indiana/Indianapolis")
 
 
 def configure() -> None:
@@ -120,6 +122,15 @@ def _matrix():
             "schedule_remove",
             {"day": 0, "time": "18:00"},
             {"member": ONLY_MODS, "mod": "Removed **Monday 18:00**", "admin": "Removed"},
+        ),
+        (
+            "schedule_remove",
+            {"user": OTHER_ID, "day": 0, "time": "18:00"},
+            {
+                "member": ONLY_MODS,
+                "mod": services.NOT_ADMIN_FOR_OTHERS,
+                "admin": f"Removed **Monday 18:00** from <@{OTHER_ID}>'s schedule.",
+            },
         ),
         ("schedule_view", {}, {"member": "Monday 18:00", "mod": "Monday 18:00", "admin": "Monday 18:00"}),
         ("schedule_view", {"user": OTHER_ID}, {"member": f"<@{OTHER_ID}>'s schedule"}),
@@ -398,7 +409,7 @@ def test_drop_enqueues_the_post_and_changes_enqueue_ordered_edits(world):
     assert dm.payload["content"] == (
         f"✅ <@{OTHER_ID}> claimed your shift #{shift.pk} starting <t:{ts}:F> (<t:{ts}:R>)."
     )
-    assert dm.dedupe_key == f"shifts:shift:{shift.pk}:v2:claimed-dm"
+    assert dm.dedupe_key == f"shifts:shift:{shift.pk}:v2:claimed-dm:{MOD_ID}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -530,3 +541,188 @@ def test_expired_shift_message_says_so(emulator):
     assert "Expired" in message["embeds"][0]["description"]
     assert message["components"][0]["components"][0]["label"] == "Expired"
     assert message["components"][0]["components"][0]["disabled"] is True
+
+
+# ---------------------------------------------------------------------------- issue 12
+
+
+@pytest.mark.parametrize(
+    ("hours", "expected"),
+    [
+        (0.9999, "1 h"),
+        (1.9999, "2 h"),
+        (0.25, "15 min"),
+        (1.5, "1 h 30 min"),
+        (2, "2 h"),
+        (1 + 59.6 / 60, "2 h"),
+        (1 + 59.4 / 60, "1 h 59 min"),
+        (0.7, "42 min"),
+        (24, "24 h"),
+    ],
+)
+def test_hours_text_rounds_once_to_whole_minutes(hours, expected):
+    assert hours_text(hours) == expected
+    assert "60 min" not in hours_text(hours)
+
+
+def test_a_started_claimed_shift_cannot_be_cancelled_in_discord(world):
+    shift = world["shift"]
+    now = timezone.now()
+    Shift.objects.filter(pk=shift.pk).update(
+        claimed_by=OTHER_ID, claimed_at=now - timedelta(days=1), start_time_utc=now - timedelta(minutes=5)
+    )
+    shift.refresh_from_db()
+    before = _counts()
+    ts = int(shift.start_time_utc.timestamp())
+    assert text(run("shift_cancel", "admin", shift_id=shift.pk)) == (
+        f"Shift #{shift.pk} started <t:{ts}:F>; a claimed shift cannot be cancelled once it has started "
+        "(its hours stay with the moderator who claimed it)."
+    )
+    assert _counts() == before
+    assert not Shift.objects.get(pk=shift.pk).cancelled
+
+
+def test_the_release_button_is_gone_once_a_claimed_shift_starts(world):
+    shift = world["shift"]
+    shift.claimed_by, shift.claimed_at = OTHER_ID, timezone.now()
+
+    def labels(now):
+        return [button["label"] for button in shift_message(shift, now=now).components[0]]
+
+    assert labels(shift.start_time_utc - timedelta(seconds=1)) == ["Claimed", "Release"]
+    assert labels(shift.start_time_utc) == ["Claimed"]
+
+
+def dm_rows() -> dict[int, list[BotAction]]:
+    rows: dict[int, list[BotAction]] = {}
+    for row in BotAction.objects.filter(kind="send_dm").order_by("id"):
+        rows.setdefault(int(row.payload["user_id"]), []).append(row)
+    return rows
+
+
+def test_the_moderator_whose_shift_it_is_hears_of_claims_and_cancellations(world):
+    """An admin drops another moderator's slot; a third moderator claims it; the admin cancels."""
+    ShiftPolicyFactory(guild_id=GUILD_ID)
+    slot = world["slots"]["other"]
+    text(run("drop_mod_shift", "admin", slot=slot.pk, user=OTHER_ID))
+    shift = Shift.objects.get(assigned_user_id=OTHER_ID)
+    assert (shift.created_by, shift.assigned_user_id) == (ADMIN_ID, OTHER_ID)
+    text(click(f"claim_shift:{shift.pk}", who="mod"))
+    ts = int(shift.start_time_utc.timestamp())
+    claimed = dm_rows()
+    assert sorted(claimed) == sorted([OTHER_ID, ADMIN_ID])  # not the claimer; one each
+    assert [row.payload["content"] for row in claimed[OTHER_ID]] == [
+        f"✅ <@{MOD_ID}> claimed your shift #{shift.pk} starting <t:{ts}:F> (<t:{ts}:R>)."
+    ]
+    assert [row.payload["content"] for row in claimed[ADMIN_ID]] == [
+        f"✅ <@{MOD_ID}> claimed <@{OTHER_ID}>'s shift #{shift.pk}, which you dropped, starting <t:{ts}:F> (<t:{ts}:R>)."
+    ]
+    assert {row.dedupe_key for rows in claimed.values() for row in rows} == {
+        f"shifts:shift:{shift.pk}:v2:claimed-dm:{OTHER_ID}",
+        f"shifts:shift:{shift.pk}:v2:claimed-dm:{ADMIN_ID}",
+    }
+    # The same event handled again sends nothing twice.
+    shift.refresh_from_db()
+    on_shift_changed(sender=Shift, shift=shift, change="claimed")
+    assert BotAction.objects.filter(kind="send_dm").count() == 2
+
+    text(run("shift_cancel", "admin", shift_id=shift.pk, reason="Server event"))
+    after = dm_rows()
+    cancelled = {
+        user: [row.payload["content"] for row in rows[len(claimed.get(user, [])) :]] for user, rows in after.items()
+    }
+    assert cancelled[MOD_ID] == [
+        f"❌ Shift #{shift.pk} starting <t:{ts}:F>, which you claimed, was cancelled by <@{ADMIN_ID}>. "
+        "Reason: Server event"
+    ]
+    assert cancelled[OTHER_ID] == [
+        f"❌ Your shift #{shift.pk} starting <t:{ts}:F> was cancelled by <@{ADMIN_ID}>. Reason: Server event"
+    ]
+    assert cancelled[ADMIN_ID] == []  # the admin cancelled it: told by the reply, not by a DM
+    keys = BotAction.objects.filter(kind="send_dm", dedupe_key__contains="cancelled").values_list(
+        "dedupe_key", flat=True
+    )
+    assert set(keys) == {
+        f"shifts:shift:{shift.pk}:cancelled-dm:{MOD_ID}",
+        f"shifts:shift:{shift.pk}:cancelled-dm:{OTHER_ID}",
+    }
+
+
+def test_a_moderator_dropping_their_own_slot_gets_one_dm_per_claim_and_release(world):
+    text(run("drop_mod_shift", "mod", slot=world["slots"]["mod"].pk))
+    shift = Shift.objects.get(assigned_user_id=MOD_ID)
+    text(click(f"claim_shift:{shift.pk}", who="other"))
+    rows = dm_rows()
+    assert list(rows) == [MOD_ID] and len(rows[MOD_ID]) == 1
+    assert "claimed your shift" in rows[MOD_ID][0].payload["content"]
+    # A claim given back is news to the same moderator (decided: they were told it was covered).
+    text(click(f"release_shift:{shift.pk}", who="other"))
+    released = dm_rows()[MOD_ID][1]
+    ts = int(shift.start_time_utc.timestamp())
+    assert released.payload["content"] == (
+        f"↩️ <@{OTHER_ID}> released your shift #{shift.pk} starting <t:{ts}:F> (<t:{ts}:R>); it is open to claim again."
+    )
+    assert released.dedupe_key == f"shifts:shift:{shift.pk}:v3:released-dm:{MOD_ID}"
+
+
+def _page_ids(response: dict) -> list[str]:
+    return [c["custom_id"] for row in response["data"].get("components", []) for c in row["components"]]
+
+
+def test_schedule_view_pages_28_slots_and_shows_every_one(world):
+    ModSchedule.objects.filter(user_id=MOD_ID).delete()
+    for day in range(7):
+        for n, zone in enumerate(ZONES):
+            ModScheduleFactory(
+                guild_id=GUILD_ID, user_id=MOD_ID, day_of_week=day, hour=6 + 4 * n, minute=45, timezone=zone
+            )
+    first = run("schedule_view", "member", user=MOD_ID)
+    content = text(first)
+    assert content.startswith(f"**<@{MOD_ID}>'s schedule**") and "Page 1 of 2" in content
+    _, following = _page_ids(first)
+    assert following.startswith("page:schedule_view.") and following.endswith(".1")
+    second = click(following, who="member")
+    assert second["type"] == 7  # the page replaces the message in place
+    assert "Page 2 of 2" in second["data"]["content"]
+    pages = content + "\n" + second["data"]["content"]
+    for day in range(7):
+        for n in range(len(ZONES)):
+            assert f"**{DAY_NAMES[day]} {6 + 4 * n:02d}:45**" in pages
+    assert len(content) <= 2000 and len(second["data"]["content"]) <= 2000
+
+
+def test_a_page_click_rechecks_the_clicking_members_server(world):
+    for day in range(7):
+        for hour in range(3):
+            ModScheduleFactory(guild_id=GUILD_ID, user_id=MOD_ID, day_of_week=day, hour=hour)
+    following = _page_ids(run("schedule_view", "member", user=MOD_ID))[1]
+    unconfigured = 555_000_000_000_000_001
+    assert "not set up for Guildhall" in text(click(following, who="member", guild_id=unconfigured))
+
+
+def test_shift_stats_pages_and_the_next_page_is_a_click(world):
+    now = timezone.now()
+    claimers = [830_000_000_000_000_000 + n for n in range(40)]
+    for n, user_id in enumerate(claimers):
+        ShiftFactory(
+            guild_id=GUILD_ID,
+            claimed_by=user_id,
+            claimed_at=now - timedelta(hours=1),
+            duration_hours=1 + n / 60,
+            start_time_utc=now + timedelta(days=1, minutes=n),
+        )
+    first = run("shift_stats", "member", period="30d")
+    content = text(first)
+    assert content.startswith("**Claimed shifts, last 30 days**") and "Page 1 of 3" in content
+    pages = [content]
+    page_id = _page_ids(first)[1]
+    for _ in range(5):
+        response = click(page_id, who="member")
+        pages.append(response["data"]["content"])
+        next_button = response["data"]["components"][0]["components"][1]
+        if next_button["disabled"]:
+            break
+        page_id = next_button["custom_id"]
+    joined = "\n".join(pages)
+    assert all(f"<@{user_id}>:" in joined for user_id in claimers)
+    assert "Page 3 of 3" in pages[-1]

@@ -16,6 +16,7 @@ from shifts.services.messages import (
     ALREADY_YOURS,
     BAD_DAY,
     BAD_DURATION,
+    CANCEL_STARTED,
     DESCRIPTION_TOO_LONG,
     DURATION_OUT_OF_POLICY,
     EDIT_CLAIMED,
@@ -42,7 +43,13 @@ from shifts.services.messages import (
     START_IN_PAST,
     WRONG_CHANNEL,
 )
-from shifts.services.periodic import REMINDER_LEAD, shift_expire_due, shift_send_due_reminders
+from shifts.services.periodic import (
+    REMINDER_LEAD,
+    shift_expire_due,
+    shift_mark_started_due,
+    shift_send_due_reminders,
+    shift_settle_started,
+)
 from shifts.services.policy import policy_save, resolve_timezone
 from shifts.services.schedules import schedule_add, schedule_clear, schedule_delete, schedule_remove
 from shifts.services.shifts import (
@@ -60,6 +67,7 @@ __all__ = [
     "BAD_DAY",
     "BAD_DURATION",
     "BAD_PERIOD",
+    "CANCEL_STARTED",
     "DESCRIPTION_LIMIT",
     "DESCRIPTION_TOO_LONG",
     "DURATION_OUT_OF_POLICY",
@@ -103,7 +111,9 @@ __all__ = [
     "shift_drop_from_slot",
     "shift_edit",
     "shift_expire_due",
+    "shift_mark_started_due",
     "shift_record_message",
     "shift_release",
     "shift_send_due_reminders",
+    "shift_settle_started",
 ]

@@ -25,9 +25,10 @@ from shifts.services.messages import (
 from shifts.services.shifts import bump, check_open, locked_shift
 
 
-def claimed_hours_7d(*, guild_id: int, user_id: int, now: datetime) -> float:
-    """Hours of the user's claimed, non-cancelled shifts in this guild claimed in the 7 days
-    before `now` (the fairness cap is a guild's policy, so it counts that guild's shifts)."""
+def claimed_minutes_7d(*, guild_id: int, user_id: int, now: datetime) -> int:
+    """Whole minutes of the user's claimed, non-cancelled shifts in this guild claimed in the 7
+    days before `now` (the fairness cap is a guild's policy, so it counts that guild's shifts).
+    An integer sum: exact, whatever the lengths."""
     total = Shift.objects.filter(
         guild_id=guild_id,
         claimed_by=user_id,
@@ -35,8 +36,13 @@ def claimed_hours_7d(*, guild_id: int, user_id: int, now: datetime) -> float:
         # No upper bound: a claim a concurrent caller committed a moment "after" this caller's
         # `now` (it waited for the lock below) still counts.
         claimed_at__gt=now - timedelta(days=7),
-    ).aggregate(total=Sum("duration_hours"))["total"]
-    return float(total or 0.0)
+    ).aggregate(total=Sum("duration_minutes"))["total"]
+    return int(total or 0)
+
+
+def claimed_hours_7d(*, guild_id: int, user_id: int, now: datetime) -> float:
+    """:func:`claimed_minutes_7d` in hours (for showing; compare minutes)."""
+    return claimed_minutes_7d(guild_id=guild_id, user_id=user_id, now=now) / 60
 
 
 def _serialize_claims_of(*, guild_id: int, user_id: int) -> None:
@@ -72,22 +78,24 @@ def shift_claim(*, guild_id: int, actor: Actor, shift_id: int, now: datetime | N
         raise ApplicationError(OWN_SHIFT, code="own_shift")
     policy = policy_for(guild_id)
     _serialize_claims_of(guild_id=guild_id, user_id=actor.user_id)
-    hours = claimed_hours_7d(guild_id=guild_id, user_id=actor.user_id, now=now)
+    minutes = claimed_minutes_7d(guild_id=guild_id, user_id=actor.user_id, now=now)
+    hours = minutes / 60
     window = timedelta(minutes=policy.heavy_lock_window_minutes)
-    if hours >= policy.max_hours_7d and shift.start_time_utc - now > window:
+    # Whole minutes against an exact decimal cap: no rounding can slip a claim past it.
+    if minutes >= policy.cap_minutes and shift.start_time_utc - now > window:
         may_claim_from = shift.start_time_utc - window
         raise ApplicationError(
             HEAVY,
             params={
                 "hours": round(hours, 2),
-                "cap": policy.max_hours_7d,
+                "cap": float(policy.max_hours_7d),
                 "window": policy.heavy_lock_window_minutes,
                 "may_claim_from": may_claim_from,
             },
             code="fairness_cap",
             extra={
                 "hours_7d": round(hours, 2),
-                "cap": policy.max_hours_7d,
+                "cap": float(policy.max_hours_7d),
                 "may_claim_from": may_claim_from.isoformat(),
             },
         )

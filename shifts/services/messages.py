@@ -24,7 +24,7 @@ SLOT_NOT_FOUND = "That schedule slot does not exist (it may have been removed)."
 OCCURRENCE_ALREADY_DROPPED = (
     "The {day} {hh:02d}:{mm:02d} shift starting {start} is already dropped (shift #{shift_id})."
 )
-SAME_OCCURRENCE = "Shift #{shift_id} already covers that occurrence of the same schedule slot."
+SAME_OCCURRENCE = "Shift #{shift_id} already covers that start of the same moderator's schedule."
 START_IN_PAST = "The start {start} has already passed; shifts can only be dropped for the future."
 SHIFT_NOT_FOUND = "That shift does not exist (it may have been removed)."
 NOT_OWNER = "Only the member who dropped this shift, or an admin, can change it."
@@ -36,6 +36,10 @@ ALREADY_YOURS = "You already claimed shift #{shift_id}."
 OWN_SHIFT = "This is your own shift; cancel it with /shift_cancel instead of claiming it."
 EDIT_CLAIMED = "Shift #{shift_id} is claimed by {user}; only unclaimed shifts can be edited (cancel it instead)."
 NOTHING_TO_EDIT = "Give at least one of start, duration and description to change."
+CANCEL_STARTED = (
+    "Shift #{shift_id} started {start}; a claimed shift cannot be cancelled once it has started "
+    "(its hours stay with the moderator who claimed it)."
+)
 ALREADY_CANCELLED = "Shift #{shift_id} is already cancelled."
 NOT_YOUR_CLAIM = "You have not claimed shift #{shift_id}, so there is nothing to release."
 RELEASE_STARTED = "Shift #{shift_id} has already started; a claim can only be released before the start."

@@ -1,4 +1,5 @@
-"""What the beat tasks run: expiring unclaimed shifts that started, and the claimers' reminders.
+"""What the beat tasks run: settling shifts whose start passed (unclaimed ones expire, claimed ones
+are re-rendered once, so their message loses the Release button), and the claimers' reminders.
 Each row is changed in its own transaction under SKIP LOCKED and a re-check, so duplicate or
 concurrent runs change and send nothing twice."""
 
@@ -60,3 +61,33 @@ def shift_send_due_reminders(*, now: datetime | None = None, lead: timedelta = R
             shift_reminder_due.send(sender=Shift, shift=shift)
             reminded.append(shift_id)
     return reminded
+
+
+def shift_mark_started_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Mark claimed, uncancelled shifts whose start has passed, once each, with a version bump and
+    `shift_changed(change="started")` (their message is re-rendered without the Release button).
+    Safe to run concurrently: rows are taken with SKIP LOCKED and re-checked. Returns the ids."""
+    now = now or dj_timezone.now()
+    started = []
+    candidates = list(selectors.shifts_due_to_mark_started(now=now).values_list("pk", flat=True)[:limit])
+    for shift_id in candidates:
+        with transaction.atomic():
+            shift = (
+                Shift.objects.select_for_update(skip_locked=True)
+                .filter(pk=shift_id, claimed_by__isnull=False, cancelled=False, start_passed_at__isnull=True)
+                .first()
+            )
+            if shift is None:
+                continue
+            shift.start_passed_at = now
+            bump(shift, "started", fields=["start_passed_at"])
+            started.append(shift_id)
+    return started
+
+
+def shift_settle_started(*, now: datetime | None = None) -> dict[str, list[int]]:
+    """Everything due once a shift's start passes: unclaimed shifts expire
+    (:func:`shift_expire_due`), claimed ones are marked started (:func:`shift_mark_started_due`).
+    Idempotent. Returns the ids of each."""
+    now = now or dj_timezone.now()
+    return {"expired": shift_expire_due(now=now), "started": shift_mark_started_due(now=now)}

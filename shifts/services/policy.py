@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import zoneinfo
+from decimal import Decimal
 
 from django.db import transaction
 
 from config.exceptions import ApplicationError
 from config.timeutils import zone_or_error
-from shifts.models import ModSchedule, Shift, ShiftPolicy
+from shifts.models import ModSchedule, Shift, ShiftPolicy, hours_to_minutes
 from shifts.services.messages import BAD_DURATION, DURATION_OUT_OF_POLICY
 
 UTC_ZONE = zoneinfo.ZoneInfo("UTC")
@@ -23,23 +24,22 @@ def policy_save(*, policy: ShiftPolicy) -> ShiftPolicy:
     return policy
 
 
-def check_duration(policy: ShiftPolicy, value, *, field: str = "duration") -> float:
-    """`value` as hours, within the policy's limits."""
+def check_duration(policy: ShiftPolicy, value, *, field: str = "duration") -> int:
+    """`value` (hours) as whole minutes, rounded once, within the policy's limits (compared
+    exactly: the limits are decimals of hours)."""
     try:
         hours = float(value)
     except (TypeError, ValueError):
         raise ApplicationError(BAD_DURATION, field=field) from None
-    if not math.isfinite(hours) or not policy.min_duration_hours <= hours <= policy.max_duration_hours:
+    low, high = Decimal(policy.min_duration_hours), Decimal(policy.max_duration_hours)
+    minutes = hours_to_minutes(hours) if math.isfinite(hours) else None
+    if minutes is None or not low * 60 <= minutes <= high * 60:
         raise ApplicationError(
             DURATION_OUT_OF_POLICY,
-            params={
-                "low": policy.min_duration_hours,
-                "high": policy.max_duration_hours,
-                "value": hours if math.isfinite(hours) else 0,
-            },
+            params={"low": float(low), "high": float(high), "value": hours if math.isfinite(hours) else 0},
             field=field,
         )
-    return hours
+    return minutes
 
 
 def resolve_timezone(

@@ -42,7 +42,7 @@ def schedule_add(
     clock = parse_clock(time)
     zone = resolve_timezone(guild_id=guild_id, user_id=user_id, timezone=timezone, guild_timezone=guild_timezone)
     policy = policy_for(guild_id)
-    hours = check_duration(policy, policy.default_duration_hours if duration is None else duration)
+    minutes = check_duration(policy, policy.default_duration_hours if duration is None else duration)
     try:
         with transaction.atomic():
             return ModSchedule.objects.create(
@@ -52,7 +52,7 @@ def schedule_add(
                 hour=clock.hour,
                 minute=clock.minute,
                 timezone=zone,
-                duration_hours=hours,
+                duration_minutes=minutes,
             )
     except IntegrityError:
         own = user_id == actor.user_id

@@ -23,6 +23,7 @@ from shifts.selectors import policy_for
 from shifts.services.actor import Actor, require_moderator, require_self_or_admin
 from shifts.services.messages import (
     ALREADY_CANCELLED,
+    CANCEL_STARTED,
     DESCRIPTION_TOO_LONG,
     EDIT_CLAIMED,
     NO_CHANNEL,
@@ -112,6 +113,11 @@ def _check_owner(shift: Shift, actor: Actor) -> None:
         raise ApplicationError(NOT_OWNER, code="permission_denied")
 
 
+def _open_occurrence(*, guild_id: int, user_id: int, start_utc: datetime):
+    """The shifts (at most one) that are not cancelled for this occurrence of a moderator's schedule."""
+    return Shift.objects.filter(guild_id=guild_id, assigned_user_id=user_id, start_time_utc=start_utc, cancelled=False)
+
+
 # ---------------------------------------------------------------------------- drop
 
 
@@ -138,7 +144,7 @@ def shift_drop(
     policy = policy_for(guild_id)
     zone = resolve_timezone(guild_id=guild_id, user_id=actor.user_id, timezone=timezone, guild_timezone=guild_timezone)
     start_utc = parse_local_datetime(start, zone)
-    hours = check_duration(policy, duration)
+    minutes = check_duration(policy, duration)
     text = _check_description(description)
     _check_future(start_utc, now=now)
     shift = Shift.objects.create(
@@ -147,7 +153,7 @@ def shift_drop(
         description=text,
         created_by=actor.user_id,
         start_time_utc=start_utc,
-        duration_hours=hours,
+        duration_minutes=minutes,
         timezone=zone,
     )
     shift_changed.send(sender=Shift, shift=shift, change="dropped")
@@ -168,8 +174,9 @@ def shift_drop_from_slot(
 ) -> Shift:
     """Drop the next occurrence (strictly after `now`) of a schedule slot, computed in the slot's
     zone with its wall time fixed across DST (config.timeutils' policy for gaps and folds).
-    Moderators drop their own slots, admins anyone's; an occurrence is dropped at most once (a
-    partial unique constraint backs the check)."""
+    Moderators drop their own slots, admins anyone's. An occurrence is (guild, moderator, start
+    instant) and has at most one shift that is not cancelled, even after its slot was removed and
+    added again (a partial unique constraint backs the check, also under concurrent drops)."""
     now = now or dj_timezone.now()
     require_moderator(actor)
     owner = actor.user_id if user_id is None else user_id
@@ -180,7 +187,7 @@ def shift_drop_from_slot(
         raise ApplicationError(SLOT_NOT_FOUND, field="slot", code="not_found")
     text = _check_description(description)
     start_utc = next_weekly_occurrence(day_of_week=slot.day_of_week, clock=slot.clock, zone=slot.timezone, now=now)
-    existing = Shift.objects.filter(schedule=slot, start_time_utc=start_utc, cancelled=False).first()
+    occurrence = _open_occurrence(guild_id=guild_id, user_id=owner, start_utc=start_utc)
 
     def refusal(shift_id) -> ApplicationError:
         return ApplicationError(
@@ -196,6 +203,7 @@ def shift_drop_from_slot(
             code="duplicate",
         )
 
+    existing = occurrence.first()
     if existing is not None:
         raise refusal(existing.pk)
     try:
@@ -208,11 +216,14 @@ def shift_drop_from_slot(
                 assigned_user_id=owner,
                 schedule=slot,
                 start_time_utc=start_utc,
-                duration_hours=slot.duration_hours,
+                duration_minutes=slot.duration_minutes,
                 timezone=slot.timezone,
             )
     except IntegrityError:
-        raise refusal("?") from None
+        # A concurrent drop of the same occurrence committed first (the partial unique
+        # constraint); name it, as the check above does.
+        winner = occurrence.first()
+        raise refusal(winner.pk if winner else "?") from None
     shift_changed.send(sender=Shift, shift=shift, change="dropped")
     return shift
 
@@ -254,13 +265,13 @@ def shift_edit(
         shift.start_time_utc, fields = start_utc, [*fields, "start_time_utc", "reminder_sent_at"]
         shift.reminder_sent_at = None
     if duration is not None:
-        shift.duration_hours, fields = check_duration(policy, duration), [*fields, "duration_hours"]
+        shift.duration_minutes, fields = check_duration(policy, duration), [*fields, "duration_minutes"]
     if description is not None:
         shift.description, fields = _check_description(description), [*fields, "description"]
-    if shift.schedule_id is not None and "start_time_utc" in fields:
-        # A slot's occurrence is dropped once; moving onto another drop of it is refused by name.
+    if shift.assigned_user_id is not None and "start_time_utc" in fields:
+        # An occurrence is dropped once; moving onto another drop of it is refused by name.
         clash = (
-            Shift.objects.filter(schedule_id=shift.schedule_id, start_time_utc=shift.start_time_utc, cancelled=False)
+            _open_occurrence(guild_id=guild_id, user_id=shift.assigned_user_id, start_utc=shift.start_time_utc)
             .exclude(pk=shift.pk)
             .first()
         )
@@ -280,16 +291,22 @@ def shift_cancel(
     invoked_in_channel_id: int | None = None,
     now: datetime | None = None,
 ) -> Shift:
-    """Cancel a shift, claimed or not: its owner or an admin. Sends `shift_changed(change=
-    "cancelled", previous_claimer=...)` so a claimer is told."""
+    """Cancel a shift, claimed or not, before it starts: its owner or an admin. A shift whose start
+    has passed is refused (an unclaimed one is expired; a claimed one keeps its claimer's hours).
+    Sends `shift_changed(change="cancelled", previous_claimer=...)` so the people concerned are told."""
     now = now or dj_timezone.now()
     check_channel(channel_id=channel_id, invoked_in_channel_id=invoked_in_channel_id)
     shift = locked_shift(guild_id=guild_id, shift_id=shift_id)
     _check_owner(shift, actor)
     if shift.cancelled:
         raise ApplicationError(ALREADY_CANCELLED, params={"shift_id": shift.pk}, code="cancelled")
-    if shift.expired_at is not None:
+    if shift.expired_at is not None or (shift.claimed_by is None and shift.start_time_utc <= now):
         raise ApplicationError(SHIFT_EXPIRED, params={"shift_id": shift.pk}, code="expired")
+    if shift.start_time_utc <= now:
+        # Cancelling would erase the claimer's hours from the stats and the fairness cap.
+        raise ApplicationError(
+            CANCEL_STARTED, params={"shift_id": shift.pk, "start": shift.start_time_utc}, code="started"
+        )
     reason = (reason or "").strip()
     if len(reason) > REASON_LIMIT:
         raise ApplicationError(

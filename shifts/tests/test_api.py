@@ -352,3 +352,34 @@ def test_slot_factory_zone_reads_as_a_zone():
     slot = ModScheduleFactory()
     slot.refresh_from_db()
     assert slot.timezone.key == "America/New_York"
+
+
+def test_a_started_claimed_shift_cannot_be_cancelled(staff):
+    now = timezone.now()
+    shift = ShiftFactory(
+        claimed_by=MOD_A, claimed_at=now - timedelta(days=1), start_time_utc=now - timedelta(minutes=5)
+    )
+    response = staff.post(f"/api/shifts/shifts/{shift.pk}/cancel/", {"user_id": DROPPER}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    start = shift.start_time_utc.isoformat().replace("+00:00", "Z")
+    assert body["code"] == "started"
+    assert body["detail"] == (
+        f"Shift #{shift.pk} started {start}; a claimed shift cannot be cancelled once it has started "
+        "(its hours stay with the moderator who claimed it)."
+    )
+    assert not Shift.objects.get(pk=shift.pk).cancelled
+    assert not BotAction.objects.exists()
+
+
+def test_duration_hours_round_trips_as_a_number(staff):
+    for hours in (1.5, 0.7, 2.2, 0.25, 1.75):
+        response = staff.post(
+            "/api/shifts/shifts/",
+            {"guild_id": GUILD, "user_id": DROPPER, "channel_id": CHANNEL, "start": future(), "duration_hours": hours},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+        assert response.json()["duration_hours"] == hours
+        assert staff.get(f"/api/shifts/shifts/{response.json()['id']}/").json()["duration_hours"] == hours
+        Shift.objects.all().delete()

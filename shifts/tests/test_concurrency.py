@@ -11,7 +11,7 @@ from config.exceptions import ApplicationError
 from shifts import services
 from shifts.models import Shift
 from shifts.services import Actor
-from shifts.tests.factories import GUILD, ShiftFactory, ShiftPolicyFactory
+from shifts.tests.factories import CHANNEL, GUILD, ShiftFactory, ShiftPolicyFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,3 +84,40 @@ def test_one_moderator_claiming_two_shifts_at_once_cannot_pass_the_cap():
     assert crashes == []
     assert sorted(outcomes) == ["claimed", "fairness_cap"]
     assert Shift.objects.filter(claimed_by=moderator).count() == 2  # the history and one new claim
+
+
+def test_two_drops_of_the_same_occurrence_at_once_give_one_shift():
+    """The moderator drops their slot while an admin drops it for them, at the same moment."""
+    ShiftPolicyFactory()
+    moderator, admin = CLAIMERS[0], CLAIMERS[1]
+    slot = services.schedule_add(
+        guild_id=GUILD, actor=Actor(user_id=moderator, is_moderator=True), user_id=moderator, day=2, time="18:00"
+    )
+    actors = [Actor(user_id=moderator, is_moderator=True), Actor(user_id=admin, is_moderator=True, is_admin=True)]
+    barrier = threading.Barrier(len(actors))
+    dropped, refusals, crashes = [], [], []
+
+    def press(actor: Actor) -> None:
+        try:
+            barrier.wait()
+            shift = services.shift_drop_from_slot(
+                guild_id=GUILD, actor=actor, slot_id=slot.pk, user_id=moderator, channel_id=CHANNEL
+            )
+            dropped.append(shift.pk)
+        except ApplicationError as error:
+            refusals.append((error.code, error.message))
+        except Exception as error:  # any other outcome is the failure this test looks for
+            crashes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(actor,)) for actor in actors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert crashes == []
+    assert len(dropped) == 1 and len(refusals) == 1
+    code, message = refusals[0]
+    assert code == "duplicate" and message.endswith(f"is already dropped (shift #{dropped[0]}).")
+    assert list(Shift.objects.values_list("pk", flat=True)) == dropped

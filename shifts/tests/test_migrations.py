@@ -82,3 +82,31 @@ def test_zones_are_canonicalised_and_policy_settings_move_to_the_guild(at_the_st
     assert ShiftPolicy.objects.count() == 3
     assert {f.name for f in ShiftPolicy._meta.get_fields()}.isdisjoint({"channel_id", "default_timezone"})
     assert pinned_only.pk == GuildConfig.objects.get(guild_id=PINNED_ONLY).pk
+
+
+def test_durations_become_whole_minutes_and_duplicate_occurrences_are_cancelled():
+    try:
+        apps = migrate([("shifts", "0003_remove_shiftpolicy_channel_id_and_default_timezone")])
+        Shift = apps.get_model("shifts", "Shift")
+        ShiftPolicy = apps.get_model("shifts", "ShiftPolicy")
+        ShiftPolicy.objects.create(guild_id=CONFIGURED, max_hours_7d=1.1)
+        start = datetime(2030, 1, 1, 18, tzinfo=UTC)
+        common = {"guild_id": CONFIGURED, "created_by": 5, "start_time_utc": start, "timezone": "UTC"}
+        first = Shift.objects.create(**common, duration_hours=0.7, assigned_user_id=6)
+        claimed = Shift.objects.create(
+            **common, duration_hours=1.3333, assigned_user_id=6, claimed_by=7, claimed_at=start
+        )
+        other = Shift.objects.create(**common, duration_hours=2, assigned_user_id=8)
+
+        apps = migrate([("shifts", "0005_one_open_shift_per_occurrence")])
+        Shift = apps.get_model("shifts", "Shift")
+        ShiftPolicy = apps.get_model("shifts", "ShiftPolicy")
+        minutes = dict(Shift.objects.values_list("pk", "duration_minutes"))
+        assert minutes == {first.pk: 42, claimed.pk: 80, other.pk: 120}
+        assert str(ShiftPolicy.objects.get().max_hours_7d) == "1.10"
+        # Of the two drops of one occurrence, the claimed one stays.
+        cancelled = Shift.objects.get(pk=first.pk)
+        assert cancelled.cancelled and cancelled.cancel_reason.startswith(f"Duplicate of shift #{claimed.pk}")
+        assert not Shift.objects.filter(pk__in=[claimed.pk, other.pk], cancelled=True).exists()
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -8,7 +8,7 @@ import pytest
 from config.exceptions import ApplicationError, ChannelRef, UserRef
 from config.timeutils import BAD_LOCAL_DATETIME
 from shifts import selectors, services
-from shifts.models import ModSchedule, Shift
+from shifts.models import ModSchedule, Shift, ShiftPolicy
 from shifts.services import Actor
 from shifts.signals import shift_changed, shift_reminder_due
 from shifts.tests.factories import (
@@ -573,3 +573,138 @@ def test_edit_cannot_move_onto_another_drop_of_the_same_slot():
     error = refused(services.shift_edit, guild_id=GUILD, actor=DROPPER_ACTOR, shift_id=second.pk, start=target, now=NOW)
     assert error.message == plain(services.SAME_OCCURRENCE, shift_id=first.pk)
     assert Shift.objects.get(pk=second.pk).start_time_utc == NOW + timedelta(days=8)
+
+
+# ---------------------------------------------------------------------------- issue 12
+
+
+@pytest.mark.parametrize(
+    ("cap", "history"),
+    [
+        (3.0, [0.6, 0.7, 0.8, 0.9]),  # 2.9999999999999996 when summed as floats
+        (0.9, [0.3, 0.6]),
+        (2.2, [0.3, 1.9]),
+        (1.1, [0.3, 0.35, 0.45]),
+        (3.5, [0.7, 1.4, 1.4]),
+        (1.75, [0.35, 0.7, 0.7]),
+    ],
+)
+def test_fairness_cap_counts_exactly(policy, cap, history):
+    ShiftPolicy.objects.filter(pk=policy.pk).update(max_hours_7d=cap)
+    for n, hours in enumerate(history):
+        _history(MOD_A, hours, NOW - timedelta(days=1, minutes=n))
+        # The same history one minute short of the cap (the last shift a minute shorter).
+        _history(MOD_B, hours - (1 / 60 if n == len(history) - 1 else 0), NOW - timedelta(days=1, minutes=n))
+    at_cap, under_cap = (
+        ShiftFactory(start_time_utc=NOW + timedelta(days=2)),
+        ShiftFactory(start_time_utc=NOW + timedelta(days=2)),
+    )
+
+    error = refused(services.shift_claim, guild_id=GUILD, actor=A, shift_id=at_cap.pk, now=NOW)
+    assert error.code == "fairness_cap"
+    assert f"You have claimed {cap:g} hours" in error.message and f"the cap of {cap:g} hours" in error.message
+    assert Shift.objects.get(pk=at_cap.pk).claimed_by is None
+    assert services.shift_claim(guild_id=GUILD, actor=B, shift_id=under_cap.pk, now=NOW).claimed_by == MOD_B
+
+
+def test_durations_are_whole_minutes(policy):
+    shift = drop(guild_id=GUILD, actor=A, start="2026-06-10 10:00", duration=1.3333, timezone="UTC", now=NOW)
+    shift.refresh_from_db()
+    assert shift.duration_minutes == 80
+    assert shift.duration_hours == 80 / 60
+    slot = services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="09:00", duration=0.7)
+    slot.refresh_from_db()
+    assert (slot.duration_minutes, slot.duration_hours) == (42, 0.7)
+
+
+@pytest.mark.parametrize("starts_ago", [timedelta(minutes=1), timedelta(hours=1), timedelta(days=2)])
+def test_a_started_or_finished_claimed_shift_cannot_be_cancelled(events, starts_ago):
+    shift = ShiftFactory(
+        claimed_by=MOD_A, claimed_at=NOW - timedelta(days=3), start_time_utc=NOW - starts_ago, duration_hours=2
+    )
+    for actor in (ADMIN_ACTOR, DROPPER_ACTOR):
+        error = refused(services.shift_cancel, guild_id=GUILD, actor=actor, shift_id=shift.pk, now=NOW)
+        assert error.message == plain(services.CANCEL_STARTED, shift_id=shift.pk, start=shift.start_time_utc)
+        assert error.code == "started"
+    shift.refresh_from_db()
+    assert (shift.cancelled, shift.version) == (False, 1)
+    assert services.claimed_hours_7d(guild_id=GUILD, user_id=MOD_A, now=NOW) == 2
+    assert events == []
+
+
+def test_an_unclaimed_shift_whose_start_passed_cannot_be_cancelled_either(events):
+    shift = ShiftFactory(start_time_utc=NOW - timedelta(minutes=1))  # started; the expiry task has not run yet
+    error = refused(services.shift_cancel, guild_id=GUILD, actor=ADMIN_ACTOR, shift_id=shift.pk, now=NOW)
+    assert error.message == plain(services.SHIFT_EXPIRED, shift_id=shift.pk)
+    assert not Shift.objects.get(pk=shift.pk).cancelled
+    assert events == []
+
+
+def test_an_occurrence_is_dropped_once_even_after_its_slot_is_removed_and_added_again(events):
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    add = {"guild_id": GUILD, "actor": A, "user_id": MOD_A, "day": 2, "time": "18:00", "timezone": "Europe/Berlin"}
+    slot = services.schedule_add(**add)
+    first = services.shift_drop_from_slot(guild_id=GUILD, actor=A, slot_id=slot.pk, channel_id=CHANNEL, now=now)
+    services.schedule_remove(guild_id=GUILD, actor=A, user_id=MOD_A, day=2, time="18:00")
+    again = services.schedule_add(**add)
+    error = refused(
+        services.shift_drop_from_slot, guild_id=GUILD, actor=A, slot_id=again.pk, channel_id=CHANNEL, now=now
+    )
+    assert error.code == "duplicate"
+    assert error.message == (
+        f"The Wednesday 18:00 shift starting 2026-03-04T17:00:00Z is already dropped (shift #{first.pk})."
+    )
+    assert list(Shift.objects.values_list("pk", flat=True)) == [first.pk]
+    # An admin dropping it for the moderator is the same occurrence.
+    assert (
+        refused(
+            services.shift_drop_from_slot,
+            guild_id=GUILD,
+            actor=ADMIN_ACTOR,
+            slot_id=again.pk,
+            user_id=MOD_A,
+            channel_id=CHANNEL,
+            now=now,
+        ).code
+        == "duplicate"
+    )
+    # Once cancelled, the occurrence may be dropped again.
+    services.shift_cancel(guild_id=GUILD, actor=A, shift_id=first.pk, now=now)
+    second = services.shift_drop_from_slot(guild_id=GUILD, actor=A, slot_id=again.pk, channel_id=CHANNEL, now=now)
+    assert second.start_time_utc == first.start_time_utc
+    assert [change for _, change, _ in events] == ["dropped", "cancelled", "dropped"]
+
+
+def test_the_database_holds_one_open_shift_per_occurrence():
+    from django.db import IntegrityError, transaction
+
+    start = NOW + timedelta(days=1)
+    ShiftFactory(assigned_user_id=MOD_A, start_time_utc=start)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ShiftFactory(assigned_user_id=MOD_A, start_time_utc=start, created_by=ADMIN)
+    ShiftFactory(assigned_user_id=MOD_B, start_time_utc=start)  # another moderator's occurrence
+    ShiftFactory(assigned_user_id=MOD_A, start_time_utc=start, cancelled=True, cancelled_at=NOW)
+
+
+def test_admins_remove_another_moderators_slot_and_moderators_only_their_own():
+    services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=0, time="18:00")
+    error = refused(services.schedule_remove, guild_id=GUILD, actor=B, user_id=MOD_A, day=0, time="18:00")
+    assert error.message == services.NOT_ADMIN_FOR_OTHERS
+    assert ModSchedule.objects.filter(user_id=MOD_A).count() == 1
+    removed = services.schedule_remove(guild_id=GUILD, actor=ADMIN_ACTOR, user_id=MOD_A, day=0, time="18:00")
+    assert (removed.user_id, removed.day_of_week, removed.hour) == (MOD_A, 0, 18)
+    assert not ModSchedule.objects.exists()
+
+
+def test_a_claimed_shift_is_rerendered_once_when_it_starts(events):
+    shift = ShiftFactory(
+        claimed_by=MOD_A, claimed_at=NOW - timedelta(hours=1), start_time_utc=NOW + timedelta(minutes=5)
+    )
+    open_shift = ShiftFactory(start_time_utc=NOW + timedelta(minutes=5), created_by=ADMIN)
+    assert services.shift_settle_started(now=NOW) == {"expired": [], "started": []}
+    later = NOW + timedelta(minutes=6)
+    assert services.shift_settle_started(now=later) == {"expired": [open_shift.pk], "started": [shift.pk]}
+    assert services.shift_settle_started(now=later + timedelta(minutes=1)) == {"expired": [], "started": []}
+    shift.refresh_from_db()
+    assert (shift.version, shift.start_passed_at, shift.claimed_by) == (2, later, MOD_A)
+    assert sorted(events) == sorted([(shift.pk, "started", None), (open_shift.pk, "expired", None)])

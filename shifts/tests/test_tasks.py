@@ -52,6 +52,21 @@ def test_expire_task_marks_and_rerenders():
     assert edit.payload["components"][0]["components"][0]["label"] == "Expired"
 
 
+def test_expire_task_rerenders_a_claimed_shift_once_when_it_starts():
+    now = timezone.now()
+    shift = ShiftFactory(start_time_utc=now + timedelta(minutes=30), claimed_by=MOD_A, claimed_at=now)
+    assert expire_started_shifts() == 0
+    Shift.objects.filter(pk=shift.pk).update(start_time_utc=now - timedelta(seconds=1))
+    assert expire_started_shifts() == 1
+    assert expire_started_shifts() == 0
+    stored = Shift.objects.get(pk=shift.pk)
+    assert (stored.version, stored.claimed_by, stored.expired_at) == (2, MOD_A, None)
+    edit = BotAction.objects.get(kind="edit_message")
+    assert edit.dedupe_key == f"shifts:shift:{shift.pk}:v2"
+    buttons = [button["label"] for button in edit.payload["components"][0]["components"]]
+    assert buttons == ["Claimed"]  # no Release once it has started
+
+
 @pytest.mark.slow
 def test_beat_and_worker_run_both_tasks(celery_worker, celery_test_queue, subprocess_env, tmp_path):
     now = timezone.now()
