@@ -50,6 +50,21 @@ class AttendanceInline(admin.TabularInline):
         return False
 
 
+class SeasonFilter(admin.SimpleListFilter):
+    """Events by season: the season current on the event's date (membership is computed)."""
+
+    title = "season"
+    parameter_name = "season"
+
+    def lookups(self, request, model_admin):
+        return [(season.pk, f"{season.name} ({season.guild_id})") for season in RaidSeason.objects.all()]
+
+    def queryset(self, request, queryset):
+        value = self.value() or ""
+        season = RaidSeason.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        return queryset.in_season(season) if season is not None else queryset
+
+
 @admin.register(RaidEvent)
 class RaidEventAdmin(admin.ModelAdmin):
     list_display = (
@@ -61,10 +76,16 @@ class RaidEventAdmin(admin.ModelAdmin):
         "reminder_sent_at",
         "summary_sent_at",
     )
-    list_filter = ("guild_id", "season")
+    list_filter = ("guild_id", SeasonFilter)
     search_fields = ("title",)
-    list_select_related = ("season",)
     inlines = [AttendanceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_season()
+
+    @admin.display(description="season")
+    def season(self, obj):
+        return obj.season_name or "—"
 
     def has_add_permission(self, request):
         return False

@@ -85,7 +85,7 @@ class EventListView(ActorViewMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return RaidEvent.objects.none()
-        return RaidEvent.objects.filter(guild_id=self.kwargs["guild_id"]).select_related("season")
+        return RaidEvent.objects.filter(guild_id=self.kwargs["guild_id"]).with_season()
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer})
     def post(self, request, guild_id: int):
@@ -104,6 +104,7 @@ class EventListView(ActorViewMixin, generics.ListCreateAPIView):
             notes=values.get("notes", ""),
             created_by=player_for_user(user=request.user, guild_id=guild_id),
         )
+        event = RaidEvent.objects.with_season().get(pk=event.pk)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 

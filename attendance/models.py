@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 
 from scheduling.models import Player, WowCharacter
 
@@ -26,9 +26,31 @@ class RaidSeason(models.Model):
         return self.name
 
 
+def seasons_on(*, guild_id, day) -> models.QuerySet[RaidSeason]:
+    """The seasons that could hold an event of `guild_id` on `day`, the one that does first: the
+    active season with the latest start not after `day` (ties: the newest row). `guild_id` and
+    `day` may be values or `OuterRef`s: the one definition of season membership."""
+    return RaidSeason.objects.filter(guild_id=guild_id, is_active=True, start_date__lte=day).order_by(
+        "-start_date", "-id"
+    )
+
+
+class RaidEventQuerySet(models.QuerySet):
+    def with_season(self) -> RaidEventQuerySet:
+        """Annotate `season_pk` and `season_name`: the season current on the event's date (no
+        stored link, so a season created or changed later takes its events at once)."""
+        seasons = seasons_on(guild_id=OuterRef("guild_id"), day=OuterRef("event_date"))
+        return self.annotate(
+            season_pk=Subquery(seasons.values("pk")[:1]), season_name=Subquery(seasons.values("name")[:1])
+        )
+
+    def in_season(self, season: RaidSeason) -> RaidEventQuerySet:
+        """The events whose date falls in `season` (from its start to the next active start)."""
+        return self.filter(guild_id=season.guild_id).with_season().filter(season_pk=season.pk)
+
+
 class RaidEvent(models.Model):
     guild_id = models.PositiveBigIntegerField()
-    season = models.ForeignKey(RaidSeason, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     title = models.CharField(max_length=200)
     event_date = models.DateField(help_text="The date of the start in the guild's time zone.")
     start_time_utc = models.DateTimeField()
@@ -48,6 +70,8 @@ class RaidEvent(models.Model):
     # Bumped by every change that re-renders the event's post (an answer), so each edit of the post
     # has its own deterministic outbox dedupe key.
     version = models.PositiveIntegerField(default=0)
+
+    objects = RaidEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_time_utc"]

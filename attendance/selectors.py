@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone as djtz
 
-from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+from attendance.models import RaidAttendance, RaidEvent, RaidSeason, seasons_on
 from config.exceptions import ApplicationError
 from scheduling.actors import Actor, is_officer
 from scheduling.models import Player
@@ -20,12 +20,12 @@ OTHERS_STATS = "Only officers can see other players' attendance."
 
 def season_current(*, guild_id: int, today: dt.date | None = None) -> RaidSeason | None:
     """The active season with the latest start_date not after `today` (UTC date by default)."""
-    today = today or djtz.now().date()
-    return (
-        RaidSeason.objects.filter(guild_id=guild_id, is_active=True, start_date__lte=today)
-        .order_by("-start_date", "-id")
-        .first()
-    )
+    return seasons_on(guild_id=guild_id, day=today or djtz.now().date()).first()
+
+
+def event_season(*, event: RaidEvent) -> RaidSeason | None:
+    """The season an event belongs to: the one current on its date (computed, never stored)."""
+    return season_current(guild_id=event.guild_id, today=event.event_date)
 
 
 def season_list(*, guild_id: int):
@@ -117,7 +117,7 @@ def attendance_statistics(
     now = now or djtz.now()
     events = RaidEvent.objects.filter(guild_id=guild_id, end_time_utc__lte=now)
     if season is not None:
-        events = events.filter(season=season)
+        events = events.in_season(season)
     event_end = dict(events.values_list("pk", "end_time_utc"))
     players = (players if players is not None else Player.objects.all()).filter(guild_id=guild_id)
     players = players.select_related("rank")

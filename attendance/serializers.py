@@ -28,7 +28,12 @@ class SeasonPatchSerializer(serializers.Serializer):
 
 
 class EventSerializer(ModelSerializer):
-    season = serializers.CharField(source="season.name", default=None, read_only=True)
+    season = serializers.CharField(
+        source="season_name",
+        allow_null=True,
+        read_only=True,
+        help_text="The season current on the event's date (follows the seasons' dates and active flags)",
+    )
 
     class Meta:
         model = RaidEvent

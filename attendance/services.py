@@ -11,7 +11,7 @@ from django.utils import timezone as djtz
 
 from attendance import signals
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
-from attendance.selectors import REMINDER_LEAD, event_summary, season_current
+from attendance.selectors import REMINDER_LEAD, event_summary
 from config.exceptions import ApplicationError
 from config.timeutils import zone_or_error
 from scheduling.actors import Actor, require_officer
@@ -103,7 +103,7 @@ def event_create(
     created_by: Player | None = None,
     now: dt.datetime | None = None,
 ) -> RaidEvent:
-    """Create a raid event in the season current on its date, and send `event_created` (the
+    """Create a raid event (it belongs to the season current on its date), and send `event_created` (the
     Discord side posts it and invites the auto-invite players). `event_date` is the start's date
     in `timezone` (the guild's zone). Officers only."""
     require_officer(actor, guild_id=guild_id)
@@ -126,7 +126,6 @@ def event_create(
     event_date = start.astimezone(zone).date()
     event = RaidEvent.objects.create(
         guild_id=guild_id,
-        season=season_current(guild_id=guild_id, today=event_date),
         title=title[:200],
         event_date=event_date,
         start_time_utc=start.astimezone(dt.UTC),

@@ -46,7 +46,7 @@ def test_event_create_and_refusals(officer):
 
 def test_record_attendance_and_statistics(officer):
     season = SeasonFactory(start_date=dt.date(2020, 1, 1))
-    event = EventFactory(season=season, start_time_utc=dt.datetime(2026, 1, 5, 19, tzinfo=dt.UTC))
+    event = EventFactory(start_time_utc=dt.datetime(2026, 1, 5, 19, tzinfo=dt.UTC))
     player = PlayerFactory(display_name="Zed")
     player.created_at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     player.save(update_fields=["created_at"])

@@ -153,7 +153,8 @@ def answer_buttons(event_id: int) -> list[list[dict]]:
 
 def event_message(event: RaidEvent, answers: dict[str, list[Player]]) -> Reply:
     """The event's post: title, start and end as Discord timestamps, notes, the answers so far,
-    and the three answer buttons."""
+    and the three answer buttons. The footer names the season when `event` carries the
+    `season_name` annotation (`RaidEvent.objects.with_season()`)."""
     start, end = event.start_time_utc, event.end_time_utc
     description = f"{timestamp(start, 'F')} – {timestamp(end, 't')} ({timestamp(start, 'R')})"
     embed = {
@@ -165,7 +166,9 @@ def event_message(event: RaidEvent, answers: dict[str, list[Player]]) -> Reply:
             {"name": f"❔ Tentative ({len(answers['tentative'])})", "value": names(answers["tentative"])},
             {"name": f"❌ Can't come ({len(answers['declined'])})", "value": names(answers["declined"])},
         ],
-        "footer": {"text": f"Event #{event.pk}" + (f" · {event.season.name}" if event.season_id else "")},
+        "footer": {
+            "text": f"Event #{event.pk}" + (f" · {season}" if (season := getattr(event, "season_name", None)) else "")
+        },
     }
     return Reply(embeds=[embed], components=answer_buttons(event.pk))
 

@@ -39,6 +39,7 @@ def ordering_key(event_id: int) -> str:
 
 
 def _post_body(event: RaidEvent) -> dict:
+    event = RaidEvent.objects.with_season().get(pk=event.pk)  # the season follows the date: read it now
     return message_body(present.event_message(event, event_answers(event=event)))
 
 
@@ -66,7 +67,7 @@ def on_event_created(sender, event: RaidEvent, **kwargs) -> None:
 
 @receiver(attendance_answered, dispatch_uid="botworker.scheduling.attendance_answered")
 def on_attendance_answered(sender, attendance: RaidAttendance, **kwargs) -> None:
-    event = RaidEvent.objects.select_related("season").get(pk=attendance.event_id)
+    event = RaidEvent.objects.get(pk=attendance.event_id)
     if not event.discord_channel_id:
         return
     # The service holds the event's row lock and bumped its version, so edits are enqueued in
