@@ -36,7 +36,7 @@ from scheduling.selectors import player_for_user
 GUILD = GUILD_ID_PATH
 UNKNOWN_PLAYER = "No player with that id in this guild."
 UNKNOWN_CHARACTER = "No character with that id."
-UNKNOWN_SEASON = "No season with that id in this guild."
+UNKNOWN_SEASON = selectors.UNKNOWN_SEASON
 
 
 @extend_schema(parameters=[GUILD], tags=["attendance"])
@@ -153,8 +153,9 @@ class EventAttendanceView(ActorViewMixin, generics.ListAPIView):
 
 @extend_schema(tags=["attendance"])
 class StatisticsView(ActorViewMixin, generics.GenericAPIView):
-    """Attendance per player for a season (default: the current one): events, attended, excused,
-    unexcused, rate."""
+    """Attendance per player for a season (default: the current one; 400 when the guild has no
+    current season, rather than silently counting every event): events they were expected at
+    (signed up, attended, or on the raid team), attended, excused, unexcused, rate."""
 
     permission_classes = [IsAuthenticated, OfficerReads]
     serializer_class = PlayerStatsSerializer
@@ -173,13 +174,11 @@ class StatisticsView(ActorViewMixin, generics.GenericAPIView):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         params = filterset.form.cleaned_data
-        season = None
-        if params.get("season"):
-            season = RaidSeason.objects.filter(pk=params["season"], guild_id=guild_id).first()
-            if season is None:
-                raise ApplicationError(UNKNOWN_SEASON, field="season")
-        elif not params.get("all_seasons"):
-            season = selectors.season_current(guild_id=guild_id)
+        season = selectors.statistics_season(
+            guild_id=guild_id,
+            season_id=int(params["season"]) if params.get("season") else None,
+            all_seasons=bool(params.get("all_seasons")),
+        )
         players = filterset.qs
         if params.get("player") is not None and not players.exists():
             raise ApplicationError(UNKNOWN_PLAYER, field="player")

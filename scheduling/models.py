@@ -105,6 +105,11 @@ class Player(models.Model):
     )
     timezone = ZoneField(default=DEFAULT_TIMEZONE)
     auto_invite_events = models.BooleanField(default=False)
+    raid_team = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="On the raid team whatever the rank's weight: expected at every raid in the statistics.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,6 +125,11 @@ class Player(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or f"user {self.discord_user_id}"
+
+    @property
+    def on_raid_team(self) -> bool:
+        """Expected at every raid: a rank that counts for the raid time (weight > 0) or the flag."""
+        return self.raid_team or self.rank.scheduling_weight > 0
 
 
 class WowCharacter(models.Model):

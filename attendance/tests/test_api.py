@@ -98,6 +98,7 @@ def test_a_member_refused_by_a_service_gets_403_and_nothing_is_written():
 
 
 def test_statistics_filters(officer):
+    SeasonFactory(start_date=dt.date(2020, 1, 1))
     player = PlayerFactory(display_name="Ann")
     bad = officer.get(f"{BASE}/statistics/?player=abc")
     assert bad.status_code == 400 and "player" in bad.json()["fields"]

@@ -15,10 +15,10 @@ from django.utils import timezone as djtz
 
 from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
-from attendance.models import RaidSeason
 from botworker.guilds import channel_for
 from botworker.handlers.zones import register_zone_option
 from botworker.interactions import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, router
+from botworker.interactions.paging import PagedText, paged_list
 from botworker.models import PermissionLevel
 from botworker.presenters import scheduling as present
 from config.exceptions import ApplicationError
@@ -29,7 +29,6 @@ from scheduling.actors import Actor
 DAY_CHOICES = tuple(Choice(name, index) for index, name in enumerate(DAY_NAMES))
 
 BAD_DATE = "{value!r} is not a date; use YYYY-MM-DD, for example 2026-03-05."
-UNKNOWN_SEASON = "No season with that id in this server; pick one from the list."
 
 
 def actor_of(inv: Invocation) -> Actor:
@@ -277,21 +276,34 @@ def event_choices(inv: Invocation) -> list[Choice]:
     options=[
         Option("player", "Whose (officers may pick anyone)", OptionType.USER),
         Option("season", "Season (default: the current one)", OptionType.INTEGER, autocomplete=True),
+        Option("all_seasons", "Count every raid of every season", OptionType.BOOLEAN),
     ],
     guild_only=True,
 )
 def attendance_stats(inv: Invocation) -> Reply:
-    if "season" in inv.options:
-        season = RaidSeason.objects.filter(pk=inv.options["season"], guild_id=inv.guild_id).first()
-        if season is None:
-            raise ApplicationError(UNKNOWN_SEASON, field="season")
-    else:
-        season = attendance_selectors.season_current(guild_id=inv.guild_id)
-    target = inv.options.get("player")
-    stats = attendance_selectors.statistics_for(
-        actor=actor_of(inv), guild_id=inv.guild_id, season=season, discord_user_id=target
+    season = attendance_selectors.statistics_season(
+        guild_id=inv.guild_id, season_id=inv.options.get("season"), all_seasons=inv.options.get("all_seasons", False)
     )
-    return present.statistics(stats, season=season, own=target in (None, inv.user_id))
+    # The page buttons carry the season resolved now ("all" for every season) and the player.
+    scope = str(season.pk) if season is not None else "all"
+    return ATTENDANCE_STATS.reply(inv, arg=f"{scope}-{inv.options.get('player') or ''}")
+
+
+def _attendance_stats_page(inv: Invocation, arg: str) -> PagedText:
+    """The whole statistics list for `arg` ("<season id|all>-<player id or empty>"), recomputed
+    for the member who asked or clicked (members see only their own line)."""
+    scope, _, target = arg.partition("-")
+    season = attendance_selectors.statistics_season(
+        guild_id=inv.guild_id, season_id=int(scope) if scope.isdigit() else None, all_seasons=scope == "all"
+    )
+    user_id = int(target) if target.isdigit() else None
+    stats = attendance_selectors.statistics_for(
+        actor=actor_of(inv), guild_id=inv.guild_id, season=season, discord_user_id=user_id
+    )
+    return present.statistics(stats, season=season, own=user_id in (None, inv.user_id))
+
+
+ATTENDANCE_STATS = paged_list("attendance_stats", _attendance_stats_page)
 
 
 @router.autocomplete("attendance stats", "season")

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from attendance.models import RaidEvent, RaidSeason
 from attendance.selectors import PlayerStats
 from botworker.interactions import Reply, ReplyFile, button
+from botworker.interactions.paging import PagedText
 from botworker.presenters.text import channel_mention, timestamp, user_mention
 from config.timeutils import DAY_NAMES
 from scheduling.besttime import RosterEntry
@@ -28,7 +29,6 @@ DECLINE_ACTION = "raid_decline"
 DECLINE_MODAL = "raid_decline_reason"
 LIST_LIMIT = 40  # names per answer in the event message; the rest is a count
 MISSING_SHOWN = 8
-STATS_SHOWN = 25
 HEATMAP_FILE = "raid-availability.png"
 
 INVITE_DM = "📅 You're invited: **{title}** starts <t:{ts}:F> (<t:{ts}:R>). Will you come?"
@@ -221,18 +221,21 @@ def attendance_recorded(*, discord_user_id: int, attended: bool, event: RaidEven
     return Reply(content=f"📝 Recorded: {user_mention(discord_user_id)} {verb} **{event.title}**.", ephemeral=True)
 
 
-def statistics(stats: Iterable[PlayerStats], *, season: RaidSeason | None, own: bool) -> Reply:
-    """Attendance lines, best rate first (at most STATS_SHOWN; the API has the full list)."""
+def statistics(stats: Iterable[PlayerStats], *, season: RaidSeason | None, own: bool) -> PagedText:
+    """Attendance lines, best rate first, as a paged list. Events count where the player was
+    expected (signed up, attended, or on the raid team)."""
     stats = sorted(stats, key=lambda s: (-(s.rate or 0), -s.events, str(s.player)))
-    if not stats:
-        return Reply(content=NO_STATS.format(whom="you are" if own else "that member is"), ephemeral=True)
-    lines = [f"**Attendance — {season.name if season else 'all events'}**"]
-    for each in stats[:STATS_SHOWN]:
+    lines = []
+    for each in stats:
         rate = f"{each.rate:.0%}" if each.rate is not None else "—"
         lines.append(
             f"{member_name(each.player)}: {rate} · {each.attended}/{each.events} attended, "
             f"{each.excused} excused, {each.unexcused} unexcused"
         )
-    if len(stats) > STATS_SHOWN:
-        lines.append(f"… and {len(stats) - STATS_SHOWN} more (full list in the API).")
-    return Reply(content="\n".join(lines), ephemeral=True)
+    return PagedText(
+        lines=lines,
+        header=f"**Attendance — {season.name if season else 'all seasons'}**",
+        footer=f"-# Counted: raids each player was expected at (signed up, attended, or on the raid team). "
+        f"{len(stats)} player{'s' if len(stats) != 1 else ''}.",
+        empty=NO_STATS.format(whom="you are" if own else "that member is"),
+    )

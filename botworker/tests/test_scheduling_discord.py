@@ -60,6 +60,7 @@ TYPES = {
     "player": 6,
     "attended": 5,
     "season": 4,
+    "all_seasons": 5,
     "channel": 7,
 }
 
@@ -264,6 +265,7 @@ def test_signed_http_raid_create(client, settings):
 
 def test_attendance_record_and_stats():
     configure()
+    attendance_services.season_create(actor=SYSTEM, guild_id=GUILD_ID, name="S1", start_date=dt.date(2020, 1, 1))
     start = timezone.now() + dt.timedelta(minutes=5)
     event = attendance_services.event_create(actor=SYSTEM, guild_id=GUILD_ID, title="Raid", start=start)
     assert text(run("attendance record", event=event.pk, player=MEMBER_ID)) == actors.NOT_OFFICER
@@ -285,11 +287,48 @@ def test_attendance_record_and_stats():
     assert f"<@{MEMBER_ID}>: 100%" in everyone
 
 
+def test_attendance_stats_count_only_the_expected_and_say_when_there_is_no_season():
+    configure()
+    assert text(run("attendance stats", "officer")) == attendance_selectors.NO_CURRENT_SEASON
+    event = attendance_services.event_create(
+        actor=SYSTEM, guild_id=GUILD_ID, title="Raid", start=timezone.now() + dt.timedelta(minutes=5)
+    )
+    services.player_ensure(guild_id=GUILD_ID, discord_user_id=MEMBER_ID)  # an Initiate who never raids
+    veteran = services.player_ensure(guild_id=GUILD_ID, discord_user_id=MOD_ID)
+    services.player_update(actor=SYSTEM, player=veteran, raid_team=True)
+    Player.objects.update(created_at=timezone.now() - dt.timedelta(days=1))
+    RaidEvent.objects.filter(pk=event.pk).update(
+        start_time_utc=timezone.now() - dt.timedelta(hours=3), end_time_utc=timezone.now() - dt.timedelta(hours=1)
+    )
+    everyone = text(run("attendance stats", "officer", all_seasons=True))
+    assert "all seasons" in everyone
+    assert f"<@{MEMBER_ID}>: — · 0/0 attended, 0 excused, 0 unexcused" in everyone
+    assert f"<@{MOD_ID}>: 0% · 0/1 attended, 0 excused, 1 unexcused" in everyone
+
+
+def test_attendance_stats_page_and_re_check_on_click():
+    configure()
+    season = attendance_services.season_create(
+        actor=SYSTEM, guild_id=GUILD_ID, name="S1", start_date=dt.date(2020, 1, 1)
+    )
+    for user_id in range(900_000_000_000_000_001, 900_000_000_000_000_041):
+        services.player_ensure(guild_id=GUILD_ID, discord_user_id=user_id)
+    first = run("attendance stats", "officer")
+    assert first["data"]["content"].startswith("**Attendance — S1**")
+    assert "Page 1 of " in first["data"]["content"]
+    buttons = first["data"]["components"][0]["components"]
+    assert buttons[1]["custom_id"] == f"page:attendance_stats.{season.pk}-.1"
+    second = click(buttons[1]["custom_id"], who="officer")
+    assert "Page 2 of " in second["data"]["content"]
+    # A member clicking the officer's button sees only their own line (here: none).
+    assert "not on this guild's roster" in click(buttons[1]["custom_id"], who="member")["data"]["content"]
+
+
 def test_read_commands_add_nobody_to_the_roster():
     configure()
     assert text(run("availability view")) == present.NO_AVAILABILITY
-    assert "not on this guild's roster" in text(run("attendance stats"))
-    assert "not on this guild's roster" in text(run("attendance stats", "officer", player=MEMBER_ID))
+    assert "not on this guild's roster" in text(run("attendance stats", all_seasons=True))
+    assert "not on this guild's roster" in text(run("attendance stats", "officer", player=MEMBER_ID, all_seasons=True))
     assert not Player.objects.exists()
 
 
@@ -395,6 +434,11 @@ def test_raid_event_life_through_the_outbox(emulator):
         start_time_utc=timezone.now() - dt.timedelta(hours=3), end_time_utc=timezone.now() - dt.timedelta(minutes=1)
     )
     text(run("attendance record", "officer", event=event.pk, player=MOD_ID))
+    # The member (an Initiate, on the roster since before the raid) is expected once an officer
+    # puts them on the raid team.
+    Player.objects.filter(discord_user_id=MEMBER_ID).update(
+        raid_team=True, created_at=timezone.now() - dt.timedelta(days=1)
+    )
     assert send_event_summaries() == 1
     assert send_event_summaries() == 0
     deliver()

@@ -74,6 +74,7 @@ def player_create(
     user=None,
     timezone: str | zoneinfo.ZoneInfo = Player.DEFAULT_TIMEZONE,
     auto_invite_events: bool = False,
+    raid_team: bool = False,
 ) -> Player:
     """Add a player to a guild (officers; gives the guild its default ranks first if it has none)."""
     require_officer(actor, guild_id=guild_id)
@@ -91,6 +92,7 @@ def player_create(
                 user=user,
                 timezone=zone,
                 auto_invite_events=auto_invite_events,
+                raid_team=raid_team,
             )
     except IntegrityError:
         raise ApplicationError(PLAYER_EXISTS, field="discord_user_id") from None
@@ -105,6 +107,7 @@ def player_update(
     rank: GuildRank | None = None,
     timezone: str | zoneinfo.ZoneInfo | None = None,
     auto_invite_events: bool | None = None,
+    raid_team: bool | None = None,
     user=False,
 ) -> Player:
     """Change a player's profile (officers of the player's guild); `user=None` unlinks the
@@ -116,6 +119,7 @@ def player_update(
         rank=rank,
         timezone=timezone,
         auto_invite_events=auto_invite_events,
+        raid_team=raid_team,
         user=user,
     )
 
@@ -127,6 +131,7 @@ def _player_change(
     rank: GuildRank | None = None,
     timezone: str | zoneinfo.ZoneInfo | None = None,
     auto_invite_events: bool | None = None,
+    raid_team: bool | None = None,
     user=False,
 ) -> Player:
     player = Player.objects.select_for_update().get(pk=player.pk)
@@ -140,6 +145,8 @@ def _player_change(
         player.display_name = display_name[:100]
     if auto_invite_events is not None:
         player.auto_invite_events = bool(auto_invite_events)
+    if raid_team is not None:
+        player.raid_team = bool(raid_team)
     if user is not False:
         player.user = user
     try:
