@@ -20,6 +20,7 @@ from attendance.serializers import (
     AttendanceRecordSerializer,
     AttendanceSerializer,
     EventCreateSerializer,
+    EventPatchSerializer,
     EventSerializer,
     PlayerStatsSerializer,
     SeasonCreateSerializer,
@@ -106,6 +107,43 @@ class EventListView(ActorViewMixin, generics.ListCreateAPIView):
         )
         event = RaidEvent.objects.with_season().get(pk=event.pk)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["attendance"])
+class EventDetailView(ActorViewMixin, APIView):
+    """Change a raid event (officers): title, start and length (until it starts), notes, the log
+    link and the Raid-Helper id. The Discord post is re-rendered; those signed up get a DM when
+    the time changes."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[GUILD], request=EventPatchSerializer, responses=EventSerializer)
+    def patch(self, request, guild_id: int, pk: int):
+        event = get_object_or_404(RaidEvent, pk=pk, guild_id=guild_id)
+        data = EventPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        zone = zone_or_error(values.pop("timezone", "UTC"))
+        if "start" in values:
+            values["start"] = parse_local_datetime(values["start"], zone)
+        if "duration_hours" in values:
+            values["duration"] = dt.timedelta(hours=values.pop("duration_hours"))
+        services.event_update(actor=self.actor(), event_id=event.pk, guild_id=guild_id, timezone=zone, **values)
+        return Response(EventSerializer(RaidEvent.objects.with_season().get(pk=event.pk)).data)
+
+
+@extend_schema(tags=["attendance"])
+class EventCancelView(ActorViewMixin, APIView):
+    """Cancel a raid event that has not ended (officers): answers close, the post says so and
+    those signed up get a DM."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[GUILD], request=None, responses=EventSerializer)
+    def post(self, request, guild_id: int, pk: int):
+        event = get_object_or_404(RaidEvent, pk=pk, guild_id=guild_id)
+        services.event_cancel(actor=self.actor(), event_id=event.pk, guild_id=guild_id)
+        return Response(EventSerializer(RaidEvent.objects.with_season().get(pk=event.pk)).data)
 
 
 @extend_schema(tags=["attendance"])

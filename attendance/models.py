@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 
@@ -55,11 +57,16 @@ class RaidEvent(models.Model):
     event_date = models.DateField(help_text="The date of the start in the guild's time zone.")
     start_time_utc = models.DateTimeField()
     end_time_utc = models.DateTimeField()
-    raid_helper_event_id = models.CharField(max_length=30, blank=True, default="")
+    raid_helper_event_id = models.CharField(
+        max_length=30, blank=True, default="", help_text="The Raid-Helper event id (letters, digits, - and _)."
+    )
     discord_channel_id = models.PositiveBigIntegerField(null=True, blank=True)
     discord_message_id = models.PositiveBigIntegerField(null=True, blank=True)
     log_url = models.URLField(max_length=500, blank=True, default="")
-    notes = models.TextField(blank=True, default="")
+    notes = models.TextField(blank=True, default="", help_text="At most 1,000 characters.")
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an officer cancelled it: answers, reminder and summary stop."
+    )
     created_by_player = models.ForeignKey(
         Player, on_delete=models.SET_NULL, null=True, blank=True, related_name="created_events"
     )
@@ -67,8 +74,8 @@ class RaidEvent(models.Model):
     # Set by the beat tasks in the same transaction as the outbox rows, so each is sent once.
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     summary_sent_at = models.DateTimeField(null=True, blank=True)
-    # Bumped by every change that re-renders the event's post (an answer), so each edit of the post
-    # has its own deterministic outbox dedupe key.
+    # Bumped by every change that re-renders the event's post (an answer, an edit, the
+    # cancellation), so each edit of the post has its own deterministic outbox dedupe key.
     version = models.PositiveIntegerField(default=0)
 
     objects = RaidEventQuerySet.as_manager()
@@ -77,6 +84,10 @@ class RaidEvent(models.Model):
         ordering = ["-start_time_utc"]
         constraints = [
             models.CheckConstraint(condition=Q(end_time_utc__gt=F("start_time_utc")), name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(log_url="") | Q(log_url__startswith="http://") | Q(log_url__startswith="https://"),
+                name="event_log_url_http",
+            ),
         ]
         indexes = [
             models.Index(fields=["guild_id", "start_time_utc"], name="event_guild_start_idx"),
@@ -88,6 +99,10 @@ class RaidEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.event_date})"
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.end_time_utc - self.start_time_utc
 
 
 class RaidAttendance(models.Model):

@@ -70,7 +70,10 @@ def events_due_for_reminder(*, now: dt.datetime | None = None) -> list[int]:
     now = now or djtz.now()
     return list(
         RaidEvent.objects.filter(
-            reminder_sent_at__isnull=True, start_time_utc__gt=now, start_time_utc__lte=now + REMINDER_LEAD
+            reminder_sent_at__isnull=True,
+            cancelled_at__isnull=True,
+            start_time_utc__gt=now,
+            start_time_utc__lte=now + REMINDER_LEAD,
         ).values_list("pk", flat=True)
     )
 
@@ -81,7 +84,10 @@ def events_due_for_summary(*, now: dt.datetime | None = None) -> list[int]:
     # Only events that ended in the last week: an old event imported later gets no summary.
     return list(
         RaidEvent.objects.filter(
-            summary_sent_at__isnull=True, end_time_utc__lte=now, end_time_utc__gt=now - dt.timedelta(days=7)
+            summary_sent_at__isnull=True,
+            cancelled_at__isnull=True,
+            end_time_utc__lte=now,
+            end_time_utc__gt=now - dt.timedelta(days=7),
         ).values_list("pk", flat=True)
     )
 
@@ -152,7 +158,7 @@ def attendance_statistics(
     guild's when `season` is None: see `_expected`), how many they attended, how many they
     missed with a noted absence (excused) and without (unexcused), and the rate attended/events. Three queries, however many players."""
     now = now or djtz.now()
-    events = RaidEvent.objects.filter(guild_id=guild_id, end_time_utc__lte=now)
+    events = RaidEvent.objects.filter(guild_id=guild_id, end_time_utc__lte=now, cancelled_at__isnull=True)
     if season is not None:
         events = events.in_season(season)
     event_end = dict(events.values_list("pk", "end_time_utc"))

@@ -201,6 +201,61 @@ def raid_create(inv: Invocation) -> Reply:
     return present.event_created(event, channel_id)
 
 
+EVENT_OPTION = Option("event", "The raid event", OptionType.INTEGER, required=True, autocomplete=True)
+
+
+@router.command(
+    "raid edit",
+    description="Change a raid event's title, start, length or notes (officers)",
+    options=[
+        EVENT_OPTION,
+        Option("title", "New title", max_length=200),
+        Option("start", "New start, YYYY-MM-DD HH:MM in the server's time zone", max_length=16),
+        Option("hours", "New length in hours", OptionType.NUMBER, min_value=0.5, max_value=12),
+        Option("notes", "New notes (replace the old ones)", max_length=1000),
+    ],
+    guild_only=True,
+)
+def raid_edit(inv: Invocation) -> Reply:
+    zone = _guild_zone(inv)
+    start, hours = inv.options.get("start"), inv.options.get("hours")
+    event = attendance_services.event_update(
+        actor=actor_of(inv),
+        event_id=inv.options["event"],
+        guild_id=inv.guild_id,
+        title=inv.options.get("title"),
+        start=parse_local_datetime(start, zone) if start else None,
+        duration=dt.timedelta(hours=float(hours)) if hours is not None else None,
+        notes=inv.options.get("notes"),
+        timezone=zone,
+    )
+    return present.event_updated(event)
+
+
+@router.command(
+    "raid cancel",
+    description="Cancel a raid event; those signed up get a DM (officers)",
+    options=[EVENT_OPTION],
+    guild_only=True,
+)
+def raid_cancel(inv: Invocation) -> Reply:
+    event = attendance_services.event_cancel(actor=actor_of(inv), event_id=inv.options["event"], guild_id=inv.guild_id)
+    return present.event_cancelled(event)
+
+
+@router.command(
+    "raid log",
+    description="Attach the logs link (Warcraft Logs…) to a raid event (officers)",
+    options=[EVENT_OPTION, Option("url", "http(s) link to the logs", required=True, max_length=500)],
+    guild_only=True,
+)
+def raid_log(inv: Invocation) -> Reply:
+    event = attendance_services.event_update(
+        actor=actor_of(inv), event_id=inv.options["event"], guild_id=inv.guild_id, log_url=inv.options["url"]
+    )
+    return present.event_updated(event)
+
+
 def _answer(inv: Invocation, answer: str, reason: str = "") -> Reply:
     row = attendance_services.attendance_answer(
         event_id=inv.target_id, discord_user_id=inv.user_id, answer=answer, guild_id=inv.guild_id, reason=reason
@@ -262,6 +317,9 @@ def attendance_record(inv: Invocation) -> Reply:
 
 
 @router.autocomplete("attendance record", "event")
+@router.autocomplete("raid edit", "event")
+@router.autocomplete("raid cancel", "event")
+@router.autocomplete("raid log", "event")
 def event_choices(inv: Invocation) -> list[Choice]:
     typed = str(inv.options.get("event") or "")
     return [

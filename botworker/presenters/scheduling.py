@@ -32,6 +32,8 @@ MISSING_SHOWN = 8
 HEATMAP_FILE = "raid-availability.png"
 
 INVITE_DM = "📅 You're invited: **{title}** starts <t:{ts}:F> (<t:{ts}:R>). Will you come?"
+MOVED_DM = "🕒 **{title}** has moved: it now starts <t:{ts}:F> (<t:{ts}:R>) and ends <t:{end}:t>."
+CANCELLED_DM = "🚫 **{title}** (<t:{ts}:F>) has been cancelled."
 REMINDER_DM = "⏰ **{title}** starts <t:{ts}:R> (<t:{ts}:F>). See you there!"
 SUMMARY_TITLE = "Attendance: {title}"
 NO_AVAILABILITY = "You have not set any availability yet. Use `/availability set`."
@@ -157,10 +159,13 @@ def event_message(event: RaidEvent, answers: dict[str, list[Player]]) -> Reply:
     `season_name` annotation (`RaidEvent.objects.with_season()`)."""
     start, end = event.start_time_utc, event.end_time_utc
     description = f"{timestamp(start, 'F')} – {timestamp(end, 't')} ({timestamp(start, 'R')})"
+    if event.log_url:
+        description += f"\n[Logs]({event.log_url})"
+    cancelled = event.cancelled_at is not None
     embed = {
-        "title": f"📅 {event.title}",
+        "title": f"🚫 Cancelled: {event.title}" if cancelled else f"📅 {event.title}",
         "description": description + (f"\n\n{event.notes}" if event.notes else ""),
-        "color": 0x5865F2,
+        "color": 0x99AAB5 if cancelled else 0x5865F2,
         "fields": [
             {"name": f"✅ Signed up ({len(answers['signed_up'])})", "value": names(answers["signed_up"])},
             {"name": f"❔ Tentative ({len(answers['tentative'])})", "value": names(answers["tentative"])},
@@ -170,7 +175,7 @@ def event_message(event: RaidEvent, answers: dict[str, list[Player]]) -> Reply:
             "text": f"Event #{event.pk}" + (f" · {season}" if (season := getattr(event, "season_name", None)) else "")
         },
     }
-    return Reply(embeds=[embed], components=answer_buttons(event.pk))
+    return Reply(embeds=[embed], components=[] if cancelled else answer_buttons(event.pk))
 
 
 def event_created(event: RaidEvent, channel_id: int) -> Reply:
@@ -186,6 +191,27 @@ def event_created(event: RaidEvent, channel_id: int) -> Reply:
 def invite_dm(event: RaidEvent) -> Reply:
     ts = int(event.start_time_utc.timestamp())
     return Reply(content=INVITE_DM.format(title=event.title, ts=ts), components=answer_buttons(event.pk))
+
+
+def event_updated(event: RaidEvent) -> Reply:
+    return Reply(
+        content=f"✏️ Updated **{event.title}** (#{event.pk}): {timestamp(event.start_time_utc, 'F')}"
+        f" – {timestamp(event.end_time_utc, 't')}" + (f", logs: <{event.log_url}>" if event.log_url else "") + ".",
+        ephemeral=True,
+    )
+
+
+def event_cancelled(event: RaidEvent) -> Reply:
+    return Reply(content=f"🚫 Cancelled **{event.title}** (#{event.pk}); those signed up are told.", ephemeral=True)
+
+
+def moved_dm(event: RaidEvent) -> Reply:
+    ts, end = int(event.start_time_utc.timestamp()), int(event.end_time_utc.timestamp())
+    return Reply(content=MOVED_DM.format(title=event.title, ts=ts, end=end), components=answer_buttons(event.pk))
+
+
+def cancelled_dm(event: RaidEvent) -> Reply:
+    return Reply(content=CANCELLED_DM.format(title=event.title, ts=int(event.start_time_utc.timestamp())))
 
 
 def reminder_dm(event: RaidEvent) -> Reply:

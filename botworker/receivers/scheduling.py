@@ -15,7 +15,13 @@ from django.dispatch import receiver
 from attendance import services as attendance_services
 from attendance.models import RaidAttendance, RaidEvent
 from attendance.selectors import event_answers
-from attendance.signals import attendance_answered, event_created, event_reminder_due, event_summary_due
+from attendance.signals import (
+    attendance_answered,
+    event_changed,
+    event_created,
+    event_reminder_due,
+    event_summary_due,
+)
 from botworker.guilds import channel_for, guild_config_for
 from botworker.models import BotAction
 from botworker.outbox import completion_hook, enqueue
@@ -72,6 +78,10 @@ def on_attendance_answered(sender, attendance: RaidAttendance, **kwargs) -> None
         return
     # The service holds the event's row lock and bumped its version, so edits are enqueued in
     # the order of the answers, one per version, and the last edit shows every answer.
+    _enqueue_post_edit(event)
+
+
+def _enqueue_post_edit(event: RaidEvent) -> None:
     enqueue(
         kind=BotAction.Kind.EDIT_MESSAGE,
         payload={"message_from": post_key(event.pk), **_post_body(event)},
@@ -79,6 +89,26 @@ def on_attendance_answered(sender, attendance: RaidAttendance, **kwargs) -> None
         guild_id=event.guild_id,
         ordering_key=ordering_key(event.pk),
     )
+
+
+@receiver(event_changed, dispatch_uid="botworker.scheduling.event_changed")
+def on_event_changed(sender, event: RaidEvent, time_changed: bool, cancelled: bool, **kwargs) -> None:
+    """An officer edited or cancelled the event: re-render the post (this version's key), and DM
+    the players signed up once per change (the key carries the version, or "cancelled")."""
+    if event.discord_channel_id:
+        _enqueue_post_edit(event)
+    if not (time_changed or cancelled):
+        return
+    reply = present.cancelled_dm(event) if cancelled else present.moved_dm(event)
+    change = "cancelled" if cancelled else f"moved:{event.version}"
+    signed_up = Player.objects.filter(attendance__event=event, attendance__signed_up=True).only("discord_user_id")
+    for player in signed_up:
+        enqueue_dm(
+            user_id=player.discord_user_id,
+            reply=reply,
+            dedupe_key=f"attendance:event:{event.pk}:{change}:{player.discord_user_id}",
+            guild_id=event.guild_id,
+        )
 
 
 @receiver(event_reminder_due, dispatch_uid="botworker.scheduling.reminder_due")

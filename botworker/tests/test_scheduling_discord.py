@@ -351,6 +351,47 @@ def test_each_answer_edits_the_post_under_its_own_version_key():
     assert RaidEvent.objects.get(pk=event.pk).version == 3
 
 
+def test_raid_edit_cancel_and_log_re_render_the_post_and_dm_once_per_change():
+    configure()
+    event = attendance_services.event_create(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        title="Raid",
+        start=timezone.now() + dt.timedelta(days=2),
+        discord_channel_id=CHANNEL_ID,
+    )
+    click(f"raid_signup:{event.pk}")  # the member signs up (version 1)
+    click(f"raid_tentative:{event.pk}", who="mod")  # tentative: not told of changes (version 2)
+    assert text(run("raid edit", event=event.pk, title="Mine")) == actors.NOT_OFFICER
+    assert text(run("raid cancel", event=event.pk)) == actors.NOT_OFFICER
+    assert text(run("raid log", event=event.pk, url="https://logs.example/r/1")) == actors.NOT_OFFICER
+    refused = text(run("raid log", "officer", event=event.pk, url="javascript:alert(1)"))
+    assert refused == attendance_services.BAD_LOG_URL
+    assert RaidEvent.objects.get(pk=event.pk).version == 2
+
+    assert "Updated **Heroic**" in text(run("raid edit", "officer", event=event.pk, title="Heroic", notes="Flasks"))
+    assert "Updated" in text(run("raid edit", "officer", event=event.pk, start=future_start(days=4), hours=3))
+    assert "logs.example" in text(run("raid log", "officer", event=event.pk, url="https://logs.example/r/1"))
+    assert "Cancelled **Heroic**" in text(run("raid cancel", "officer", event=event.pk))
+    assert text(run("raid cancel", "officer", event=event.pk)) == attendance_services.EVENT_CANCELLED
+    choices = run("raid edit", "officer", kind=4, focused="event", event="Her")["data"]["choices"]
+    assert [choice["value"] for choice in choices] == [event.pk]
+
+    edits = BotAction.objects.filter(kind="edit_message").order_by("id")
+    assert [action.dedupe_key for action in edits] == [
+        f"attendance:event:{event.pk}:edit:{version}" for version in (1, 2, 3, 4, 5, 6)
+    ]
+    last = edits.last().payload["embeds"][0]
+    assert last["title"] == "🚫 Cancelled: Heroic" and "[Logs](https://logs.example/r/1)" in last["description"]
+    assert "components" not in edits.last().payload
+    dms = BotAction.objects.filter(kind="send_dm").order_by("id")
+    assert [(int(dm.payload["user_id"]), dm.dedupe_key) for dm in dms] == [
+        (MEMBER_ID, f"attendance:event:{event.pk}:moved:4:{MEMBER_ID}"),
+        (MEMBER_ID, f"attendance:event:{event.pk}:cancelled:{MEMBER_ID}"),
+    ]
+    assert "has moved" in dms[0].payload["content"] and "cancelled" in dms[1].payload["content"]
+
+
 # ---------------------------------------------------------------------------- end to end (outbox + emulator)
 
 
