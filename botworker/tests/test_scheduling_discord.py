@@ -217,6 +217,20 @@ def test_raid_create_is_for_officers_and_refuses_bad_starts():
     assert not RaidEvent.objects.exists() and not BotAction.objects.exists()
 
 
+def test_a_demoted_officer_loses_the_rank_on_the_next_command():
+    configure()
+    text(run("availability set", "officer", day=0, earliest_start="20:00", hours=2))
+    assert Player.objects.get(discord_user_id=OFFICER_ID).rank.name == "Officer"
+    demoted = payload_for("raid create", "officer", title="Mythic", start=future_start())
+    demoted["member"]["roles"] = []
+    assert text(handle_interaction(demoted)) == actors.NOT_OFFICER
+    text(handle_interaction(payload_for("autoinvite on", "member") | {"member": demoted["member"]}))
+    assert Player.objects.get(discord_user_id=OFFICER_ID).rank.name == "Initiate"
+    text(run("autoinvite off", "officer"))  # the role is given back: up again
+    assert Player.objects.get(discord_user_id=OFFICER_ID).rank.name == "Officer"
+    assert not RaidEvent.objects.exists()
+
+
 def test_buttons_check_the_guild_and_the_end():
     configure()
     event = attendance_services.event_create(

@@ -27,16 +27,19 @@ def _rank_for_roles(ranks: list[GuildRank], role_ids: Iterable[int]) -> GuildRan
 
 @transaction.atomic
 def player_ensure(
-    *, guild_id: int, discord_user_id: int, display_name: str = "", role_ids: Iterable[int] = ()
+    *, guild_id: int, discord_user_id: int, display_name: str = "", role_ids: Iterable[int] | None = None
 ) -> Player:
     """The guild's player for a Discord user, created on first use.
 
     The first player of a guild gives the guild its default ranks (`ranks_ensure_defaults`). A
-    new player gets the highest rank whose `discord_role_id` they hold, else the lowest rank; an
-    existing player whose Discord roles map to a rank is moved to it (roles are the source of
-    truth once an officer has mapped them), otherwise their rank is left alone."""
+    new player gets the highest rank whose `discord_role_id` they hold, else the lowest rank.
+    `role_ids` are the member's Discord roles as seen on this interaction (None: not known, e.g.
+    a click in a DM or an officer recording someone else; then the rank is left alone). When
+    known, the rank follows them, up and down: holding a mapped role moves the player to the
+    highest such rank; holding none while their rank is a mapped one (the role was taken away)
+    moves them to the lowest rank. A rank an officer gave that is not mapped to a role stays."""
     ranks = ranks_ensure_defaults(guild_id=guild_id)
-    mapped = _rank_for_roles(ranks, role_ids)
+    mapped = _rank_for_roles(ranks, role_ids or ())
     player = Player.objects.filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
     if player is None:
         Player.objects.bulk_create(
@@ -52,9 +55,13 @@ def player_ensure(
         )
         return Player.objects.select_related("rank").get(guild_id=guild_id, discord_user_id=discord_user_id)
     changed = []
-    if mapped is not None and player.rank_id != mapped.pk:
-        player.rank = mapped
-        changed.append("rank")
+    if role_ids is not None:
+        current = next((rank for rank in ranks if rank.pk == player.rank_id), None)
+        lost_role = mapped is None and current is not None and current.discord_role_id is not None
+        target = mapped or (ranks[0] if lost_role else None)
+        if target is not None and player.rank_id != target.pk:
+            player.rank = target
+            changed.append("rank")
     if display_name and player.display_name != display_name[:100]:
         player.display_name = display_name[:100]
         changed.append("display_name")

@@ -8,8 +8,8 @@ import pytest
 
 from config import timeutils
 from config.exceptions import ApplicationError
-from scheduling import selectors, services
-from scheduling.actors import SYSTEM
+from scheduling import actors, selectors, services
+from scheduling.actors import SYSTEM, Actor
 from scheduling.models import GuildRank, Player, PlayerAvailability
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
@@ -152,8 +152,27 @@ def test_player_ensure_maps_discord_roles_to_ranks():
     assert player.rank.level == 4
     player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[42])
     assert player.rank.level == 3
+    player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[99])
+    assert player.rank.level == 1  # the Veteran role was taken away: down to the lowest rank
+    services.player_update(actor=SYSTEM, player=player, rank=ranks[1])  # an officer's unmapped rank
     player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[])
-    assert player.rank.level == 3  # unmapped roles leave a rank an officer gave alone
+    assert player.rank.level == 2  # holding no mapped role leaves a rank an officer gave alone
+
+
+def test_a_demoted_officer_loses_the_officer_rank_and_its_rights():
+    guild = 999_000_000_000_000_003
+    ranks = services.ranks_ensure_defaults(guild_id=guild)
+    services.rank_update(actor=SYSTEM, rank=ranks[3], discord_role_id=43)
+    promoted = services.player_ensure(guild_id=guild, discord_user_id=7, role_ids=[43])
+    assert promoted.rank.name == "Officer"
+    assert actors.is_officer(Actor(user_id=7, role_ids=frozenset({43})), guild_id=guild)
+    # The role is taken away in Discord: a read that does not sync the roster already refuses...
+    assert not actors.is_officer(Actor(user_id=7, role_ids=frozenset()), guild_id=guild)
+    # ...and the next interaction that identifies them moves the rank down.
+    assert services.player_ensure(guild_id=guild, discord_user_id=7, role_ids=[]).rank.name == "Initiate"
+    # Without the member's roles (a DM click, an officer recording someone) nothing changes.
+    services.player_ensure(guild_id=guild, discord_user_id=7, role_ids=[43])
+    assert services.player_ensure(guild_id=guild, discord_user_id=7).rank.name == "Officer"
 
 
 def test_timezone_and_auto_invite():
