@@ -22,6 +22,10 @@ class RaidSeasonAdmin(admin.ModelAdmin):
     list_filter = ("guild_id", "is_active")
     search_fields = ("name",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A season's guild is fixed: its events are that guild's (the services cannot move it).
+        return ("guild_id",) if obj else ()
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:

@@ -7,13 +7,13 @@ import datetime as dt
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 
-from scheduling.models import Player, WowCharacter
+from scheduling.models import GUILD_HELP, Player, WowCharacter
 
 
 class RaidSeason(models.Model):
     """A raid season. No end date: a season ends when the next active one starts."""
 
-    guild_id = models.PositiveBigIntegerField()
+    guild_id = models.PositiveBigIntegerField(help_text=GUILD_HELP)
     name = models.CharField(max_length=100)
     start_date = models.DateField()
     is_active = models.BooleanField(default=True)

@@ -28,6 +28,10 @@ class GuildRankAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     ordering = ("guild_id", "level")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A rank's guild is fixed: its players and mapped role belong to that guild.
+        return ("guild_id",) if obj else ()
+
     def save_model(self, request, obj, form, change):
         if not change:
             data = form.cleaned_data

@@ -10,12 +10,14 @@ from django.db.models import Q
 
 from config.fields import ZoneField
 
+GUILD_HELP = "The Discord server (guild) id; it cannot change after creation."
+
 
 class GuildRank(models.Model):
     """A guild rank; `scheduling_weight` is how much a member's availability counts when the
     best raid time is chosen (0 = not at all)."""
 
-    guild_id = models.PositiveBigIntegerField(db_index=True)
+    guild_id = models.PositiveBigIntegerField(db_index=True, help_text=GUILD_HELP)
     name = models.CharField(max_length=50)
     level = models.PositiveSmallIntegerField(help_text="1 = lowest; 4 and above are officers.")
     description = models.CharField(max_length=200, blank=True, default="")
