@@ -177,7 +177,9 @@ def event_create(
     zone = zone_or_error(timezone)
     if created_by is None and actor.user_id is not None:
         # The officer creating it from Discord joins the roster, as any write command does.
-        created_by = player_ensure(guild_id=guild_id, discord_user_id=actor.user_id, role_ids=actor.role_ids)
+        created_by = player_ensure(
+            guild_id=guild_id, discord_user_id=actor.user_id, role_ids=actor.role_ids, timezone=zone
+        )
     event_date = start.astimezone(zone).date()
     event = RaidEvent.objects.create(
         guild_id=guild_id,
@@ -302,12 +304,14 @@ def attendance_answer(
     answer: str,
     guild_id: int | None = None,
     reason: str = "",
+    timezone: str | zoneinfo.ZoneInfo | None = None,
     now: dt.datetime | None = None,
 ) -> RaidAttendance:
     """A player's answer to an event: `signed_up`, `tentative` or `declined` (with a reason: an
     excused absence). `guild_id` is where the click happened (None in a DM, where only players
-    already on the event's guild roster may answer). Answers close when the event ends. The event
-    row is locked, so concurrent answers serialize and the posted counts stay right."""
+    already on the event's guild roster may answer; `timezone`, the guild's zone, is a new
+    player's). Answers close when the event ends. The event row is locked, so concurrent answers
+    serialize and the posted counts stay right."""
     now = now or djtz.now()
     if answer not in ANSWERS:
         raise ApplicationError(BAD_ANSWER, field="answer")
@@ -327,7 +331,7 @@ def attendance_answer(
     if player is None:
         if guild_id is None:
             raise ApplicationError(NOT_A_PLAYER, field="player")
-        player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id)
+        player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id, timezone=timezone)
     row, _ = RaidAttendance.objects.update_or_create(
         event=event,
         player=player,
@@ -387,12 +391,13 @@ def attendance_record_for_user(
     guild_id: int,
     discord_user_id: int,
     attended: bool = True,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
     now: dt.datetime | None = None,
 ) -> RaidAttendance:
     """`attendance_record` for a Discord user, adding them to the guild's roster if needed
     (officers only: checked before anyone is added)."""
     require_officer(actor, guild_id=guild_id)
-    player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id)
+    player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id, timezone=timezone)
     return attendance_record(
         actor=actor,
         event_id=event_id,

@@ -21,7 +21,7 @@ class GuildRank(models.Model):
     name = models.CharField(max_length=50)
     level = models.PositiveSmallIntegerField(help_text="1 = lowest; 4 and above are officers.")
     description = models.CharField(max_length=200, blank=True, default="")
-    scheduling_weight = models.PositiveSmallIntegerField(default=0)
+    scheduling_weight = models.PositiveSmallIntegerField(default=0, db_default=0)
     discord_role_id = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Members with this Discord role get this rank."
     )
@@ -91,7 +91,8 @@ class Specialization(models.Model):
 class Player(models.Model):
     """A person in a guild (one per Discord user and guild)."""
 
-    DEFAULT_TIMEZONE = "America/Chicago"
+    # Only where no better zone is known: a new player from Discord takes the guild's zone.
+    DEFAULT_TIMEZONE = "UTC"
 
     guild_id = models.PositiveBigIntegerField()
     discord_user_id = models.PositiveBigIntegerField()
@@ -105,8 +106,8 @@ class Player(models.Model):
         related_name="guild_players",
         help_text="The back-office login of this player (officers use it for the API and admin).",
     )
-    timezone = ZoneField(default=DEFAULT_TIMEZONE)
-    auto_invite_events = models.BooleanField(default=False)
+    timezone = ZoneField(default=DEFAULT_TIMEZONE, db_default=DEFAULT_TIMEZONE)
+    auto_invite_events = models.BooleanField(default=False, db_default=False)
     raid_team = models.BooleanField(
         default=False,
         db_default=False,

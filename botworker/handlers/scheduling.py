@@ -41,7 +41,9 @@ def actor_of(inv: Invocation) -> Actor:
 
 
 def _player(inv: Invocation):
-    return services.player_ensure(guild_id=inv.guild_id, discord_user_id=inv.user_id, role_ids=inv.role_ids)
+    return services.player_ensure(
+        guild_id=inv.guild_id, discord_user_id=inv.user_id, role_ids=inv.role_ids, timezone=_guild_zone(inv)
+    )
 
 
 def _guild_zone(inv: Invocation) -> zoneinfo.ZoneInfo:
@@ -258,7 +260,12 @@ def raid_log(inv: Invocation) -> Reply:
 
 def _answer(inv: Invocation, answer: str, reason: str = "") -> Reply:
     row = attendance_services.attendance_answer(
-        event_id=inv.target_id, discord_user_id=inv.user_id, answer=answer, guild_id=inv.guild_id, reason=reason
+        event_id=inv.target_id,
+        discord_user_id=inv.user_id,
+        answer=answer,
+        guild_id=inv.guild_id,
+        reason=reason,
+        timezone=_guild_zone(inv) if inv.guild_id else None,
     )
     return present.answer_saved(answer, row.event)
 
@@ -312,6 +319,7 @@ def attendance_record(inv: Invocation) -> Reply:
         guild_id=inv.guild_id,
         discord_user_id=inv.options["player"],
         attended=attended,
+        timezone=_guild_zone(inv),
     )
     return present.attendance_recorded(discord_user_id=inv.options["player"], attended=attended, event=row.event)
 

@@ -122,7 +122,7 @@ def text(response: dict) -> str:
 
 def test_availability_set_view_clear():
     configure()
-    assert "Wednesday: from 19:30 for 3.5 h (America/Chicago)" in text(
+    assert "Wednesday: from 19:30 for 3.5 h (Europe/Berlin)" in text(  # the guild's zone
         run("availability set", day=2, earliest_start="19:30", hours=3.5)
     )
     run("availability set", day=4, earliest_start="21:00", hours=2)
@@ -215,6 +215,12 @@ def test_raid_create_is_for_officers_and_refuses_bad_starts():
     refused = text(run("raid create", "officer", title="Mythic", start="2099-03-29 02:30"))
     assert "does not exist in Europe/Berlin" in refused
     assert not RaidEvent.objects.exists() and not BotAction.objects.exists()
+
+
+def test_a_new_player_takes_the_guilds_zone():
+    configure(zone="Asia/Tokyo")
+    text(run("autoinvite on"))
+    assert Player.objects.get(discord_user_id=MEMBER_ID).timezone.key == "Asia/Tokyo"
 
 
 def test_a_demoted_officer_loses_the_rank_on_the_next_command():

@@ -27,7 +27,12 @@ def _rank_for_roles(ranks: list[GuildRank], role_ids: Iterable[int]) -> GuildRan
 
 @transaction.atomic
 def player_ensure(
-    *, guild_id: int, discord_user_id: int, display_name: str = "", role_ids: Iterable[int] | None = None
+    *,
+    guild_id: int,
+    discord_user_id: int,
+    display_name: str = "",
+    role_ids: Iterable[int] | None = None,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
 ) -> Player:
     """The guild's player for a Discord user, created on first use.
 
@@ -37,7 +42,9 @@ def player_ensure(
     a click in a DM or an officer recording someone else; then the rank is left alone). When
     known, the rank follows them, up and down: holding a mapped role moves the player to the
     highest such rank; holding none while their rank is a mapped one (the role was taken away)
-    moves them to the lowest rank. A rank an officer gave that is not mapped to a role stays."""
+    moves them to the lowest rank. A rank an officer gave that is not mapped to a role stays.
+    A new player's zone is `timezone` (the guild's zone, which the caller reads from the guild
+    configuration), else UTC; an existing player's zone is theirs to change."""
     ranks = ranks_ensure_defaults(guild_id=guild_id)
     mapped = _rank_for_roles(ranks, role_ids or ())
     player = Player.objects.filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
@@ -49,6 +56,7 @@ def player_ensure(
                     discord_user_id=discord_user_id,
                     display_name=display_name[:100],
                     rank=mapped or ranks[0],
+                    timezone=timeutils.zone_or_error(timezone or Player.DEFAULT_TIMEZONE),
                 )
             ],
             ignore_conflicts=True,

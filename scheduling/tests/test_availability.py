@@ -134,12 +134,15 @@ def test_set_week_replaces_everything_and_refuses_atomically():
 
 def test_first_player_of_a_guild_gets_the_default_ranks():
     guild = 999_000_000_000_000_001
-    player = services.player_ensure(guild_id=guild, discord_user_id=5)
+    player = services.player_ensure(guild_id=guild, discord_user_id=5, timezone="Europe/Paris")
     ranks = list(GuildRank.objects.filter(guild_id=guild).values_list("level", "name", "scheduling_weight"))
     assert ranks == [(1, "Initiate", 0), (2, "Member", 1), (3, "Veteran", 3), (4, "Officer", 5), (5, "Guild Leader", 5)]
     assert player.rank.name == "Initiate"
-    assert player.timezone.key == "America/Chicago" and player.auto_invite_events is False
-    assert services.player_ensure(guild_id=guild, discord_user_id=5).pk == player.pk
+    # A new player takes the zone of the guild (the caller's), never a fixed one.
+    assert player.timezone.key == "Europe/Paris" and player.auto_invite_events is False
+    again = services.player_ensure(guild_id=guild, discord_user_id=5, timezone="Asia/Tokyo")
+    assert (again.pk, again.timezone.key) == (player.pk, "Europe/Paris")  # a chosen zone is kept
+    assert services.player_ensure(guild_id=guild, discord_user_id=6).timezone.key == "UTC"
     assert GuildRank.objects.filter(guild_id=guild).count() == 5
 
 
