@@ -20,6 +20,7 @@ from attendance.serializers import (
     AttendanceRecordSerializer,
     AttendanceSerializer,
     EventCreateSerializer,
+    EventPatchSerializer,
     EventSerializer,
     PlayerStatsSerializer,
     SeasonCreateSerializer,
@@ -36,7 +37,7 @@ from scheduling.selectors import player_for_user
 GUILD = GUILD_ID_PATH
 UNKNOWN_PLAYER = "No player with that id in this guild."
 UNKNOWN_CHARACTER = "No character with that id."
-UNKNOWN_SEASON = "No season with that id in this guild."
+UNKNOWN_SEASON = selectors.UNKNOWN_SEASON
 
 
 @extend_schema(parameters=[GUILD], tags=["attendance"])
@@ -85,7 +86,7 @@ class EventListView(ActorViewMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return RaidEvent.objects.none()
-        return RaidEvent.objects.filter(guild_id=self.kwargs["guild_id"]).select_related("season")
+        return RaidEvent.objects.filter(guild_id=self.kwargs["guild_id"]).with_season()
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer})
     def post(self, request, guild_id: int):
@@ -104,7 +105,45 @@ class EventListView(ActorViewMixin, generics.ListCreateAPIView):
             notes=values.get("notes", ""),
             created_by=player_for_user(user=request.user, guild_id=guild_id),
         )
+        event = RaidEvent.objects.with_season().get(pk=event.pk)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["attendance"])
+class EventDetailView(ActorViewMixin, APIView):
+    """Change a raid event (officers): title, start and length (until it starts), notes, the log
+    link and the Raid-Helper id. The Discord post is re-rendered; those signed up get a DM when
+    the time changes."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[GUILD], request=EventPatchSerializer, responses=EventSerializer)
+    def patch(self, request, guild_id: int, pk: int):
+        event = get_object_or_404(RaidEvent, pk=pk, guild_id=guild_id)
+        data = EventPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        zone = zone_or_error(values.pop("timezone", "UTC"))
+        if "start" in values:
+            values["start"] = parse_local_datetime(values["start"], zone)
+        if "duration_hours" in values:
+            values["duration"] = dt.timedelta(hours=values.pop("duration_hours"))
+        services.event_update(actor=self.actor(), event_id=event.pk, guild_id=guild_id, timezone=zone, **values)
+        return Response(EventSerializer(RaidEvent.objects.with_season().get(pk=event.pk)).data)
+
+
+@extend_schema(tags=["attendance"])
+class EventCancelView(ActorViewMixin, APIView):
+    """Cancel a raid event that has not ended (officers): answers close, the post says so and
+    those signed up get a DM."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[GUILD], request=None, responses=EventSerializer)
+    def post(self, request, guild_id: int, pk: int):
+        event = get_object_or_404(RaidEvent, pk=pk, guild_id=guild_id)
+        services.event_cancel(actor=self.actor(), event_id=event.pk, guild_id=guild_id)
+        return Response(EventSerializer(RaidEvent.objects.with_season().get(pk=event.pk)).data)
 
 
 @extend_schema(tags=["attendance"])
@@ -152,8 +191,9 @@ class EventAttendanceView(ActorViewMixin, generics.ListAPIView):
 
 @extend_schema(tags=["attendance"])
 class StatisticsView(ActorViewMixin, generics.GenericAPIView):
-    """Attendance per player for a season (default: the current one): events, attended, excused,
-    unexcused, rate."""
+    """Attendance per player for a season (default: the current one; 400 when the guild has no
+    current season, rather than silently counting every event): events they were expected at
+    (signed up, attended, or on the raid team), attended, excused, unexcused, rate."""
 
     permission_classes = [IsAuthenticated, OfficerReads]
     serializer_class = PlayerStatsSerializer
@@ -172,13 +212,11 @@ class StatisticsView(ActorViewMixin, generics.GenericAPIView):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         params = filterset.form.cleaned_data
-        season = None
-        if params.get("season"):
-            season = RaidSeason.objects.filter(pk=params["season"], guild_id=guild_id).first()
-            if season is None:
-                raise ApplicationError(UNKNOWN_SEASON, field="season")
-        elif not params.get("all_seasons"):
-            season = selectors.season_current(guild_id=guild_id)
+        season = selectors.statistics_season(
+            guild_id=guild_id,
+            season_id=int(params["season"]) if params.get("season") else None,
+            all_seasons=bool(params.get("all_seasons")),
+        )
         players = filterset.qs
         if params.get("player") is not None and not players.exists():
             raise ApplicationError(UNKNOWN_PLAYER, field="player")

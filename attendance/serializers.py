@@ -28,7 +28,12 @@ class SeasonPatchSerializer(serializers.Serializer):
 
 
 class EventSerializer(ModelSerializer):
-    season = serializers.CharField(source="season.name", default=None, read_only=True)
+    season = serializers.CharField(
+        source="season_name",
+        allow_null=True,
+        read_only=True,
+        help_text="The season current on the event's date (follows the seasons' dates and active flags)",
+    )
 
     class Meta:
         model = RaidEvent
@@ -42,7 +47,9 @@ class EventSerializer(ModelSerializer):
             "end_time_utc",
             "discord_channel_id",
             "log_url",
+            "raid_helper_event_id",
             "notes",
+            "cancelled_at",
             "created_at",
         ]
         read_only_fields = fields
@@ -54,7 +61,21 @@ class EventCreateSerializer(serializers.Serializer):
     timezone = ZoneSerializerField(default="UTC", help_text="IANA zone `start` is written in")
     duration_hours = serializers.FloatField(default=2.0)
     discord_channel_id = SnowflakeField(required=False, allow_null=True)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class EventPatchSerializer(serializers.Serializer):
+    """Every field optional; the service checks officers, bounds and when a field may change."""
+
+    title = serializers.CharField(required=False, max_length=200)
+    start = serializers.CharField(required=False, help_text="YYYY-MM-DD HH:MM wall time in `timezone`")
+    timezone = ZoneSerializerField(default="UTC", help_text="IANA zone `start` is written in (the guild's zone)")
+    duration_hours = serializers.FloatField(required=False, min_value=0.5, max_value=12)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    log_url = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="http(s) link to the logs; empty clears it"
+    )
+    raid_helper_event_id = serializers.CharField(required=False, allow_blank=True, max_length=30)
 
 
 class AttendanceSerializer(ModelSerializer):

@@ -4,14 +4,17 @@ once-only reminder and summary of an event."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone as djtz
 
 from attendance import signals
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
-from attendance.selectors import REMINDER_LEAD, event_summary, season_current
+from attendance.selectors import REMINDER_LEAD, event_summary
 from config.exceptions import ApplicationError
 from config.timeutils import zone_or_error
 from scheduling.actors import Actor, require_officer
@@ -35,6 +38,17 @@ REASON_TOO_LONG = "The reason must be at most 300 characters."
 PLAYER_OF_OTHER_GUILD = "That player is not on this guild's roster."
 CHARACTER_OF_OTHER_PLAYER = "That character belongs to another player."
 BAD_SOURCE = "Unknown attendance source."
+TITLE_TOO_LONG = "The title must be at most 200 characters."
+NOTES_TOO_LONG = "The notes must be at most 1000 characters."
+BAD_LOG_URL = "The log link must be an http or https address of at most 500 characters."
+BAD_RAID_HELPER_ID = "The Raid-Helper event id is at most 30 letters, digits, - or _."
+EVENT_STARTED = "This event has started; its start and length can no longer change."
+EVENT_CANCELLED = "This event was cancelled."
+EVENT_OVER = "This event is over; it can no longer be cancelled."
+
+TITLE_MAX, NOTES_MAX, LOG_URL_MAX = 200, 1000, 500
+_RAID_HELPER_ID = re.compile(r"[A-Za-z0-9_-]{1,30}")
+_http_url = URLValidator(schemes=["http", "https"])
 
 ANSWERS = ("signed_up", "tentative", "declined")
 
@@ -89,6 +103,49 @@ def season_update(
 # --- events ------------------------------------------------------------------------------------
 
 
+def checked_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ApplicationError(EMPTY_TITLE, field="title")
+    if len(title) > TITLE_MAX:
+        raise ApplicationError(TITLE_TOO_LONG, field="title")
+    return title
+
+
+def checked_notes(notes: str) -> str:
+    notes = (notes or "").strip()
+    if len(notes) > NOTES_MAX:
+        raise ApplicationError(NOTES_TOO_LONG, field="notes")
+    return notes
+
+
+def checked_log_url(url: str) -> str:
+    """An http(s) URL of at most 500 characters, or "" to clear it."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if len(url) > LOG_URL_MAX:
+        raise ApplicationError(BAD_LOG_URL, field="log_url")
+    try:
+        _http_url(url)
+    except ValidationError:
+        raise ApplicationError(BAD_LOG_URL, field="log_url") from None
+    return url
+
+
+def checked_raid_helper_id(value: str) -> str:
+    value = (value or "").strip()
+    if value and not _RAID_HELPER_ID.fullmatch(value):
+        raise ApplicationError(BAD_RAID_HELPER_ID, field="raid_helper_event_id")
+    return value
+
+
+def checked_duration(duration: dt.timedelta) -> dt.timedelta:
+    if not dt.timedelta(minutes=30) <= duration <= dt.timedelta(hours=12):
+        raise ApplicationError(BAD_DURATION, field="duration")
+    return duration
+
+
 @transaction.atomic
 def event_create(
     *,
@@ -103,16 +160,14 @@ def event_create(
     created_by: Player | None = None,
     now: dt.datetime | None = None,
 ) -> RaidEvent:
-    """Create a raid event in the season current on its date, and send `event_created` (the
+    """Create a raid event (it belongs to the season current on its date), and send `event_created` (the
     Discord side posts it and invites the auto-invite players). `event_date` is the start's date
     in `timezone` (the guild's zone). Officers only."""
     require_officer(actor, guild_id=guild_id)
     now = now or djtz.now()
-    title = (title or "").strip()
-    if not title:
-        raise ApplicationError(EMPTY_TITLE, field="title")
-    if not dt.timedelta(minutes=30) <= duration <= dt.timedelta(hours=12):
-        raise ApplicationError(BAD_DURATION, field="duration")
+    title = checked_title(title)
+    notes = checked_notes(notes)
+    checked_duration(duration)
     if start.tzinfo is None:
         raise ApplicationError(NAIVE_START, field="start")
     if start < now:
@@ -122,12 +177,13 @@ def event_create(
     zone = zone_or_error(timezone)
     if created_by is None and actor.user_id is not None:
         # The officer creating it from Discord joins the roster, as any write command does.
-        created_by = player_ensure(guild_id=guild_id, discord_user_id=actor.user_id, role_ids=actor.role_ids)
+        created_by = player_ensure(
+            guild_id=guild_id, discord_user_id=actor.user_id, role_ids=actor.role_ids, timezone=zone
+        )
     event_date = start.astimezone(zone).date()
     event = RaidEvent.objects.create(
         guild_id=guild_id,
-        season=season_current(guild_id=guild_id, today=event_date),
-        title=title[:200],
+        title=title,
         event_date=event_date,
         start_time_utc=start.astimezone(dt.UTC),
         end_time_utc=(start + duration).astimezone(dt.UTC),
@@ -136,6 +192,92 @@ def event_create(
         created_by_player=created_by,
     )
     signals.event_created.send(sender=RaidEvent, event=event)
+    return event
+
+
+@transaction.atomic
+def event_update(
+    *,
+    actor: Actor,
+    event_id: int,
+    guild_id: int | None = None,
+    title: str | None = None,
+    start: dt.datetime | None = None,
+    duration: dt.timedelta | None = None,
+    notes: str | None = None,
+    log_url: str | None = None,
+    raid_helper_event_id: str | None = None,
+    timezone: str | zoneinfo.ZoneInfo = "UTC",
+    now: dt.datetime | None = None,
+) -> RaidEvent:
+    """Change an event (officers of its guild; None leaves a field). The start and length can
+    change until the event starts (the new start must be in the future; `event_date` is re-read
+    in `timezone`, the guild's zone, so the event follows into another season if its date moves);
+    title, notes, the log link and the Raid-Helper id can change at any time. A cancelled event
+    cannot change. Sends `event_changed` (its post is re-rendered under a new version; those signed
+    up hear of a new time) only when something changed."""
+    now = now or djtz.now()
+    event = _locked_event(event_id)
+    if guild_id is not None and guild_id != event.guild_id:
+        raise ApplicationError(NOT_IN_GUILD, field="event")
+    require_officer(actor, guild_id=event.guild_id)
+    if event.cancelled_at is not None:
+        raise ApplicationError(EVENT_CANCELLED, field="event")
+    changed: set[str] = set()
+    new_values = {
+        "title": checked_title(title) if title is not None else None,
+        "notes": checked_notes(notes) if notes is not None else None,
+        "log_url": checked_log_url(log_url) if log_url is not None else None,
+        "raid_helper_event_id": checked_raid_helper_id(raid_helper_event_id)
+        if raid_helper_event_id is not None
+        else None,
+    }
+    for name, value in new_values.items():
+        if value is not None and value != getattr(event, name):
+            setattr(event, name, value)
+            changed.add(name)
+    if start is not None or duration is not None:
+        if start is not None and start.tzinfo is None:
+            raise ApplicationError(NAIVE_START, field="start")
+        new_start = start.astimezone(dt.UTC) if start is not None else event.start_time_utc
+        new_end = new_start + (checked_duration(duration) if duration is not None else event.duration)
+        if (new_start, new_end) != (event.start_time_utc, event.end_time_utc):
+            if event.start_time_utc <= now:
+                raise ApplicationError(EVENT_STARTED, field="start")
+            if new_start < now:
+                raise ApplicationError(START_IN_PAST, field="start")
+            event.start_time_utc, event.end_time_utc = new_start, new_end
+            event.event_date = new_start.astimezone(zone_or_error(timezone)).date()
+            event.reminder_sent_at = None  # remind them of the new time (its dedupe key carries the start)
+            changed |= {"start_time_utc", "end_time_utc", "event_date", "reminder_sent_at"}
+    if not changed:
+        return event
+    event.version += 1
+    event.save(update_fields=[*sorted(changed), "version"])
+    signals.event_changed.send(sender=RaidEvent, event=event, time_changed="start_time_utc" in changed, cancelled=False)
+    return event
+
+
+@transaction.atomic
+def event_cancel(
+    *, actor: Actor, event_id: int, guild_id: int | None = None, now: dt.datetime | None = None
+) -> RaidEvent:
+    """Cancel an event that has not ended (officers of its guild). Answers close, no reminder or
+    summary is sent, and it no longer counts in the statistics; `event_changed` re-renders its
+    post and tells those signed up, once (a second cancel is refused)."""
+    now = now or djtz.now()
+    event = _locked_event(event_id)
+    if guild_id is not None and guild_id != event.guild_id:
+        raise ApplicationError(NOT_IN_GUILD, field="event")
+    require_officer(actor, guild_id=event.guild_id)
+    if event.cancelled_at is not None:
+        raise ApplicationError(EVENT_CANCELLED, field="event")
+    if event.end_time_utc <= now:
+        raise ApplicationError(EVENT_OVER, field="event")
+    event.cancelled_at = now
+    event.version += 1
+    event.save(update_fields=["cancelled_at", "version"])
+    signals.event_changed.send(sender=RaidEvent, event=event, time_changed=False, cancelled=True)
     return event
 
 
@@ -162,12 +304,14 @@ def attendance_answer(
     answer: str,
     guild_id: int | None = None,
     reason: str = "",
+    timezone: str | zoneinfo.ZoneInfo | None = None,
     now: dt.datetime | None = None,
 ) -> RaidAttendance:
     """A player's answer to an event: `signed_up`, `tentative` or `declined` (with a reason: an
     excused absence). `guild_id` is where the click happened (None in a DM, where only players
-    already on the event's guild roster may answer). Answers close when the event ends. The event
-    row is locked, so concurrent answers serialize and the posted counts stay right."""
+    already on the event's guild roster may answer; `timezone`, the guild's zone, is a new
+    player's). Answers close when the event ends. The event row is locked, so concurrent answers
+    serialize and the posted counts stay right."""
     now = now or djtz.now()
     if answer not in ANSWERS:
         raise ApplicationError(BAD_ANSWER, field="answer")
@@ -179,13 +323,15 @@ def attendance_answer(
     event = _locked_event(event_id)
     if guild_id is not None and guild_id != event.guild_id:
         raise ApplicationError(NOT_IN_GUILD, field="event")
+    if event.cancelled_at is not None:
+        raise ApplicationError(EVENT_CANCELLED, field="event")
     if event.end_time_utc <= now:
         raise ApplicationError(EVENT_ENDED, field="event")
     player = Player.objects.filter(guild_id=event.guild_id, discord_user_id=discord_user_id).first()
     if player is None:
         if guild_id is None:
             raise ApplicationError(NOT_A_PLAYER, field="player")
-        player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id)
+        player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id, timezone=timezone)
     row, _ = RaidAttendance.objects.update_or_create(
         event=event,
         player=player,
@@ -245,12 +391,13 @@ def attendance_record_for_user(
     guild_id: int,
     discord_user_id: int,
     attended: bool = True,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
     now: dt.datetime | None = None,
 ) -> RaidAttendance:
     """`attendance_record` for a Discord user, adding them to the guild's roster if needed
     (officers only: checked before anyone is added)."""
     require_officer(actor, guild_id=guild_id)
-    player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id)
+    player = player_ensure(guild_id=guild_id, discord_user_id=discord_user_id, timezone=timezone)
     return attendance_record(
         actor=actor,
         event_id=event_id,
@@ -273,7 +420,11 @@ def event_send_reminder(*, event_id: int, now: dt.datetime | None = None) -> boo
     out. Returns whether this call sent it."""
     now = now or djtz.now()
     claimed = RaidEvent.objects.filter(
-        pk=event_id, reminder_sent_at__isnull=True, start_time_utc__gt=now, start_time_utc__lte=now + REMINDER_LEAD
+        pk=event_id,
+        reminder_sent_at__isnull=True,
+        cancelled_at__isnull=True,
+        start_time_utc__gt=now,
+        start_time_utc__lte=now + REMINDER_LEAD,
     ).update(reminder_sent_at=now)
     if not claimed:
         return False
@@ -290,9 +441,9 @@ def event_send_summary(*, event_id: int, now: dt.datetime | None = None) -> bool
     """Once the event has ended, mark it summarized and send `event_summary_due` with its
     attendance summary (exactly once, as for the reminder). Returns whether this call sent it."""
     now = now or djtz.now()
-    claimed = RaidEvent.objects.filter(pk=event_id, summary_sent_at__isnull=True, end_time_utc__lte=now).update(
-        summary_sent_at=now
-    )
+    claimed = RaidEvent.objects.filter(
+        pk=event_id, summary_sent_at__isnull=True, cancelled_at__isnull=True, end_time_utc__lte=now
+    ).update(summary_sent_at=now)
     if not claimed:
         return False
     event = RaidEvent.objects.get(pk=event_id)

@@ -22,7 +22,8 @@ NOT_OFFICER = "Only officers (rank Officer or higher, or Guildhall moderators) c
 def is_officer(actor: Actor, *, guild_id: int | None) -> bool:
     """Officer of the guild `guild_id` (of any guild when None: the shared reference data):
     staff, a Guildhall moderator or admin, a player of rank level 4 or higher (found by Discord
-    user or by linked login), or a member holding a Discord role mapped to such a rank."""
+    user or by linked login; for a Discord actor a rank mapped to a role counts only while they
+    hold the role), or a member holding a Discord role mapped to such a rank."""
     if actor.is_staff or actor.is_admin or actor.is_moderator:
         return True
     who = Q(pk__in=[])
@@ -31,6 +32,10 @@ def is_officer(actor: Actor, *, guild_id: int | None) -> bool:
     if actor.login_id:
         who |= Q(user_id=actor.login_id)
     players = Player.objects.filter(who, rank__level__gte=OFFICER_LEVEL)
+    if actor.user_id and actor.login_id is None:
+        # A Discord member's roles are seen on this interaction: a rank mapped to a role counts
+        # only while they hold it (a demoted officer is refused before the roster is synced).
+        players = players.filter(Q(rank__discord_role_id__isnull=True) | Q(rank__discord_role_id__in=actor.role_ids))
     ranks = GuildRank.objects.filter(level__gte=OFFICER_LEVEL, discord_role_id__in=list(actor.role_ids))
     if guild_id is not None:
         players, ranks = players.filter(guild_id=guild_id), ranks.filter(guild_id=guild_id)

@@ -28,6 +28,10 @@ class GuildRankAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     ordering = ("guild_id", "level")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A rank's guild is fixed: its players and mapped role belong to that guild.
+        return ("guild_id",) if obj else ()
+
     def save_model(self, request, obj, form, change):
         if not change:
             data = form.cleaned_data
@@ -139,7 +143,16 @@ class CharacterInline(admin.TabularInline):
 class PlayerForm(ServiceErrorsMixin, forms.ModelForm):
     class Meta:
         model = Player
-        fields = ("guild_id", "discord_user_id", "display_name", "rank", "user", "timezone", "auto_invite_events")
+        fields = (
+            "guild_id",
+            "discord_user_id",
+            "display_name",
+            "rank",
+            "user",
+            "timezone",
+            "auto_invite_events",
+            "raid_team",
+        )
 
     def clean(self):
         data = super().clean()
@@ -155,8 +168,17 @@ class PlayerForm(ServiceErrorsMixin, forms.ModelForm):
 @admin.register(Player)
 class PlayerAdmin(admin.ModelAdmin):
     form = PlayerForm
-    list_display = ("__str__", "guild_id", "discord_user_id", "rank", "timezone", "auto_invite_events", "user")
-    list_filter = ("guild_id", "rank__name", "auto_invite_events")
+    list_display = (
+        "__str__",
+        "guild_id",
+        "discord_user_id",
+        "rank",
+        "raid_team",
+        "timezone",
+        "auto_invite_events",
+        "user",
+    )
+    list_filter = ("guild_id", "rank__name", "raid_team", "auto_invite_events")
     search_fields = ("display_name", "=discord_user_id", "user__username")
     list_select_related = ("rank", "user")
     autocomplete_fields = ("user",)
@@ -175,6 +197,7 @@ class PlayerAdmin(admin.ModelAdmin):
                 rank=data["rank"],
                 timezone=data["timezone"],
                 auto_invite_events=data["auto_invite_events"],
+                raid_team=data["raid_team"],
                 user=data.get("user"),
             )
         else:
@@ -187,6 +210,7 @@ class PlayerAdmin(admin.ModelAdmin):
                 user=data.get("user"),
                 timezone=data["timezone"],
                 auto_invite_events=data["auto_invite_events"],
+                raid_team=data["raid_team"],
             )
             obj.pk = created.pk
 

@@ -10,16 +10,18 @@ from django.db.models import Q
 
 from config.fields import ZoneField
 
+GUILD_HELP = "The Discord server (guild) id; it cannot change after creation."
+
 
 class GuildRank(models.Model):
     """A guild rank; `scheduling_weight` is how much a member's availability counts when the
     best raid time is chosen (0 = not at all)."""
 
-    guild_id = models.PositiveBigIntegerField(db_index=True)
+    guild_id = models.PositiveBigIntegerField(db_index=True, help_text=GUILD_HELP)
     name = models.CharField(max_length=50)
     level = models.PositiveSmallIntegerField(help_text="1 = lowest; 4 and above are officers.")
     description = models.CharField(max_length=200, blank=True, default="")
-    scheduling_weight = models.PositiveSmallIntegerField(default=0)
+    scheduling_weight = models.PositiveSmallIntegerField(default=0, db_default=0)
     discord_role_id = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Members with this Discord role get this rank."
     )
@@ -89,7 +91,8 @@ class Specialization(models.Model):
 class Player(models.Model):
     """A person in a guild (one per Discord user and guild)."""
 
-    DEFAULT_TIMEZONE = "America/Chicago"
+    # Only where no better zone is known: a new player from Discord takes the guild's zone.
+    DEFAULT_TIMEZONE = "UTC"
 
     guild_id = models.PositiveBigIntegerField()
     discord_user_id = models.PositiveBigIntegerField()
@@ -103,8 +106,13 @@ class Player(models.Model):
         related_name="guild_players",
         help_text="The back-office login of this player (officers use it for the API and admin).",
     )
-    timezone = ZoneField(default=DEFAULT_TIMEZONE)
-    auto_invite_events = models.BooleanField(default=False)
+    timezone = ZoneField(default=DEFAULT_TIMEZONE, db_default=DEFAULT_TIMEZONE)
+    auto_invite_events = models.BooleanField(default=False, db_default=False)
+    raid_team = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="On the raid team whatever the rank's weight: expected at every raid in the statistics.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,6 +128,11 @@ class Player(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or f"user {self.discord_user_id}"
+
+    @property
+    def on_raid_team(self) -> bool:
+        """Expected at every raid: a rank that counts for the raid time (weight > 0) or the flag."""
+        return self.raid_team or self.rank.scheduling_weight > 0
 
 
 class WowCharacter(models.Model):

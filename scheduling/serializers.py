@@ -79,6 +79,7 @@ class PlayerSerializer(ModelSerializer):
             "rank",
             "timezone",
             "auto_invite_events",
+            "raid_team",
             "availability",
         ]
         read_only_fields = fields
@@ -89,6 +90,9 @@ class PlayerPatchSerializer(serializers.Serializer):
     rank_id = serializers.IntegerField(required=False)
     timezone = ZoneSerializerField(required=False)
     auto_invite_events = serializers.BooleanField(required=False)
+    raid_team = serializers.BooleanField(
+        required=False, help_text="On the raid team whatever the rank: expected at every raid in the statistics"
+    )
 
 
 class AvailabilityDaySerializer(serializers.Serializer):

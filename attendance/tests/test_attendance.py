@@ -38,7 +38,7 @@ def test_event_create_picks_the_current_season_and_signals():
     finally:
         signals.event_created.disconnect(receiver)
     assert seen == [event.pk]
-    assert event.season == season
+    assert selectors.event_season(event=event) == season
     assert event.start_time_utc == dt.datetime(2030, 1, 7, 19, tzinfo=dt.UTC)
     assert event.end_time_utc == dt.datetime(2030, 1, 7, 21, tzinfo=dt.UTC)
     assert event.event_date == dt.date(2030, 1, 7)
@@ -141,14 +141,11 @@ def test_record_attendance_keeps_the_answer():
 
 
 def test_statistics_count_excused_apart_from_unexcused(django_assert_num_queries):
-    season = SeasonFactory()
-    other_season = SeasonFactory(name="Other")
-    events = [
-        EventFactory(season=season, start_time_utc=dt.datetime(2030, 1, day, 19, tzinfo=dt.UTC))
-        for day in (7, 8, 9, 10)
-    ]
-    EventFactory(season=other_season)
-    future = EventFactory(season=season, start_time_utc=dt.datetime(2030, 2, 1, 19, tzinfo=dt.UTC))
+    SeasonFactory(name="Earlier", start_date=dt.date(2029, 1, 1))
+    season = SeasonFactory(start_date=dt.date(2030, 1, 1))
+    events = [EventFactory(start_time_utc=dt.datetime(2030, 1, day, 19, tzinfo=dt.UTC)) for day in (7, 8, 9, 10)]
+    EventFactory(start_time_utc=dt.datetime(2029, 12, 7, 19, tzinfo=dt.UTC))  # the earlier season's
+    future = EventFactory(start_time_utc=dt.datetime(2030, 2, 1, 19, tzinfo=dt.UTC))
     alice, bob = PlayerFactory(display_name="Alice"), PlayerFactory(display_name="Bob")
     for event in events:
         services.attendance_answer(
@@ -174,7 +171,7 @@ def test_statistics_count_excused_apart_from_unexcused(django_assert_num_queries
     for event in events[:3]:
         services.attendance_record(actor=SYSTEM, event_id=event.pk, player=alice, now=after)
     services.attendance_record(actor=SYSTEM, event_id=events[3].pk, player=bob, now=after)
-    assert future.season == season
+    assert selectors.event_season(event=future) == season
     with django_assert_num_queries(3):
         stats = selectors.attendance_statistics(guild_id=GUILD_ID, season=season, now=after)
     by_name = {s.player.display_name: s for s in stats}

@@ -15,10 +15,10 @@ from django.utils import timezone as djtz
 
 from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
-from attendance.models import RaidSeason
 from botworker.guilds import channel_for
 from botworker.handlers.zones import register_zone_option
 from botworker.interactions import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, router
+from botworker.interactions.paging import PagedText, paged_list
 from botworker.models import PermissionLevel
 from botworker.presenters import scheduling as present
 from config.exceptions import ApplicationError
@@ -29,7 +29,6 @@ from scheduling.actors import Actor
 DAY_CHOICES = tuple(Choice(name, index) for index, name in enumerate(DAY_NAMES))
 
 BAD_DATE = "{value!r} is not a date; use YYYY-MM-DD, for example 2026-03-05."
-UNKNOWN_SEASON = "No season with that id in this server; pick one from the list."
 
 
 def actor_of(inv: Invocation) -> Actor:
@@ -42,7 +41,9 @@ def actor_of(inv: Invocation) -> Actor:
 
 
 def _player(inv: Invocation):
-    return services.player_ensure(guild_id=inv.guild_id, discord_user_id=inv.user_id, role_ids=inv.role_ids)
+    return services.player_ensure(
+        guild_id=inv.guild_id, discord_user_id=inv.user_id, role_ids=inv.role_ids, timezone=_guild_zone(inv)
+    )
 
 
 def _guild_zone(inv: Invocation) -> zoneinfo.ZoneInfo:
@@ -202,9 +203,69 @@ def raid_create(inv: Invocation) -> Reply:
     return present.event_created(event, channel_id)
 
 
+EVENT_OPTION = Option("event", "The raid event", OptionType.INTEGER, required=True, autocomplete=True)
+
+
+@router.command(
+    "raid edit",
+    description="Change a raid event's title, start, length or notes (officers)",
+    options=[
+        EVENT_OPTION,
+        Option("title", "New title", max_length=200),
+        Option("start", "New start, YYYY-MM-DD HH:MM in the server's time zone", max_length=16),
+        Option("hours", "New length in hours", OptionType.NUMBER, min_value=0.5, max_value=12),
+        Option("notes", "New notes (replace the old ones)", max_length=1000),
+    ],
+    guild_only=True,
+)
+def raid_edit(inv: Invocation) -> Reply:
+    zone = _guild_zone(inv)
+    start, hours = inv.options.get("start"), inv.options.get("hours")
+    event = attendance_services.event_update(
+        actor=actor_of(inv),
+        event_id=inv.options["event"],
+        guild_id=inv.guild_id,
+        title=inv.options.get("title"),
+        start=parse_local_datetime(start, zone) if start else None,
+        duration=dt.timedelta(hours=float(hours)) if hours is not None else None,
+        notes=inv.options.get("notes"),
+        timezone=zone,
+    )
+    return present.event_updated(event)
+
+
+@router.command(
+    "raid cancel",
+    description="Cancel a raid event; those signed up get a DM (officers)",
+    options=[EVENT_OPTION],
+    guild_only=True,
+)
+def raid_cancel(inv: Invocation) -> Reply:
+    event = attendance_services.event_cancel(actor=actor_of(inv), event_id=inv.options["event"], guild_id=inv.guild_id)
+    return present.event_cancelled(event)
+
+
+@router.command(
+    "raid log",
+    description="Attach the logs link (Warcraft Logs…) to a raid event (officers)",
+    options=[EVENT_OPTION, Option("url", "http(s) link to the logs", required=True, max_length=500)],
+    guild_only=True,
+)
+def raid_log(inv: Invocation) -> Reply:
+    event = attendance_services.event_update(
+        actor=actor_of(inv), event_id=inv.options["event"], guild_id=inv.guild_id, log_url=inv.options["url"]
+    )
+    return present.event_updated(event)
+
+
 def _answer(inv: Invocation, answer: str, reason: str = "") -> Reply:
     row = attendance_services.attendance_answer(
-        event_id=inv.target_id, discord_user_id=inv.user_id, answer=answer, guild_id=inv.guild_id, reason=reason
+        event_id=inv.target_id,
+        discord_user_id=inv.user_id,
+        answer=answer,
+        guild_id=inv.guild_id,
+        reason=reason,
+        timezone=_guild_zone(inv) if inv.guild_id else None,
     )
     return present.answer_saved(answer, row.event)
 
@@ -258,11 +319,15 @@ def attendance_record(inv: Invocation) -> Reply:
         guild_id=inv.guild_id,
         discord_user_id=inv.options["player"],
         attended=attended,
+        timezone=_guild_zone(inv),
     )
     return present.attendance_recorded(discord_user_id=inv.options["player"], attended=attended, event=row.event)
 
 
 @router.autocomplete("attendance record", "event")
+@router.autocomplete("raid edit", "event")
+@router.autocomplete("raid cancel", "event")
+@router.autocomplete("raid log", "event")
 def event_choices(inv: Invocation) -> list[Choice]:
     typed = str(inv.options.get("event") or "")
     return [
@@ -277,21 +342,34 @@ def event_choices(inv: Invocation) -> list[Choice]:
     options=[
         Option("player", "Whose (officers may pick anyone)", OptionType.USER),
         Option("season", "Season (default: the current one)", OptionType.INTEGER, autocomplete=True),
+        Option("all_seasons", "Count every raid of every season", OptionType.BOOLEAN),
     ],
     guild_only=True,
 )
 def attendance_stats(inv: Invocation) -> Reply:
-    if "season" in inv.options:
-        season = RaidSeason.objects.filter(pk=inv.options["season"], guild_id=inv.guild_id).first()
-        if season is None:
-            raise ApplicationError(UNKNOWN_SEASON, field="season")
-    else:
-        season = attendance_selectors.season_current(guild_id=inv.guild_id)
-    target = inv.options.get("player")
-    stats = attendance_selectors.statistics_for(
-        actor=actor_of(inv), guild_id=inv.guild_id, season=season, discord_user_id=target
+    season = attendance_selectors.statistics_season(
+        guild_id=inv.guild_id, season_id=inv.options.get("season"), all_seasons=inv.options.get("all_seasons", False)
     )
-    return present.statistics(stats, season=season, own=target in (None, inv.user_id))
+    # The page buttons carry the season resolved now ("all" for every season) and the player.
+    scope = str(season.pk) if season is not None else "all"
+    return ATTENDANCE_STATS.reply(inv, arg=f"{scope}-{inv.options.get('player') or ''}")
+
+
+def _attendance_stats_page(inv: Invocation, arg: str) -> PagedText:
+    """The whole statistics list for `arg` ("<season id|all>-<player id or empty>"), recomputed
+    for the member who asked or clicked (members see only their own line)."""
+    scope, _, target = arg.partition("-")
+    season = attendance_selectors.statistics_season(
+        guild_id=inv.guild_id, season_id=int(scope) if scope.isdigit() else None, all_seasons=scope == "all"
+    )
+    user_id = int(target) if target.isdigit() else None
+    stats = attendance_selectors.statistics_for(
+        actor=actor_of(inv), guild_id=inv.guild_id, season=season, discord_user_id=user_id
+    )
+    return present.statistics(stats, season=season, own=user_id in (None, inv.user_id))
+
+
+ATTENDANCE_STATS = paged_list("attendance_stats", _attendance_stats_page)
 
 
 @router.autocomplete("attendance stats", "season")

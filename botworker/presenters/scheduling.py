@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from attendance.models import RaidEvent, RaidSeason
 from attendance.selectors import PlayerStats
 from botworker.interactions import Reply, ReplyFile, button
+from botworker.interactions.paging import PagedText
 from botworker.presenters.text import channel_mention, timestamp, user_mention
 from config.timeutils import DAY_NAMES
 from scheduling.besttime import RosterEntry
@@ -28,10 +29,11 @@ DECLINE_ACTION = "raid_decline"
 DECLINE_MODAL = "raid_decline_reason"
 LIST_LIMIT = 40  # names per answer in the event message; the rest is a count
 MISSING_SHOWN = 8
-STATS_SHOWN = 25
 HEATMAP_FILE = "raid-availability.png"
 
 INVITE_DM = "📅 You're invited: **{title}** starts <t:{ts}:F> (<t:{ts}:R>). Will you come?"
+MOVED_DM = "🕒 **{title}** has moved: it now starts <t:{ts}:F> (<t:{ts}:R>) and ends <t:{end}:t>."
+CANCELLED_DM = "🚫 **{title}** (<t:{ts}:F>) has been cancelled."
 REMINDER_DM = "⏰ **{title}** starts <t:{ts}:R> (<t:{ts}:F>). See you there!"
 SUMMARY_TITLE = "Attendance: {title}"
 NO_AVAILABILITY = "You have not set any availability yet. Use `/availability set`."
@@ -153,21 +155,27 @@ def answer_buttons(event_id: int) -> list[list[dict]]:
 
 def event_message(event: RaidEvent, answers: dict[str, list[Player]]) -> Reply:
     """The event's post: title, start and end as Discord timestamps, notes, the answers so far,
-    and the three answer buttons."""
+    and the three answer buttons. The footer names the season when `event` carries the
+    `season_name` annotation (`RaidEvent.objects.with_season()`)."""
     start, end = event.start_time_utc, event.end_time_utc
     description = f"{timestamp(start, 'F')} – {timestamp(end, 't')} ({timestamp(start, 'R')})"
+    if event.log_url:
+        description += f"\n[Logs]({event.log_url})"
+    cancelled = event.cancelled_at is not None
     embed = {
-        "title": f"📅 {event.title}",
+        "title": f"🚫 Cancelled: {event.title}" if cancelled else f"📅 {event.title}",
         "description": description + (f"\n\n{event.notes}" if event.notes else ""),
-        "color": 0x5865F2,
+        "color": 0x99AAB5 if cancelled else 0x5865F2,
         "fields": [
             {"name": f"✅ Signed up ({len(answers['signed_up'])})", "value": names(answers["signed_up"])},
             {"name": f"❔ Tentative ({len(answers['tentative'])})", "value": names(answers["tentative"])},
             {"name": f"❌ Can't come ({len(answers['declined'])})", "value": names(answers["declined"])},
         ],
-        "footer": {"text": f"Event #{event.pk}" + (f" · {event.season.name}" if event.season_id else "")},
+        "footer": {
+            "text": f"Event #{event.pk}" + (f" · {season}" if (season := getattr(event, "season_name", None)) else "")
+        },
     }
-    return Reply(embeds=[embed], components=answer_buttons(event.pk))
+    return Reply(embeds=[embed], components=[] if cancelled else answer_buttons(event.pk))
 
 
 def event_created(event: RaidEvent, channel_id: int) -> Reply:
@@ -183,6 +191,27 @@ def event_created(event: RaidEvent, channel_id: int) -> Reply:
 def invite_dm(event: RaidEvent) -> Reply:
     ts = int(event.start_time_utc.timestamp())
     return Reply(content=INVITE_DM.format(title=event.title, ts=ts), components=answer_buttons(event.pk))
+
+
+def event_updated(event: RaidEvent) -> Reply:
+    return Reply(
+        content=f"✏️ Updated **{event.title}** (#{event.pk}): {timestamp(event.start_time_utc, 'F')}"
+        f" – {timestamp(event.end_time_utc, 't')}" + (f", logs: <{event.log_url}>" if event.log_url else "") + ".",
+        ephemeral=True,
+    )
+
+
+def event_cancelled(event: RaidEvent) -> Reply:
+    return Reply(content=f"🚫 Cancelled **{event.title}** (#{event.pk}); those signed up are told.", ephemeral=True)
+
+
+def moved_dm(event: RaidEvent) -> Reply:
+    ts, end = int(event.start_time_utc.timestamp()), int(event.end_time_utc.timestamp())
+    return Reply(content=MOVED_DM.format(title=event.title, ts=ts, end=end), components=answer_buttons(event.pk))
+
+
+def cancelled_dm(event: RaidEvent) -> Reply:
+    return Reply(content=CANCELLED_DM.format(title=event.title, ts=int(event.start_time_utc.timestamp())))
 
 
 def reminder_dm(event: RaidEvent) -> Reply:
@@ -218,18 +247,21 @@ def attendance_recorded(*, discord_user_id: int, attended: bool, event: RaidEven
     return Reply(content=f"📝 Recorded: {user_mention(discord_user_id)} {verb} **{event.title}**.", ephemeral=True)
 
 
-def statistics(stats: Iterable[PlayerStats], *, season: RaidSeason | None, own: bool) -> Reply:
-    """Attendance lines, best rate first (at most STATS_SHOWN; the API has the full list)."""
+def statistics(stats: Iterable[PlayerStats], *, season: RaidSeason | None, own: bool) -> PagedText:
+    """Attendance lines, best rate first, as a paged list. Events count where the player was
+    expected (signed up, attended, or on the raid team)."""
     stats = sorted(stats, key=lambda s: (-(s.rate or 0), -s.events, str(s.player)))
-    if not stats:
-        return Reply(content=NO_STATS.format(whom="you are" if own else "that member is"), ephemeral=True)
-    lines = [f"**Attendance — {season.name if season else 'all events'}**"]
-    for each in stats[:STATS_SHOWN]:
+    lines = []
+    for each in stats:
         rate = f"{each.rate:.0%}" if each.rate is not None else "—"
         lines.append(
             f"{member_name(each.player)}: {rate} · {each.attended}/{each.events} attended, "
             f"{each.excused} excused, {each.unexcused} unexcused"
         )
-    if len(stats) > STATS_SHOWN:
-        lines.append(f"… and {len(stats) - STATS_SHOWN} more (full list in the API).")
-    return Reply(content="\n".join(lines), ephemeral=True)
+    return PagedText(
+        lines=lines,
+        header=f"**Attendance — {season.name if season else 'all seasons'}**",
+        footer=f"-# Counted: raids each player was expected at (signed up, attended, or on the raid team). "
+        f"{len(stats)} player{'s' if len(stats) != 1 else ''}.",
+        empty=NO_STATS.format(whom="you are" if own else "that member is"),
+    )

@@ -15,7 +15,13 @@ from django.dispatch import receiver
 from attendance import services as attendance_services
 from attendance.models import RaidAttendance, RaidEvent
 from attendance.selectors import event_answers
-from attendance.signals import attendance_answered, event_created, event_reminder_due, event_summary_due
+from attendance.signals import (
+    attendance_answered,
+    event_changed,
+    event_created,
+    event_reminder_due,
+    event_summary_due,
+)
 from botworker.guilds import channel_for, guild_config_for
 from botworker.models import BotAction
 from botworker.outbox import completion_hook, enqueue
@@ -39,6 +45,7 @@ def ordering_key(event_id: int) -> str:
 
 
 def _post_body(event: RaidEvent) -> dict:
+    event = RaidEvent.objects.with_season().get(pk=event.pk)  # the season follows the date: read it now
     return message_body(present.event_message(event, event_answers(event=event)))
 
 
@@ -66,11 +73,15 @@ def on_event_created(sender, event: RaidEvent, **kwargs) -> None:
 
 @receiver(attendance_answered, dispatch_uid="botworker.scheduling.attendance_answered")
 def on_attendance_answered(sender, attendance: RaidAttendance, **kwargs) -> None:
-    event = RaidEvent.objects.select_related("season").get(pk=attendance.event_id)
+    event = RaidEvent.objects.get(pk=attendance.event_id)
     if not event.discord_channel_id:
         return
     # The service holds the event's row lock and bumped its version, so edits are enqueued in
     # the order of the answers, one per version, and the last edit shows every answer.
+    _enqueue_post_edit(event)
+
+
+def _enqueue_post_edit(event: RaidEvent) -> None:
     enqueue(
         kind=BotAction.Kind.EDIT_MESSAGE,
         payload={"message_from": post_key(event.pk), **_post_body(event)},
@@ -78,6 +89,26 @@ def on_attendance_answered(sender, attendance: RaidAttendance, **kwargs) -> None
         guild_id=event.guild_id,
         ordering_key=ordering_key(event.pk),
     )
+
+
+@receiver(event_changed, dispatch_uid="botworker.scheduling.event_changed")
+def on_event_changed(sender, event: RaidEvent, time_changed: bool, cancelled: bool, **kwargs) -> None:
+    """An officer edited or cancelled the event: re-render the post (this version's key), and DM
+    the players signed up once per change (the key carries the version, or "cancelled")."""
+    if event.discord_channel_id:
+        _enqueue_post_edit(event)
+    if not (time_changed or cancelled):
+        return
+    reply = present.cancelled_dm(event) if cancelled else present.moved_dm(event)
+    change = "cancelled" if cancelled else f"moved:{event.version}"
+    signed_up = Player.objects.filter(attendance__event=event, attendance__signed_up=True).only("discord_user_id")
+    for player in signed_up:
+        enqueue_dm(
+            user_id=player.discord_user_id,
+            reply=reply,
+            dedupe_key=f"attendance:event:{event.pk}:{change}:{player.discord_user_id}",
+            guild_id=event.guild_id,
+        )
 
 
 @receiver(event_reminder_due, dispatch_uid="botworker.scheduling.reminder_due")

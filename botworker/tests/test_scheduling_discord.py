@@ -60,6 +60,7 @@ TYPES = {
     "player": 6,
     "attended": 5,
     "season": 4,
+    "all_seasons": 5,
     "channel": 7,
 }
 
@@ -121,7 +122,7 @@ def text(response: dict) -> str:
 
 def test_availability_set_view_clear():
     configure()
-    assert "Wednesday: from 19:30 for 3.5 h (America/Chicago)" in text(
+    assert "Wednesday: from 19:30 for 3.5 h (Europe/Berlin)" in text(  # the guild's zone
         run("availability set", day=2, earliest_start="19:30", hours=3.5)
     )
     run("availability set", day=4, earliest_start="21:00", hours=2)
@@ -216,6 +217,26 @@ def test_raid_create_is_for_officers_and_refuses_bad_starts():
     assert not RaidEvent.objects.exists() and not BotAction.objects.exists()
 
 
+def test_a_new_player_takes_the_guilds_zone():
+    configure(zone="Asia/Tokyo")
+    text(run("autoinvite on"))
+    assert Player.objects.get(discord_user_id=MEMBER_ID).timezone.key == "Asia/Tokyo"
+
+
+def test_a_demoted_officer_loses_the_rank_on_the_next_command():
+    configure()
+    text(run("availability set", "officer", day=0, earliest_start="20:00", hours=2))
+    assert Player.objects.get(discord_user_id=OFFICER_ID).rank.name == "Officer"
+    demoted = payload_for("raid create", "officer", title="Mythic", start=future_start())
+    demoted["member"]["roles"] = []
+    assert text(handle_interaction(demoted)) == actors.NOT_OFFICER
+    text(handle_interaction(payload_for("autoinvite on", "member") | {"member": demoted["member"]}))
+    assert Player.objects.get(discord_user_id=OFFICER_ID).rank.name == "Initiate"
+    text(run("autoinvite off", "officer"))  # the role is given back: up again
+    assert Player.objects.get(discord_user_id=OFFICER_ID).rank.name == "Officer"
+    assert not RaidEvent.objects.exists()
+
+
 def test_buttons_check_the_guild_and_the_end():
     configure()
     event = attendance_services.event_create(
@@ -264,6 +285,7 @@ def test_signed_http_raid_create(client, settings):
 
 def test_attendance_record_and_stats():
     configure()
+    attendance_services.season_create(actor=SYSTEM, guild_id=GUILD_ID, name="S1", start_date=dt.date(2020, 1, 1))
     start = timezone.now() + dt.timedelta(minutes=5)
     event = attendance_services.event_create(actor=SYSTEM, guild_id=GUILD_ID, title="Raid", start=start)
     assert text(run("attendance record", event=event.pk, player=MEMBER_ID)) == actors.NOT_OFFICER
@@ -285,11 +307,48 @@ def test_attendance_record_and_stats():
     assert f"<@{MEMBER_ID}>: 100%" in everyone
 
 
+def test_attendance_stats_count_only_the_expected_and_say_when_there_is_no_season():
+    configure()
+    assert text(run("attendance stats", "officer")) == attendance_selectors.NO_CURRENT_SEASON
+    event = attendance_services.event_create(
+        actor=SYSTEM, guild_id=GUILD_ID, title="Raid", start=timezone.now() + dt.timedelta(minutes=5)
+    )
+    services.player_ensure(guild_id=GUILD_ID, discord_user_id=MEMBER_ID)  # an Initiate who never raids
+    veteran = services.player_ensure(guild_id=GUILD_ID, discord_user_id=MOD_ID)
+    services.player_update(actor=SYSTEM, player=veteran, raid_team=True)
+    Player.objects.update(created_at=timezone.now() - dt.timedelta(days=1))
+    RaidEvent.objects.filter(pk=event.pk).update(
+        start_time_utc=timezone.now() - dt.timedelta(hours=3), end_time_utc=timezone.now() - dt.timedelta(hours=1)
+    )
+    everyone = text(run("attendance stats", "officer", all_seasons=True))
+    assert "all seasons" in everyone
+    assert f"<@{MEMBER_ID}>: — · 0/0 attended, 0 excused, 0 unexcused" in everyone
+    assert f"<@{MOD_ID}>: 0% · 0/1 attended, 0 excused, 1 unexcused" in everyone
+
+
+def test_attendance_stats_page_and_re_check_on_click():
+    configure()
+    season = attendance_services.season_create(
+        actor=SYSTEM, guild_id=GUILD_ID, name="S1", start_date=dt.date(2020, 1, 1)
+    )
+    for user_id in range(900_000_000_000_000_001, 900_000_000_000_000_041):
+        services.player_ensure(guild_id=GUILD_ID, discord_user_id=user_id)
+    first = run("attendance stats", "officer")
+    assert first["data"]["content"].startswith("**Attendance — S1**")
+    assert "Page 1 of " in first["data"]["content"]
+    buttons = first["data"]["components"][0]["components"]
+    assert buttons[1]["custom_id"] == f"page:attendance_stats.{season.pk}-.1"
+    second = click(buttons[1]["custom_id"], who="officer")
+    assert "Page 2 of " in second["data"]["content"]
+    # A member clicking the officer's button sees only their own line (here: none).
+    assert "not on this guild's roster" in click(buttons[1]["custom_id"], who="member")["data"]["content"]
+
+
 def test_read_commands_add_nobody_to_the_roster():
     configure()
     assert text(run("availability view")) == present.NO_AVAILABILITY
-    assert "not on this guild's roster" in text(run("attendance stats"))
-    assert "not on this guild's roster" in text(run("attendance stats", "officer", player=MEMBER_ID))
+    assert "not on this guild's roster" in text(run("attendance stats", all_seasons=True))
+    assert "not on this guild's roster" in text(run("attendance stats", "officer", player=MEMBER_ID, all_seasons=True))
     assert not Player.objects.exists()
 
 
@@ -310,6 +369,47 @@ def test_each_answer_edits_the_post_under_its_own_version_key():
         f"attendance:event:{event.pk}:edit:{version}" for version in (1, 2, 3)
     ]
     assert RaidEvent.objects.get(pk=event.pk).version == 3
+
+
+def test_raid_edit_cancel_and_log_re_render_the_post_and_dm_once_per_change():
+    configure()
+    event = attendance_services.event_create(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        title="Raid",
+        start=timezone.now() + dt.timedelta(days=2),
+        discord_channel_id=CHANNEL_ID,
+    )
+    click(f"raid_signup:{event.pk}")  # the member signs up (version 1)
+    click(f"raid_tentative:{event.pk}", who="mod")  # tentative: not told of changes (version 2)
+    assert text(run("raid edit", event=event.pk, title="Mine")) == actors.NOT_OFFICER
+    assert text(run("raid cancel", event=event.pk)) == actors.NOT_OFFICER
+    assert text(run("raid log", event=event.pk, url="https://logs.example/r/1")) == actors.NOT_OFFICER
+    refused = text(run("raid log", "officer", event=event.pk, url="javascript:alert(1)"))
+    assert refused == attendance_services.BAD_LOG_URL
+    assert RaidEvent.objects.get(pk=event.pk).version == 2
+
+    assert "Updated **Heroic**" in text(run("raid edit", "officer", event=event.pk, title="Heroic", notes="Flasks"))
+    assert "Updated" in text(run("raid edit", "officer", event=event.pk, start=future_start(days=4), hours=3))
+    assert "logs.example" in text(run("raid log", "officer", event=event.pk, url="https://logs.example/r/1"))
+    assert "Cancelled **Heroic**" in text(run("raid cancel", "officer", event=event.pk))
+    assert text(run("raid cancel", "officer", event=event.pk)) == attendance_services.EVENT_CANCELLED
+    choices = run("raid edit", "officer", kind=4, focused="event", event="Her")["data"]["choices"]
+    assert [choice["value"] for choice in choices] == [event.pk]
+
+    edits = BotAction.objects.filter(kind="edit_message").order_by("id")
+    assert [action.dedupe_key for action in edits] == [
+        f"attendance:event:{event.pk}:edit:{version}" for version in (1, 2, 3, 4, 5, 6)
+    ]
+    last = edits.last().payload["embeds"][0]
+    assert last["title"] == "🚫 Cancelled: Heroic" and "[Logs](https://logs.example/r/1)" in last["description"]
+    assert "components" not in edits.last().payload
+    dms = BotAction.objects.filter(kind="send_dm").order_by("id")
+    assert [(int(dm.payload["user_id"]), dm.dedupe_key) for dm in dms] == [
+        (MEMBER_ID, f"attendance:event:{event.pk}:moved:4:{MEMBER_ID}"),
+        (MEMBER_ID, f"attendance:event:{event.pk}:cancelled:{MEMBER_ID}"),
+    ]
+    assert "has moved" in dms[0].payload["content"] and "cancelled" in dms[1].payload["content"]
 
 
 # ---------------------------------------------------------------------------- end to end (outbox + emulator)
@@ -395,6 +495,11 @@ def test_raid_event_life_through_the_outbox(emulator):
         start_time_utc=timezone.now() - dt.timedelta(hours=3), end_time_utc=timezone.now() - dt.timedelta(minutes=1)
     )
     text(run("attendance record", "officer", event=event.pk, player=MOD_ID))
+    # The member (an Initiate, on the roster since before the raid) is expected once an officer
+    # puts them on the raid team.
+    Player.objects.filter(discord_user_id=MEMBER_ID).update(
+        raid_team=True, created_at=timezone.now() - dt.timedelta(days=1)
+    )
     assert send_event_summaries() == 1
     assert send_event_summaries() == 0
     deliver()

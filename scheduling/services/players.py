@@ -27,16 +27,26 @@ def _rank_for_roles(ranks: list[GuildRank], role_ids: Iterable[int]) -> GuildRan
 
 @transaction.atomic
 def player_ensure(
-    *, guild_id: int, discord_user_id: int, display_name: str = "", role_ids: Iterable[int] = ()
+    *,
+    guild_id: int,
+    discord_user_id: int,
+    display_name: str = "",
+    role_ids: Iterable[int] | None = None,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
 ) -> Player:
     """The guild's player for a Discord user, created on first use.
 
     The first player of a guild gives the guild its default ranks (`ranks_ensure_defaults`). A
-    new player gets the highest rank whose `discord_role_id` they hold, else the lowest rank; an
-    existing player whose Discord roles map to a rank is moved to it (roles are the source of
-    truth once an officer has mapped them), otherwise their rank is left alone."""
+    new player gets the highest rank whose `discord_role_id` they hold, else the lowest rank.
+    `role_ids` are the member's Discord roles as seen on this interaction (None: not known, e.g.
+    a click in a DM or an officer recording someone else; then the rank is left alone). When
+    known, the rank follows them, up and down: holding a mapped role moves the player to the
+    highest such rank; holding none while their rank is a mapped one (the role was taken away)
+    moves them to the lowest rank. A rank an officer gave that is not mapped to a role stays.
+    A new player's zone is `timezone` (the guild's zone, which the caller reads from the guild
+    configuration), else UTC; an existing player's zone is theirs to change."""
     ranks = ranks_ensure_defaults(guild_id=guild_id)
-    mapped = _rank_for_roles(ranks, role_ids)
+    mapped = _rank_for_roles(ranks, role_ids or ())
     player = Player.objects.filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
     if player is None:
         Player.objects.bulk_create(
@@ -46,15 +56,20 @@ def player_ensure(
                     discord_user_id=discord_user_id,
                     display_name=display_name[:100],
                     rank=mapped or ranks[0],
+                    timezone=timeutils.zone_or_error(timezone or Player.DEFAULT_TIMEZONE),
                 )
             ],
             ignore_conflicts=True,
         )
         return Player.objects.select_related("rank").get(guild_id=guild_id, discord_user_id=discord_user_id)
     changed = []
-    if mapped is not None and player.rank_id != mapped.pk:
-        player.rank = mapped
-        changed.append("rank")
+    if role_ids is not None:
+        current = next((rank for rank in ranks if rank.pk == player.rank_id), None)
+        lost_role = mapped is None and current is not None and current.discord_role_id is not None
+        target = mapped or (ranks[0] if lost_role else None)
+        if target is not None and player.rank_id != target.pk:
+            player.rank = target
+            changed.append("rank")
     if display_name and player.display_name != display_name[:100]:
         player.display_name = display_name[:100]
         changed.append("display_name")
@@ -74,6 +89,7 @@ def player_create(
     user=None,
     timezone: str | zoneinfo.ZoneInfo = Player.DEFAULT_TIMEZONE,
     auto_invite_events: bool = False,
+    raid_team: bool = False,
 ) -> Player:
     """Add a player to a guild (officers; gives the guild its default ranks first if it has none)."""
     require_officer(actor, guild_id=guild_id)
@@ -91,6 +107,7 @@ def player_create(
                 user=user,
                 timezone=zone,
                 auto_invite_events=auto_invite_events,
+                raid_team=raid_team,
             )
     except IntegrityError:
         raise ApplicationError(PLAYER_EXISTS, field="discord_user_id") from None
@@ -105,6 +122,7 @@ def player_update(
     rank: GuildRank | None = None,
     timezone: str | zoneinfo.ZoneInfo | None = None,
     auto_invite_events: bool | None = None,
+    raid_team: bool | None = None,
     user=False,
 ) -> Player:
     """Change a player's profile (officers of the player's guild); `user=None` unlinks the
@@ -116,6 +134,7 @@ def player_update(
         rank=rank,
         timezone=timezone,
         auto_invite_events=auto_invite_events,
+        raid_team=raid_team,
         user=user,
     )
 
@@ -127,6 +146,7 @@ def _player_change(
     rank: GuildRank | None = None,
     timezone: str | zoneinfo.ZoneInfo | None = None,
     auto_invite_events: bool | None = None,
+    raid_team: bool | None = None,
     user=False,
 ) -> Player:
     player = Player.objects.select_for_update().get(pk=player.pk)
@@ -140,6 +160,8 @@ def _player_change(
         player.display_name = display_name[:100]
     if auto_invite_events is not None:
         player.auto_invite_events = bool(auto_invite_events)
+    if raid_team is not None:
+        player.raid_team = bool(raid_team)
     if user is not False:
         player.user = user
     try:

@@ -28,7 +28,8 @@ def make_actor(kind: str) -> Actor:
     if kind == "admin":
         return Actor(user_id=1, is_admin=True)
     if kind == "officer by rank":
-        return Actor(user_id=PlayerFactory(rank=rank(level=4)).discord_user_id)
+        # Guild Leader: not mapped to a role (the Officer rank is, and counts only with its role).
+        return Actor(user_id=PlayerFactory(rank=rank(level=5)).discord_user_id)
     if kind == "officer by linked login":
         user = login()
         services.player_update(actor=SYSTEM, player=PlayerFactory(rank=rank(level=5)), user=user)

@@ -92,3 +92,39 @@ def test_season_created_in_the_admin(admin_client):
     )
     assert response.status_code == 302
     assert RaidSeason.objects.get().name == "Season 4"
+
+
+def test_a_rank_guild_is_read_only_after_creation(admin_client):
+    item = rank(level=2)
+    url = f"/admin/scheduling/guildrank/{item.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200 and b"cannot change after creation" in page.content
+    response = admin_client.post(
+        url,
+        {
+            "guild_id": "5",
+            "name": "Members",
+            "level": "2",
+            "description": "",
+            "scheduling_weight": "2",
+            "discord_role_id": "",
+        },
+    )
+    assert response.status_code in (200, 302)
+    item.refresh_from_db()
+    assert (item.guild_id, item.name, item.scheduling_weight) == (GUILD_ID, "Members", 2)
+    add = admin_client.get("/admin/scheduling/guildrank/add/")
+    assert add.status_code == 200 and b"cannot change after creation" in add.content
+
+
+def test_a_season_guild_is_read_only_after_creation(admin_client):
+    season = RaidSeason.objects.create(guild_id=GUILD_ID, name="S1", start_date="2026-01-01")
+    url = f"/admin/attendance/raidseason/{season.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200 and b"cannot change after creation" in page.content
+    response = admin_client.post(
+        url, {"guild_id": "5", "name": "S1 renamed", "start_date": "2026-02-01", "is_active": "on"}
+    )
+    assert response.status_code in (200, 302)
+    season.refresh_from_db()
+    assert (season.guild_id, season.name) == (GUILD_ID, "S1 renamed")

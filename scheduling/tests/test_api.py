@@ -42,7 +42,7 @@ OFFICER_ENDPOINTS = [
     ("get", f"/api/attendance/guilds/{GUILD_ID}/seasons/", None),
     ("post", f"/api/attendance/guilds/{GUILD_ID}/seasons/", {"name": "S9", "start_date": "2026-06-01"}),
     ("get", f"/api/attendance/guilds/{GUILD_ID}/events/", None),
-    ("get", f"/api/attendance/guilds/{GUILD_ID}/statistics/", None),
+    ("get", f"/api/attendance/guilds/{GUILD_ID}/statistics/?all_seasons=true", None),
 ]
 
 

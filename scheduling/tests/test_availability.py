@@ -8,8 +8,8 @@ import pytest
 
 from config import timeutils
 from config.exceptions import ApplicationError
-from scheduling import selectors, services
-from scheduling.actors import SYSTEM
+from scheduling import actors, selectors, services
+from scheduling.actors import SYSTEM, Actor
 from scheduling.models import GuildRank, Player, PlayerAvailability
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
@@ -134,12 +134,15 @@ def test_set_week_replaces_everything_and_refuses_atomically():
 
 def test_first_player_of_a_guild_gets_the_default_ranks():
     guild = 999_000_000_000_000_001
-    player = services.player_ensure(guild_id=guild, discord_user_id=5)
+    player = services.player_ensure(guild_id=guild, discord_user_id=5, timezone="Europe/Paris")
     ranks = list(GuildRank.objects.filter(guild_id=guild).values_list("level", "name", "scheduling_weight"))
     assert ranks == [(1, "Initiate", 0), (2, "Member", 1), (3, "Veteran", 3), (4, "Officer", 5), (5, "Guild Leader", 5)]
     assert player.rank.name == "Initiate"
-    assert player.timezone.key == "America/Chicago" and player.auto_invite_events is False
-    assert services.player_ensure(guild_id=guild, discord_user_id=5).pk == player.pk
+    # A new player takes the zone of the guild (the caller's), never a fixed one.
+    assert player.timezone.key == "Europe/Paris" and player.auto_invite_events is False
+    again = services.player_ensure(guild_id=guild, discord_user_id=5, timezone="Asia/Tokyo")
+    assert (again.pk, again.timezone.key) == (player.pk, "Europe/Paris")  # a chosen zone is kept
+    assert services.player_ensure(guild_id=guild, discord_user_id=6).timezone.key == "UTC"
     assert GuildRank.objects.filter(guild_id=guild).count() == 5
 
 
@@ -152,8 +155,27 @@ def test_player_ensure_maps_discord_roles_to_ranks():
     assert player.rank.level == 4
     player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[42])
     assert player.rank.level == 3
+    player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[99])
+    assert player.rank.level == 1  # the Veteran role was taken away: down to the lowest rank
+    services.player_update(actor=SYSTEM, player=player, rank=ranks[1])  # an officer's unmapped rank
     player = services.player_ensure(guild_id=guild, discord_user_id=6, role_ids=[])
-    assert player.rank.level == 3  # unmapped roles leave a rank an officer gave alone
+    assert player.rank.level == 2  # holding no mapped role leaves a rank an officer gave alone
+
+
+def test_a_demoted_officer_loses_the_officer_rank_and_its_rights():
+    guild = 999_000_000_000_000_003
+    ranks = services.ranks_ensure_defaults(guild_id=guild)
+    services.rank_update(actor=SYSTEM, rank=ranks[3], discord_role_id=43)
+    promoted = services.player_ensure(guild_id=guild, discord_user_id=7, role_ids=[43])
+    assert promoted.rank.name == "Officer"
+    assert actors.is_officer(Actor(user_id=7, role_ids=frozenset({43})), guild_id=guild)
+    # The role is taken away in Discord: a read that does not sync the roster already refuses...
+    assert not actors.is_officer(Actor(user_id=7, role_ids=frozenset()), guild_id=guild)
+    # ...and the next interaction that identifies them moves the rank down.
+    assert services.player_ensure(guild_id=guild, discord_user_id=7, role_ids=[]).rank.name == "Initiate"
+    # Without the member's roles (a DM click, an officer recording someone) nothing changes.
+    services.player_ensure(guild_id=guild, discord_user_id=7, role_ids=[43])
+    assert services.player_ensure(guild_id=guild, discord_user_id=7).rank.name == "Officer"
 
 
 def test_timezone_and_auto_invite():

@@ -36,12 +36,11 @@ def players(count: int) -> list[Player]:
 
 
 def events(count: int) -> list[RaidEvent]:
-    season = RaidSeason.objects.create(guild_id=GUILD_ID, name=f"S{next(_ids)}", start_date=dt.date(2020, 1, 1))
+    RaidSeason.objects.create(guild_id=GUILD_ID, name=f"S{next(_ids)}", start_date=dt.date(2020, 1, 1))
     start = dt.datetime(2026, 1, 5, 19, tzinfo=dt.UTC)
     return RaidEvent.objects.bulk_create(
         RaidEvent(
             guild_id=GUILD_ID,
-            season=season,
             title=f"Raid {n}",
             event_date=start.date(),
             start_time_utc=start,

@@ -19,7 +19,7 @@ def test_tables_exist():
 
 def test_new_columns_and_defaults():
     assert GuildRank._meta.get_field("scheduling_weight").default == 0
-    assert Player._meta.get_field("timezone").default == "America/Chicago"
+    assert Player._meta.get_field("timezone").default == "UTC"  # only where no guild zone is known
     assert Player._meta.get_field("auto_invite_events").default is False
     assert RaidAttendance._meta.get_field("source").default == "manual"
     assert RaidSeason._meta.get_field("is_active").default is True
