@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.timeutils import local_midnight
 from scheduling import selectors, services
 from scheduling.actors import SYSTEM
 from scheduling.besttime import RosterEntry, Window, find_best_slots
@@ -109,21 +110,54 @@ def test_matches_the_oracle_on_random_rosters(players, start, length, grid):
     check_against_oracle(roster, start, 2, length, grid)
 
 
-@pytest.mark.parametrize(
-    "week_start",
-    [
-        dt.datetime(2026, 3, 5, tzinfo=UTC),  # US spring forward (8 March)
-        dt.datetime(2026, 3, 26, tzinfo=UTC),  # EU spring forward (29 March)
-        dt.datetime(2026, 10, 22, tzinfo=UTC),  # EU fall back (25 October)
-        dt.datetime(2026, 10, 29, tzinfo=UTC),  # US fall back (1 November)
-        dt.datetime(2026, 4, 2, tzinfo=UTC),  # Australia fall back (5 April)
-    ],
-)
-@settings(max_examples=8, deadline=None, database=None)
-@given(players=st.lists(player_st, min_size=3, max_size=10))
-def test_matches_the_oracle_across_dst_weeks(week_start, players):
-    roster = [entry(i + 1, weight, zone, *windows) for i, (weight, zone, windows) in enumerate(players)]
-    check_against_oracle(roster, week_start, 7, dt.timedelta(hours=2), dt.timedelta(minutes=30))
+def oracle_midnight(day, zone):
+    """The first instant whose local date in `zone` is `day`, found by walking a UTC clock in
+    quarter hours (every offset and clock change of these zones is on a quarter hour)."""
+    instant = dt.datetime.combine(day, dt.time(0), tzinfo=UTC) - dt.timedelta(hours=15)
+    while instant.astimezone(zone).date() < day:
+        instant += dt.timedelta(minutes=15)
+    return instant
+
+
+# Local ranges (first day, number of days) across both clock changes of each zone. Havana changes
+# at midnight (00:00 is skipped in March and happens twice in November); Santiago skips Sunday's
+# 00:00 in September and repeats Saturday's 23:00 in April; Lord Howe moves by 30 minutes.
+ZONED_RANGES = [
+    ("America/Chicago", dt.date(2026, 3, 3), 6),  # the issue's example: spring forward 8 March
+    ("America/Chicago", dt.date(2026, 10, 27), 7),  # fall back 1 November
+    ("Europe/Berlin", dt.date(2026, 3, 23), 7),
+    ("Europe/Berlin", dt.date(2026, 10, 20), 7),
+    ("Australia/Lord_Howe", dt.date(2026, 4, 1), 7),  # 30 minutes back on 5 April
+    ("Australia/Lord_Howe", dt.date(2026, 9, 29), 7),  # 30 minutes forward on 4 October
+    ("Australia/Sydney", dt.date(2026, 10, 1), 5),
+    ("America/Havana", dt.date(2026, 3, 2), 6),  # ends at a skipped midnight
+    ("America/Havana", dt.date(2026, 3, 8), 3),  # starts at a skipped midnight
+    ("America/Havana", dt.date(2026, 11, 1), 2),  # starts at a doubled midnight
+    ("America/Santiago", dt.date(2026, 4, 2), 5),
+    ("America/Santiago", dt.date(2026, 9, 6), 2),
+]
+
+
+@pytest.mark.parametrize(("zone_name", "date_from", "days"), ZONED_RANGES)
+@settings(max_examples=6, deadline=None, database=None)
+@given(players=st.lists(player_st, min_size=3, max_size=8), local=st.lists(window_st, min_size=1, max_size=7))
+def test_matches_the_oracle_over_local_ranges_across_dst_changes(zone_name, date_from, days, players, local):
+    """The range is local midnight to local midnight in a zone, passed as datetimes that share
+    one ZoneInfo (they subtract as wall times); the oracle walks UTC between the midnights it
+    finds itself. Every slot starts on one of the requested local days."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    roster = [entry(i + 1, weight, z, *windows) for i, (weight, z, windows) in enumerate(players)]
+    roster.append(entry(len(roster) + 1, 5, zone_name, *{w[0]: w for w in local}.values()))
+    first, last = date_from, date_from + dt.timedelta(days=days)
+    expected_start, expected_end = oracle_midnight(first, zone), oracle_midnight(last, zone)
+    assert (local_midnight(first, zone), local_midnight(last, zone)) == (expected_start, expected_end)
+
+    range_start = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
+    range_end = dt.datetime.combine(last, dt.time(0), tzinfo=zone)
+    expected = oracle(roster, expected_start, expected_end, dt.timedelta(hours=2), dt.timedelta(minutes=30))
+    slots = find_best_slots(roster, range_start=range_start, range_end=range_end, top=len(expected))
+    assert [(s.start, s.score, s.head_count) for s in slots] == sorted(expected, key=lambda r: (-r[1], -r[2], r[0]))
+    assert all(first <= slot.start.astimezone(zone).date() < last for slot in slots)
 
 
 def test_dst_exact_window_in_the_players_own_zone():
@@ -274,3 +308,19 @@ def test_best_raid_times_range_ends_at_local_midnight_across_a_dst_change():
     covered = [slot.start for slot in slots if slot.head_count]
     first = dt.datetime(2026, 3, 22, 23, tzinfo=UTC)
     assert sorted(covered) == [first + dt.timedelta(minutes=30 * step) for step in range(3)]
+
+
+@pytest.mark.django_db
+def test_the_issues_chicago_spring_forward_week_answers_only_days_in_the_range():
+    # One officer available Monday 00:00 for 2.5 h in Chicago; 3 to 8 March 2026 (clocks spring
+    # forward on Sunday 8th): the range ends at Monday 9 March 00:00 CDT, so that Monday's window
+    # is outside it and no slot may start there.
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    officer = PlayerFactory(rank=rank(level=4), timezone="America/Chicago")
+    services.availability_set(player=officer, day_of_week=0, earliest_start="00:00", available_hours=2.5)
+    slots = selectors.best_raid_times(
+        actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 3, 3), days=6, top=25, timezone=chicago
+    )
+    assert len(slots) == 25
+    assert all(dt.date(2026, 3, 3) <= slot.start.astimezone(chicago).date() <= dt.date(2026, 3, 8) for slot in slots)
+    assert {slot.score for slot in slots} == {0}
