@@ -14,6 +14,7 @@ from scheduling.besttime import RosterEntry, Window, find_best_slots
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
 UTC = dt.UTC
+BEFORE_2026 = dt.datetime(2025, 12, 1, tzinfo=UTC)  # "now" for ranges that have not begun
 ZONES = [
     "UTC",
     "America/Chicago",
@@ -224,7 +225,13 @@ def test_best_raid_times_reads_the_guild_roster(django_assert_num_queries):
     services.availability_set(player=member, day_of_week=2, earliest_start="14:00", available_hours=3)
     with django_assert_num_queries(2):
         slots = selectors.best_raid_times(
-            actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), days=7, top=3, timezone="Europe/Berlin"
+            actor=SYSTEM,
+            guild_id=GUILD_ID,
+            date_from=dt.date(2026, 6, 1),
+            days=7,
+            top=3,
+            timezone="Europe/Berlin",
+            now=BEFORE_2026,
         )
     # Wednesday 3 June: officer 18:00-22:00 UTC, member 18:00-21:00 UTC.
     assert slots[0].start == dt.datetime(2026, 6, 3, 18, tzinfo=UTC)
@@ -246,44 +253,10 @@ def test_best_raid_times_refuses_bad_input(kwargs, field):
     from config.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError) as error:
-        selectors.best_raid_times(actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), **kwargs)
+        selectors.best_raid_times(
+            actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), now=BEFORE_2026, **kwargs
+        )
     assert error.value.field == field
-
-
-def test_heatmap_rows_are_local_days_and_match_one_cell_slots():
-    import struct
-    import zlib
-
-    from scheduling.besttime import weighted_heatmap
-    from scheduling.heatmap import CELL_H, CELL_W, LEFT, PAD, TOP, render_heatmap_png
-
-    roster = [
-        entry(1, 5, "Europe/Berlin", (6, (1, 0), 4.0), (0, (20, 0), 2.0)),
-        entry(2, 3, "America/New_York", (6, (14, 0), 3.0)),
-    ]
-    grid = dt.timedelta(minutes=30)
-    heatmap = weighted_heatmap(
-        roster, date_from=dt.date(2026, 3, 23), days=7, zone=zoneinfo.ZoneInfo("Europe/Berlin"), grid=grid
-    )
-    # Sunday 29 March 2026 is 23 hours long in Berlin.
-    assert [len(row) for row in heatmap.rows] == [48] * 6 + [46]
-    zone = zoneinfo.ZoneInfo("Europe/Berlin")
-    for day_index, row in enumerate(heatmap.rows):
-        # In UTC: the oracle steps with `+`, which on a zoned datetime would walk wall time.
-        midnight = dt.datetime.combine(heatmap.days[day_index], dt.time(0), tzinfo=zone).astimezone(UTC)
-        expected = oracle(roster, midnight, midnight + dt.timedelta(minutes=30 * len(row)), grid, grid)
-        assert row == [score for _, score, _ in expected]
-    assert heatmap.peak == 5
-    # New York's Sunday 14:00 EDT is 20:00 CEST: cells 38-43 of Berlin's short Sunday.
-    assert heatmap.rows[6][38:44] == [3] * 6 and heatmap.rows[6][44:] == [0, 0]
-
-    png = render_heatmap_png(heatmap)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (LEFT + 48 * CELL_W + PAD, TOP + 7 * CELL_H + PAD)
-    idat_length = struct.unpack(">I", png[33:37])[0]
-    raw = zlib.decompress(png[41 : 41 + idat_length])
-    assert len(raw) == height * (1 + width * 3)
 
 
 @pytest.mark.django_db
@@ -301,6 +274,7 @@ def test_best_raid_times_range_ends_at_local_midnight_across_a_dst_change():
         length=dt.timedelta(hours=1),
         top=25,
         timezone=berlin,
+        now=BEFORE_2026,
     )
     range_end = dt.datetime(2026, 3, 29, 22, tzinfo=UTC)
     assert all(slot.start < range_end for slot in slots)
@@ -319,8 +293,72 @@ def test_the_issues_chicago_spring_forward_week_answers_only_days_in_the_range()
     officer = PlayerFactory(rank=rank(level=4), timezone="America/Chicago")
     services.availability_set(player=officer, day_of_week=0, earliest_start="00:00", available_hours=2.5)
     slots = selectors.best_raid_times(
-        actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 3, 3), days=6, top=25, timezone=chicago
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        date_from=dt.date(2026, 3, 3),
+        days=6,
+        top=25,
+        timezone=chicago,
+        now=BEFORE_2026,
     )
     assert len(slots) == 25
     assert all(dt.date(2026, 3, 3) <= slot.start.astimezone(chicago).date() <= dt.date(2026, 3, 8) for slot in slots)
     assert {slot.score for slot in slots} == {0}
+
+
+# --- no start that has passed -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_range_that_has_begun_starts_at_the_next_grid_point_after_now():
+    # Wednesday 3 June 2026, 19:10 in Berlin; the officer is available from 18:00 to 23:00.
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    officer = PlayerFactory(rank=rank(level=4), timezone="Europe/Berlin")
+    services.availability_set(player=officer, day_of_week=2, earliest_start="18:00", available_hours=5)
+    now = dt.datetime(2026, 6, 3, 19, 10, tzinfo=berlin)
+    slots = selectors.best_raid_times(
+        actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 3), days=1, top=5, timezone=berlin, now=now
+    )
+    # Before the fix the top four were 18:00 to 19:30 (two of them, and 19:00, already begun).
+    starts = [slot.start.astimezone(berlin).strftime("%H:%M") for slot in slots]
+    assert starts == ["19:30", "20:00", "20:30", "21:00", "21:30"]
+    assert [slot.score for slot in slots] == [5, 5, 5, 5, 0]
+    # On a grid point exactly, that start has begun: the next one is offered.
+    on_the_dot = selectors.best_raid_times(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        date_from=dt.date(2026, 6, 3),
+        days=1,
+        top=1,
+        timezone=berlin,
+        now=dt.datetime(2026, 6, 3, 19, 30, tzinfo=berlin),
+    )
+    assert on_the_dot[0].start == dt.datetime(2026, 6, 3, 20, 0, tzinfo=berlin)
+
+
+@pytest.mark.django_db
+def test_a_range_that_has_ended_is_refused():
+    from config.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError) as error:
+        selectors.best_raid_times(
+            actor=SYSTEM,
+            guild_id=GUILD_ID,
+            date_from=dt.date(2026, 6, 1),
+            days=2,
+            timezone="UTC",
+            now=dt.datetime(2026, 6, 3, 0, 0, tzinfo=UTC),
+        )
+    assert error.value.field == "date_from"
+    assert error.value.template == selectors.RANGE_OVER
+    assert error.value.params == {"end": dt.datetime(2026, 6, 3, tzinfo=UTC)}
+
+
+def test_the_next_grid_point_counts_from_local_midnight_at_lord_howe():
+    # Lord Howe is UTC+10:30 in June: 19:10 local is 08:40 UTC; the next 30-minute start is 19:30.
+    lord_howe = zoneinfo.ZoneInfo("Australia/Lord_Howe")
+    now = dt.datetime(2026, 6, 3, 8, 40, tzinfo=UTC)
+    start = selectors.next_grid_start(now=now, zone=lord_howe, grid=dt.timedelta(minutes=30))
+    assert start.astimezone(lord_howe).replace(tzinfo=None) == dt.datetime(2026, 6, 3, 19, 30)
+    hourly = selectors.next_grid_start(now=now, zone=lord_howe, grid=dt.timedelta(hours=1))
+    assert hourly.astimezone(lord_howe).replace(tzinfo=None) == dt.datetime(2026, 6, 3, 20, 0)
