@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from attendance.models import RaidEvent, RaidSeason
 from attendance.selectors import PlayerStats
-from botworker.interactions import Reply, ReplyFile, button
+from botworker.interactions import PagedText, Reply, ReplyFile, button
 from botworker.presenters.text import channel_mention, timestamp, user_mention
 from config.timeutils import DAY_NAMES
 from scheduling.besttime import RosterEntry
@@ -85,16 +85,15 @@ def availability_cleared(day_of_week: int | None, removed: int) -> Reply:
     return Reply(content=f"🧹 Cleared {scope} ({removed} window{'s' if removed != 1 else ''}).", ephemeral=True)
 
 
-def availability_list(zone: zoneinfo.ZoneInfo, rows: list[tuple[PlayerAvailability, dt.datetime]]) -> Reply:
-    if not rows:
-        return Reply(content=NO_AVAILABILITY, ephemeral=True)
-    lines = [f"Your availability ({zone.key}):"]
-    for row, next_start in rows:
-        lines.append(
-            f"• **{DAY_NAMES[row.day_of_week]}** from {row.earliest_start:%H:%M} for {hours(row.available_hours)}"
-            f" — next {timestamp(next_start, 'F')}"
-        )
-    return Reply(content="\n".join(lines), ephemeral=True)
+def availability_page(zone: zoneinfo.ZoneInfo | None, rows: list[tuple[PlayerAvailability, dt.datetime]]) -> PagedText:
+    """`/availability view` as a paged list: one line per window with its next start."""
+    lines = [
+        f"• **{DAY_NAMES[row.day_of_week]}** from {row.earliest_start:%H:%M} for {hours(row.available_hours)}"
+        f" — next {timestamp(next_start, 'F')}"
+        for row, next_start in rows
+    ]
+    header = f"Your availability ({zone.key}):" if lines and zone is not None else ""
+    return PagedText(lines=lines, header=header, empty=NO_AVAILABILITY)
 
 
 def zone_saved(player: Player) -> Reply:

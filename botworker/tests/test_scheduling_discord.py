@@ -134,6 +134,23 @@ def test_availability_set_view_clear():
     assert text(run("availability view")) == present.NO_AVAILABILITY
 
 
+def test_availability_view_pages_the_whole_week_for_whoever_clicks():
+    configure()
+    for day in range(7):  # the longest list there is: one window per weekday
+        run("availability set", day=day, earliest_start=f"{17 + day % 3}:30", hours=2 + day / 2)
+    response = run("availability view")
+    view = text(response)
+    assert view.startswith("Your availability (America/Chicago):")
+    assert [line.split("**")[1] for line in view.splitlines()[1:]] == list(timeutils.DAY_NAMES)
+    assert view.count("— next <t:") == 7 and "Page" not in view
+    assert not response["data"].get("components")
+    # A page button is recomputed for the member who clicks it: the moderator has no windows.
+    clicked = click("page:availability_view..0", who="mod")
+    assert clicked["type"] == 7 and clicked["data"]["content"] == present.NO_AVAILABILITY
+    mine = click("page:availability_view..0")
+    assert mine["data"]["content"] == view
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
