@@ -22,10 +22,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduling.besttime import RosterEntry, Window, find_best_slots, weighted_heatmap
+from scheduling.heatmap import render_heatmap_png
 
 ZONES = [
     "America/Chicago",
@@ -49,7 +51,9 @@ def random_roster(players: int, rng: random.Random) -> list[RosterEntry]:
             Window(day, dt.time(rng.randint(0, 23), rng.choice([0, 15, 30, 45])), rng.randint(10, 160) / 10)
             for day in days
         )
-        roster.append(RosterEntry(pid, f"player {pid}", rng.choice([0, 1, 1, 1, 3, 3, 5]), rng.choice(ZONES), windows))
+        roster.append(
+            RosterEntry(pid, f"player {pid}", rng.choice([0, 1, 1, 1, 3, 3, 5]), ZoneInfo(rng.choice(ZONES)), windows)
+        )
     return roster
 
 
@@ -79,9 +83,17 @@ def main() -> None:
     heat_timings = []
     for _ in range(args.runs):
         began = time.perf_counter()
-        weighted_heatmap(roster, date_from=start.date(), days=args.days, timezone="UTC", grid=dt.timedelta(minutes=30))
+        heatmap = weighted_heatmap(
+            roster, date_from=start.date(), days=args.days, zone=ZoneInfo("UTC"), grid=dt.timedelta(minutes=30)
+        )
         heat_timings.append((time.perf_counter() - began) * 1000)
     print(f"heatmap (the /raidtime picture's data): median {statistics.median(heat_timings):.1f} ms")
+    png_timings = []
+    for _ in range(args.runs):
+        began = time.perf_counter()
+        render_heatmap_png(heatmap, slots=best)
+        png_timings.append((time.perf_counter() - began) * 1000)
+    print(f"heatmap PNG (Pillow): median {statistics.median(png_timings):.1f} ms")
     top = best[0]
     print(f"best slot: {top.start:%a %Y-%m-%d %H:%M} UTC, score {top.score}, {top.head_count} players")
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import zoneinfo
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from config.timeutils import local_midnight, wall_instant
@@ -89,11 +89,15 @@ def window_intervals(entry: RosterEntry, first_day: dt.date, last_day: dt.date) 
 
 
 def _sweep(
-    roster: list[RosterEntry], *, origin: int, slots: int, length_min: int, grid_min: int
+    roster: list[RosterEntry], *, starts: list[int], length_min: int
 ) -> tuple[list[int], list[int], list[list[tuple[int, int]]]]:
-    """Score and head count of every grid start, and each player's joined UTC intervals."""
-    first_day = dt.datetime.fromtimestamp(origin * 60, UTC).date() - dt.timedelta(days=2)
-    last_day = dt.datetime.fromtimestamp((origin + slots * grid_min) * 60, UTC).date() + dt.timedelta(days=1)
+    """Score and head count of a slot of `length_min` minutes at each of `starts` (sorted UTC
+    minutes), and each player's joined UTC intervals."""
+    if not starts:
+        return [], [], [[] for _ in roster]
+    first_day = dt.datetime.fromtimestamp(starts[0] * 60, UTC).date() - dt.timedelta(days=2)
+    last_day = dt.datetime.fromtimestamp(starts[-1] * 60, UTC).date() + dt.timedelta(days=1)
+    slots = len(starts)
     score_diff = [0] * (slots + 1)
     count_diff = [0] * (slots + 1)
     intervals: list[list[tuple[int, int]]] = []
@@ -102,9 +106,9 @@ def _sweep(
         intervals.append(joined)
         weight = entry.weight
         for start, end in joined:
-            # Grid starts t = origin + i*grid with start <= t and t + length <= end.
-            low = max(0, -((origin - start) // grid_min))  # ceil((start - origin) / grid)
-            high = min(slots - 1, (end - length_min - origin) // grid_min)
+            # The starts t with start <= t and t + length <= end are a contiguous run.
+            low = bisect_left(starts, start)
+            high = bisect_right(starts, end - length_min) - 1
             if low > high:
                 continue
             score_diff[low] += weight
@@ -130,7 +134,9 @@ def find_best_slots(
     top: int = 5,
 ) -> list[Slot]:
     """The `top` best slots whose start is on the grid from `range_start` (inclusive) to
-    `range_end` (exclusive), best first (pass UTC instants: the span is their real distance): higher score, then more players, then earlier."""
+    `range_end` (exclusive), best first: higher score, then more players, then earlier. The grid
+    steps in elapsed time from `range_start`; the bounds may be in any zone (they are read as
+    instants, never subtracted as wall times)."""
     length_min = int(length.total_seconds()) // 60
     grid_min = int(grid.total_seconds()) // 60
     origin = int(range_start.astimezone(UTC).timestamp()) // 60
@@ -139,7 +145,8 @@ def find_best_slots(
     if length_min <= 0 or grid_min <= 0 or span <= 0 or top <= 0:
         return []
     slots = (span + grid_min - 1) // grid_min
-    scores, counts, intervals = _sweep(roster, origin=origin, slots=slots, length_min=length_min, grid_min=grid_min)
+    starts = [origin + index * grid_min for index in range(slots)]
+    scores, counts, intervals = _sweep(roster, starts=starts, length_min=length_min)
     best = heapq.nlargest(top, range(slots), key=lambda index: (scores[index], counts[index], -index))
 
     result = []
@@ -168,28 +175,60 @@ def find_best_slots(
 
 @dataclass
 class Heatmap:
-    """Weighted availability per local day: `rows[d][i]` is the total weight of the players
-    available for the whole cell starting `i` grid steps after local midnight of day `d`."""
+    """Weighted availability per local day and wall-clock time: `rows[d][c]` is the total weight
+    of the players available for the whole cell that starts at wall time `c × grid` on local day
+    `d` in `zone`, or None where the clocks skip that wall time (spring forward). A wall time the
+    clocks repeat (fall back) is its first occurrence, as everywhere (docs/time.md).
+    `instants[d][c]` is the cell's UTC start (None where skipped). Cells starting before
+    `not_before` have passed (they are drawn as such)."""
 
     days: list[dt.date]
     grid: dt.timedelta
-    rows: list[list[int]]
+    zone: zoneinfo.ZoneInfo
+    rows: list[list[int | None]]
+    instants: list[list[dt.datetime | None]]
+    day_hours: list[float]  # each local day's length in hours (23, 24, 25; 23.5 at Lord Howe)
+    not_before: dt.datetime | None = None
 
     @property
     def peak(self) -> int:
-        return max((max(row) for row in self.rows if row), default=0)
+        return max((value for row in self.rows for value in row if value is not None), default=0)
+
+    def has_passed(self, instant: dt.datetime | None) -> bool:
+        return instant is not None and self.not_before is not None and instant < self.not_before
 
 
 def weighted_heatmap(
-    roster: list[RosterEntry], *, date_from: dt.date, days: int, zone: zoneinfo.ZoneInfo, grid: dt.timedelta
+    roster: list[RosterEntry],
+    *,
+    date_from: dt.date,
+    days: int,
+    zone: zoneinfo.ZoneInfo,
+    grid: dt.timedelta,
+    not_before: dt.datetime | None = None,
 ) -> Heatmap:
-    """One sweep with the raid length set to one cell, cut into local days (a day with a DST
-    change has one hour more or fewer cells)."""
-    midnights = [local_midnight(date_from + dt.timedelta(days=d), zone) for d in range(days + 1)]
+    """One sweep with the raid length set to one cell, over the cells' own instants: each cell
+    is a local wall time read through the time layer (so on a 23- or 25-hour day every cell still
+    sits under its hour), not an offset from midnight."""
     grid_min = int(grid.total_seconds()) // 60
-    origin = int(midnights[0].timestamp()) // 60
-    slots = (int(midnights[-1].timestamp()) // 60 - origin) // grid_min
-    scores, _, _ = _sweep(roster, origin=origin, slots=slots, length_min=grid_min, grid_min=grid_min)
-    bounds = [(int(m.timestamp()) // 60 - origin) // grid_min for m in midnights]
-    rows = [scores[bounds[d] : bounds[d + 1]] for d in range(days)]
-    return Heatmap(days=[date_from + dt.timedelta(days=d) for d in range(days)], grid=grid, rows=rows)
+    per_day = 24 * 60 // grid_min
+    dates = [date_from + dt.timedelta(days=d) for d in range(days)]
+    instants: list[list[dt.datetime | None]] = []
+    for day in dates:
+        row: list[dt.datetime | None] = []
+        for column in range(per_day):
+            minutes = column * grid_min
+            wall = dt.time(minutes // 60, minutes % 60)
+            instant = wall_instant(day, wall, zone)
+            local = instant.astimezone(zone)
+            row.append(instant if (local.date(), local.time()) == (day, wall) else None)
+        instants.append(row)
+    starts = sorted({int(i.timestamp()) // 60 for row in instants for i in row if i is not None})
+    scores, _, _ = _sweep(roster, starts=starts, length_min=grid_min)
+    score_at = dict(zip(starts, scores, strict=True))
+    rows = [[None if i is None else score_at[int(i.timestamp()) // 60] for i in row] for row in instants]
+    midnights = [local_midnight(day, zone) for day in [*dates, date_from + dt.timedelta(days=days)]]
+    day_hours = [(midnights[d + 1] - midnights[d]).total_seconds() / 3600 for d in range(days)]
+    return Heatmap(
+        days=dates, grid=grid, zone=zone, rows=rows, instants=instants, day_hours=day_hours, not_before=not_before
+    )

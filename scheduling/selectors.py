@@ -8,6 +8,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone as djtz
 
 from config.exceptions import ApplicationError
 from config.timeutils import local_midnight, local_today, wall_instant, zone_or_error
@@ -20,6 +21,7 @@ BAD_DAYS = "The number of days must be from 1 to 14."
 BAD_LENGTH = "The raid length must be from 0.5 to 8 hours, in 5-minute steps."
 BAD_GRID = "The grid must be 5, 10, 15, 20, 30 or 60 minutes."
 BAD_TOP = "Ask for 1 to 25 slots."
+RANGE_OVER = "That range ended at {end}; pick a first day from today on."
 
 
 def availability_get(*, player: Player) -> QuerySet[PlayerAvailability]:
@@ -91,11 +93,28 @@ def roster_for_scoring(*, guild_id: int) -> list[RosterEntry]:
     ]
 
 
+def next_grid_start(*, now: dt.datetime, zone: zoneinfo.ZoneInfo, grid: dt.timedelta) -> dt.datetime:
+    """The first grid point strictly after `now`, counting the grid from local midnight of
+    today in `zone` (so 30-minute starts stay on :00 and :30 of the local clock)."""
+    midnight = local_midnight(local_today(zone, now=now), zone)
+    steps = (now - midnight) // grid + 1
+    return midnight + steps * grid
+
+
 def _checked_range(
-    *, date_from: dt.date, days: int, length: dt.timedelta, grid: dt.timedelta, top: int, zone: zoneinfo.ZoneInfo
+    *,
+    date_from: dt.date,
+    days: int,
+    length: dt.timedelta,
+    grid: dt.timedelta,
+    top: int,
+    zone: zoneinfo.ZoneInfo,
+    now: dt.datetime,
 ) -> tuple[dt.datetime, dt.datetime]:
-    """The range's first and last-exclusive instants (UTC): local midnights of the first day and
-    of the day after the last, so a range across a DST change is 23 or 25 hours longer or shorter."""
+    """The range's first and last-exclusive instants (UTC): local midnight of the first day, or
+    the next grid point after `now` if that is later (no start that has passed is offered), to
+    local midnight of the day after the last, so a range across a DST change is an hour (half
+    an hour at Lord Howe) shorter or longer."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 14:
         raise ApplicationError(BAD_DAYS, field="days")
     if grid not in {dt.timedelta(minutes=m) for m in (5, 10, 15, 20, 30, 60)}:
@@ -104,7 +123,13 @@ def _checked_range(
         raise ApplicationError(BAD_LENGTH, field="length_hours")
     if not 1 <= top <= 25:
         raise ApplicationError(BAD_TOP, field="top")
-    return local_midnight(date_from, zone), local_midnight(date_from + dt.timedelta(days=days), zone)
+    start = local_midnight(date_from, zone)
+    end = local_midnight(date_from + dt.timedelta(days=days), zone)
+    if start <= now:
+        start = next_grid_start(now=now, zone=zone, grid=grid)
+    if start >= end:
+        raise ApplicationError(RANGE_OVER, params={"end": end}, field="date_from")
+    return start, end
 
 
 def best_raid_times(
@@ -117,12 +142,16 @@ def best_raid_times(
     grid: dt.timedelta = dt.timedelta(minutes=30),
     top: int = 5,
     timezone: str | zoneinfo.ZoneInfo = "UTC",
+    now: dt.datetime | None = None,
 ) -> list[Slot]:
-    """The guild's best raid starts from local midnight of `date_from` in `timezone` for `days`
-    days; see `scheduling.besttime` for the scoring. Officers only."""
+    """The guild's best raid starts from local midnight of `date_from` in `timezone` (or the next
+    grid point after `now`, when the range has begun) for `days` days; see `scheduling.besttime`
+    for the scoring. Officers only."""
     require_officer(actor, guild_id=guild_id)
     zone = zone_or_error(timezone)
-    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone)
+    start, end = _checked_range(
+        date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone, now=now or djtz.now()
+    )
     return find_best_slots(
         roster_for_scoring(guild_id=guild_id), range_start=start, range_end=end, length=length, grid=grid, top=top
     )
@@ -150,6 +179,9 @@ def availability_next_starts(*, player: Player, now: dt.datetime) -> list[tuple[
 class RaidTimeOverview:
     slots: list[Slot]
     heatmap: Heatmap
+    range_start: dt.datetime  # the first start offered (UTC)
+    range_end: dt.datetime  # exclusive (UTC)
+    length: dt.timedelta
 
 
 def raid_time_overview(
@@ -161,15 +193,20 @@ def raid_time_overview(
     length: dt.timedelta = dt.timedelta(hours=2),
     top: int = 5,
     timezone: str | zoneinfo.ZoneInfo = "UTC",
+    now: dt.datetime | None = None,
 ) -> RaidTimeOverview:
     """The best raid starts and the weighted-availability heatmap of the same days (30-minute
-    grid), from one roster load. Officers only."""
+    grid, cells that have passed marked as such), from one roster load. Officers only."""
     require_officer(actor, guild_id=guild_id)
     grid = dt.timedelta(minutes=30)
     zone = zone_or_error(timezone)
-    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone)
+    now = now or djtz.now()
+    start, end = _checked_range(date_from=date_from, days=days, length=length, grid=grid, top=top, zone=zone, now=now)
     roster = roster_for_scoring(guild_id=guild_id)
     return RaidTimeOverview(
         slots=find_best_slots(roster, range_start=start, range_end=end, length=length, grid=grid, top=top),
-        heatmap=weighted_heatmap(roster, date_from=date_from, days=days, zone=zone, grid=grid),
+        heatmap=weighted_heatmap(roster, date_from=date_from, days=days, zone=zone, grid=grid, not_before=start),
+        range_start=start,
+        range_end=end,
+        length=length,
     )

@@ -17,8 +17,18 @@ from attendance import selectors as attendance_selectors
 from attendance import services as attendance_services
 from botworker.guilds import channel_for
 from botworker.handlers.zones import register_zone_option
-from botworker.interactions import Choice, Invocation, Modal, Option, OptionType, Reply, TextInput, router
-from botworker.interactions.paging import PagedText, paged_list
+from botworker.interactions import (
+    Choice,
+    Invocation,
+    Modal,
+    Option,
+    OptionType,
+    PagedText,
+    Reply,
+    TextInput,
+    paged_list,
+    router,
+)
 from botworker.models import PermissionLevel
 from botworker.presenters import scheduling as present
 from config.exceptions import ApplicationError
@@ -88,13 +98,20 @@ def availability_clear(inv: Invocation) -> Reply:
     return present.availability_cleared(inv.options.get("day"), removed)
 
 
+def _own_availability(inv: Invocation, arg: str) -> PagedText:
+    """The member's own windows (recomputed for whoever clicks Previous/Next)."""
+    player = selectors.player_of(guild_id=inv.guild_id, discord_user_id=inv.user_id) if inv.guild_id else None
+    if player is None:
+        return present.availability_page(None, [])
+    return present.availability_page(player.timezone, selectors.availability_next_starts(player=player, now=djtz.now()))
+
+
+AVAILABILITY_VIEW = paged_list("availability_view", _own_availability)
+
+
 @router.command("availability view", description="Show your weekly availability", guild_only=True)
 def availability_view(inv: Invocation) -> Reply:
-    player = selectors.player_of(guild_id=inv.guild_id, discord_user_id=inv.user_id)
-    if player is None:
-        return Reply(content=present.NO_AVAILABILITY, ephemeral=True)
-    rows = selectors.availability_next_starts(player=player, now=djtz.now())
-    return present.availability_list(player.timezone, rows)
+    return AVAILABILITY_VIEW.reply(inv)
 
 
 # --- time zone and auto-invite -----------------------------------------------------------------

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 
 from attendance.models import RaidEvent, RaidSeason
 from attendance.selectors import PlayerStats
-from botworker.interactions import Reply, ReplyFile, button
-from botworker.interactions.paging import PagedText
+from botworker.interactions import PagedText, Reply, ReplyFile, button
 from botworker.presenters.text import channel_mention, timestamp, user_mention
 from config.timeutils import DAY_NAMES
 from scheduling.besttime import RosterEntry
@@ -37,7 +36,15 @@ CANCELLED_DM = "🚫 **{title}** (<t:{ts}:F>) has been cancelled."
 REMINDER_DM = "⏰ **{title}** starts <t:{ts}:R> (<t:{ts}:F>). See you there!"
 SUMMARY_TITLE = "Attendance: {title}"
 NO_AVAILABILITY = "You have not set any availability yet. Use `/availability set`."
-NO_SLOTS = "Nobody has availability that fits a {length:g}-hour raid in that range."
+NO_SLOTS = (
+    "Nobody who counts is free for a whole {length:g}-hour raid starting between {start} and {end}; "
+    "the heatmap shows when they are free for shorter."
+)
+NOBODY_COUNTS = (
+    "Nobody who counts for raid times (a rank weight above 0) is available between {start} and {end}, "
+    "so there is no best time to suggest. Players set their times with `/availability set`."
+)
+HEATMAP_DESCRIPTION = "Weighted availability heatmap with the best starts outlined"
 NO_STATS = "No attendance to show yet: {whom} not on this guild's roster."
 ANSWER_TEXT = {
     "signed_up": "✅ You're signed up for **{title}** ({start}).",
@@ -79,16 +86,15 @@ def availability_cleared(day_of_week: int | None, removed: int) -> Reply:
     return Reply(content=f"🧹 Cleared {scope} ({removed} window{'s' if removed != 1 else ''}).", ephemeral=True)
 
 
-def availability_list(zone: zoneinfo.ZoneInfo, rows: list[tuple[PlayerAvailability, dt.datetime]]) -> Reply:
-    if not rows:
-        return Reply(content=NO_AVAILABILITY, ephemeral=True)
-    lines = [f"Your availability ({zone.key}):"]
-    for row, next_start in rows:
-        lines.append(
-            f"• **{DAY_NAMES[row.day_of_week]}** from {row.earliest_start:%H:%M} for {hours(row.available_hours)}"
-            f" — next {timestamp(next_start, 'F')}"
-        )
-    return Reply(content="\n".join(lines), ephemeral=True)
+def availability_page(zone: zoneinfo.ZoneInfo | None, rows: list[tuple[PlayerAvailability, dt.datetime]]) -> PagedText:
+    """`/availability view` as a paged list: one line per window with its next start."""
+    lines = [
+        f"• **{DAY_NAMES[row.day_of_week]}** from {row.earliest_start:%H:%M} for {hours(row.available_hours)}"
+        f" — next {timestamp(next_start, 'F')}"
+        for row, next_start in rows
+    ]
+    header = f"Your availability ({zone.key}):" if lines and zone is not None else ""
+    return PagedText(lines=lines, header=header, empty=NO_AVAILABILITY)
 
 
 def zone_saved(player: Player) -> Reply:
@@ -109,10 +115,24 @@ def _entry_name(entry: RosterEntry) -> str:
 
 
 def raid_time_answer(overview: RaidTimeOverview, *, length: float, zone: zoneinfo.ZoneInfo) -> Reply:
-    """The best starts as an embed with the heatmap PNG attached (a deferred answer)."""
+    """The best starts as an embed with the heatmap PNG attached (a deferred answer), the slots
+    outlined and numbered in the picture as in the list. When nobody who counts (rank weight above
+    0) is available at all, the answer says so in words and attaches no picture."""
     slots = overview.slots
-    if not slots or slots[0].head_count == 0:
-        return Reply(content=NO_SLOTS.format(length=length), ephemeral=True)
+    span = {"start": timestamp(overview.range_start, "f"), "end": timestamp(overview.range_end, "f")}
+    if overview.heatmap.peak == 0:
+        return Reply(content=NOBODY_COUNTS.format(**span), ephemeral=True)
+    if not slots or slots[0].score == 0:
+        heatmap = ReplyFile(
+            HEATMAP_FILE, render_heatmap_png(overview.heatmap, length=overview.length), HEATMAP_DESCRIPTION
+        )
+        embed = {
+            "title": f"Best {length:g}-hour raid starts",
+            "description": NO_SLOTS.format(length=length, **span),
+            "color": 0x5865F2,
+            "image": {"url": f"attachment://{HEATMAP_FILE}"},
+        }
+        return Reply(embeds=[embed], files=[heatmap], ephemeral=True)
     fields = []
     for index, slot in enumerate(slots, start=1):
         missing = [entry for entry in slot.missing if entry.weight > 0]
@@ -130,14 +150,17 @@ def raid_time_answer(overview: RaidTimeOverview, *, length: float, zone: zoneinf
         )
     embed = {
         "title": f"Best {length:g}-hour raid starts",
-        "description": "Score = sum of rank weights of the players whose availability covers the whole raid.",
+        "description": (
+            "Score = sum of rank weights of the players whose availability covers the whole raid. "
+            f"Starts from {span['start']} to {span['end']}."
+        ),
         "color": 0x5865F2,
         "fields": fields,
         "image": {"url": f"attachment://{HEATMAP_FILE}"},
-        "footer": {"text": f"Heatmap: weighted availability per 30 minutes, rows from local midnight ({zone.key})"},
+        "footer": {"text": f"Heatmap: rows are days, columns the clock in {zone.key}; boxes 1-{len(slots)} as listed"},
     }
-    heatmap = ReplyFile(HEATMAP_FILE, render_heatmap_png(overview.heatmap), "Weighted availability heatmap")
-    return Reply(embeds=[embed], files=[heatmap], ephemeral=True)
+    png = render_heatmap_png(overview.heatmap, slots=slots, length=overview.length)
+    return Reply(embeds=[embed], files=[ReplyFile(HEATMAP_FILE, png, HEATMAP_DESCRIPTION)], ephemeral=True)
 
 
 # ---------------------------------------------------------------------------- raid events

@@ -135,6 +135,23 @@ def test_availability_set_view_clear():
     assert text(run("availability view")) == present.NO_AVAILABILITY
 
 
+def test_availability_view_pages_the_whole_week_for_whoever_clicks():
+    configure()
+    for day in range(7):  # the longest list there is: one window per weekday
+        run("availability set", day=day, earliest_start=f"{17 + day % 3}:30", hours=2 + day / 2)
+    response = run("availability view")
+    view = text(response)
+    assert view.startswith("Your availability (America/Chicago):")
+    assert [line.split("**")[1] for line in view.splitlines()[1:]] == list(timeutils.DAY_NAMES)
+    assert view.count("— next <t:") == 7 and "Page" not in view
+    assert not response["data"].get("components")
+    # A page button is recomputed for the member who clicks it: the moderator has no windows.
+    clicked = click("page:availability_view..0", who="mod")
+    assert clicked["type"] == 7 and clicked["data"]["content"] == present.NO_AVAILABILITY
+    mine = click("page:availability_view..0")
+    assert mine["data"]["content"] == view
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
@@ -171,8 +188,16 @@ def test_autoinvite_on_off():
 # ---------------------------------------------------------------------------- /raidtime
 
 
+def freeze(monkeypatch, instant: dt.datetime) -> None:
+    monkeypatch.setattr(timezone, "now", lambda: instant)
+
+
+BEFORE_JUNE = dt.datetime(2026, 5, 30, 12, tzinfo=dt.UTC)
+
+
 @pytest.mark.parametrize(("who", "allowed"), [("member", False), ("mod", True), ("officer", True)])
-def test_raidtime_is_for_officers(who, allowed):
+def test_raidtime_is_for_officers(who, allowed, monkeypatch):
+    freeze(monkeypatch, BEFORE_JUNE)
     configure(zone="UTC")
     lead = services.player_ensure(guild_id=GUILD_ID, discord_user_id=OFFICER_ID, role_ids=[OFFICER_ROLE])
     services.player_set_timezone(player=lead, timezone="UTC")
@@ -191,12 +216,58 @@ def test_raidtime_is_for_officers(who, allowed):
     assert message["embeds"][0]["image"] == {"url": f"attachment://{present.HEATMAP_FILE}"}
 
 
-def test_raidtime_bad_date_and_empty_roster():
+def test_raidtime_offers_no_start_that_has_passed(monkeypatch):
+    # Monday 1 June 2026, 20:40 UTC: the officer's Monday window (20:00 to 23:00) has begun.
+    now = dt.datetime(2026, 6, 1, 20, 40, tzinfo=dt.UTC)
+    freeze(monkeypatch, now)
+    configure(zone="UTC")
+    lead = services.player_ensure(guild_id=GUILD_ID, discord_user_id=OFFICER_ID, role_ids=[OFFICER_ROLE])
+    services.player_set_timezone(player=lead, timezone="UTC")
+    services.availability_set(player=lead, day_of_week=0, earliest_start="20:00", available_hours=3)
+    message = run_deferred_command("raidtime", "mod", days=1)  # from today
+    fields = message["embeds"][0]["fields"]
+    starts = [int(field["name"].split("<t:")[1].split(":")[0]) for field in fields]
+    assert len(starts) == 5 and min(starts) == int(dt.datetime(2026, 6, 1, 21, tzinfo=dt.UTC).timestamp())
+    assert all(start > now.timestamp() for start in starts)
+    assert "Score **5**" in fields[0]["value"] and "Score **0**" in fields[1]["value"]
+    # The whole range has ended: said in words.
+    over = run_deferred_command("raidtime", "mod", **{"from": "2026-05-31", "days": 1})
+    assert over["content"].startswith("That range ended at <t:")
+
+
+def test_raidtime_bad_date_and_empty_roster(monkeypatch):
+    freeze(monkeypatch, BEFORE_JUNE)
     configure()
     bad = run_deferred_command("raidtime", "mod", **{"from": "June 1"})
     assert bad["content"] == handlers.BAD_DATE.format(value="June 1")
     empty = run_deferred_command("raidtime", "mod", **{"from": "2026-06-01"})
-    assert empty["content"] == present.NO_SLOTS.format(length=2)
+    assert empty["content"].startswith("Nobody who counts for raid times")
+    assert "files" not in empty
+
+
+def test_raidtime_with_only_weightless_players_says_so_without_a_picture(monkeypatch):
+    freeze(monkeypatch, BEFORE_JUNE)
+    configure(zone="UTC")
+    initiate = services.player_ensure(guild_id=GUILD_ID, discord_user_id=MEMBER_ID, role_ids=[])
+    assert initiate.rank.scheduling_weight == 0
+    services.availability_set(player=initiate, day_of_week=0, earliest_start="20:00", available_hours=3)
+    message = run_deferred_command("raidtime", "mod", **{"from": "2026-06-01"})
+    start = int(dt.datetime(2026, 6, 1, tzinfo=dt.UTC).timestamp())
+    end = int(dt.datetime(2026, 6, 8, tzinfo=dt.UTC).timestamp())
+    assert message["content"] == present.NOBODY_COUNTS.format(start=f"<t:{start}:f>", end=f"<t:{end}:f>")
+    assert "files" not in message and not message.get("embeds")
+
+
+def test_raidtime_when_nobody_who_counts_fits_a_whole_raid_shows_the_heatmap(monkeypatch):
+    freeze(monkeypatch, BEFORE_JUNE)
+    configure(zone="UTC")
+    lead = services.player_ensure(guild_id=GUILD_ID, discord_user_id=OFFICER_ID, role_ids=[OFFICER_ROLE])
+    services.player_set_timezone(player=lead, timezone="UTC")
+    services.availability_set(player=lead, day_of_week=0, earliest_start="20:00", available_hours=1)
+    message = run_deferred_command("raidtime", "mod", **{"from": "2026-06-01", "days": 1})
+    [embed] = message["embeds"]
+    assert embed["description"].startswith("Nobody who counts is free for a whole 2-hour raid")
+    assert "fields" not in embed and len(message["files"]) == 1
 
 
 # ---------------------------------------------------------------------------- raid events
@@ -512,7 +583,8 @@ def test_raid_event_life_through_the_outbox(emulator):
     assert not BotAction.objects.exclude(status="done").exists()
 
 
-def test_raidtime_follow_up_uploads_the_heatmap_png(emulator, settings):
+def test_raidtime_follow_up_uploads_the_heatmap_png(emulator, settings, monkeypatch):
+    freeze(monkeypatch, BEFORE_JUNE)
     settings.DISCORD_APPLICATION_ID = emulator.application_id
     configure(zone="UTC")
     lead = services.player_ensure(guild_id=GUILD_ID, discord_user_id=OFFICER_ID, role_ids=[OFFICER_ROLE])

@@ -38,7 +38,7 @@ def officer():
 OFFICER_ENDPOINTS = [
     ("get", f"{BASE}/ranks/", None),
     ("get", f"{BASE}/players/", None),
-    ("get", f"{BASE}/best-time/?date_from=2026-06-01", None),
+    ("get", f"{BASE}/best-time/?date_from=2030-06-03", None),
     ("get", f"/api/attendance/guilds/{GUILD_ID}/seasons/", None),
     ("post", f"/api/attendance/guilds/{GUILD_ID}/seasons/", {"name": "S9", "start_date": "2026-06-01"}),
     ("get", f"/api/attendance/guilds/{GUILD_ID}/events/", None),
@@ -194,15 +194,37 @@ def test_user_without_a_player_cannot_set_availability():
 def test_best_time_endpoint(officer):
     player = PlayerFactory(rank=rank(level=5), timezone="UTC", display_name="Lead")
     services.availability_set(player=player, day_of_week=0, earliest_start="20:00", available_hours=2)
-    response = officer.get(f"{BASE}/best-time/?date_from=2026-06-01&days=1&top=1")
+    response = officer.get(f"{BASE}/best-time/?date_from=2030-06-03&days=1&top=1")  # a Monday
     assert response.status_code == 200
     [slot] = response.json()
-    assert (slot["start"], slot["score"], slot["head_count"]) == ("2026-06-01T20:00:00Z", 5, 1)
+    assert (slot["start"], slot["score"], slot["head_count"]) == ("2030-06-03T20:00:00Z", 5, 1)
     assert slot["present"] == [
         {"player_id": player.pk, "discord_user_id": str(player.discord_user_id), "name": "Lead", "weight": 5}
     ]
     bad = officer.get(f"{BASE}/best-time/?days=30")
     assert bad.status_code == 400 and "days" in bad.json()["fields"]
+
+
+def test_best_time_from_today_offers_no_start_that_has_passed(officer, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    player = PlayerFactory(rank=rank(level=5), timezone="America/Chicago")
+    services.availability_set(player=player, day_of_week=0, earliest_start="19:00", available_hours=3)
+    # Monday 1 June 2026, 19:20 in Chicago (00:20 UTC on the 2nd): the window has begun.
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 6, 2, 0, 20, tzinfo=dt.UTC))
+    response = officer.get(f"{BASE}/best-time/?days=1&top=3&timezone=America/Chicago")
+    assert response.status_code == 200
+    assert [(slot["start"], slot["score"]) for slot in response.json()] == [
+        ("2026-06-02T00:30:00Z", 5),  # 19:30 CDT
+        ("2026-06-02T01:00:00Z", 5),
+        ("2026-06-02T01:30:00Z", 0),
+    ]
+    over = officer.get(f"{BASE}/best-time/?date_from=2026-05-31&days=1")
+    assert over.status_code == 400 and over.json()["fields"] == {
+        "date_from": ["That range ended at 2026-06-01T00:00:00Z; pick a first day from today on."]
+    }
 
 
 def test_officer_patches_a_player(officer):

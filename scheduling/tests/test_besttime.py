@@ -7,12 +7,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.timeutils import local_midnight
 from scheduling import selectors, services
 from scheduling.actors import SYSTEM
 from scheduling.besttime import RosterEntry, Window, find_best_slots
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
 UTC = dt.UTC
+BEFORE_2026 = dt.datetime(2025, 12, 1, tzinfo=UTC)  # "now" for ranges that have not begun
 ZONES = [
     "UTC",
     "America/Chicago",
@@ -109,21 +111,54 @@ def test_matches_the_oracle_on_random_rosters(players, start, length, grid):
     check_against_oracle(roster, start, 2, length, grid)
 
 
-@pytest.mark.parametrize(
-    "week_start",
-    [
-        dt.datetime(2026, 3, 5, tzinfo=UTC),  # US spring forward (8 March)
-        dt.datetime(2026, 3, 26, tzinfo=UTC),  # EU spring forward (29 March)
-        dt.datetime(2026, 10, 22, tzinfo=UTC),  # EU fall back (25 October)
-        dt.datetime(2026, 10, 29, tzinfo=UTC),  # US fall back (1 November)
-        dt.datetime(2026, 4, 2, tzinfo=UTC),  # Australia fall back (5 April)
-    ],
-)
-@settings(max_examples=8, deadline=None, database=None)
-@given(players=st.lists(player_st, min_size=3, max_size=10))
-def test_matches_the_oracle_across_dst_weeks(week_start, players):
-    roster = [entry(i + 1, weight, zone, *windows) for i, (weight, zone, windows) in enumerate(players)]
-    check_against_oracle(roster, week_start, 7, dt.timedelta(hours=2), dt.timedelta(minutes=30))
+def oracle_midnight(day, zone):
+    """The first instant whose local date in `zone` is `day`, found by walking a UTC clock in
+    quarter hours (every offset and clock change of these zones is on a quarter hour)."""
+    instant = dt.datetime.combine(day, dt.time(0), tzinfo=UTC) - dt.timedelta(hours=15)
+    while instant.astimezone(zone).date() < day:
+        instant += dt.timedelta(minutes=15)
+    return instant
+
+
+# Local ranges (first day, number of days) across both clock changes of each zone. Havana changes
+# at midnight (00:00 is skipped in March and happens twice in November); Santiago skips Sunday's
+# 00:00 in September and repeats Saturday's 23:00 in April; Lord Howe moves by 30 minutes.
+ZONED_RANGES = [
+    ("America/Chicago", dt.date(2026, 3, 3), 6),  # the issue's example: spring forward 8 March
+    ("America/Chicago", dt.date(2026, 10, 27), 7),  # fall back 1 November
+    ("Europe/Berlin", dt.date(2026, 3, 23), 7),
+    ("Europe/Berlin", dt.date(2026, 10, 20), 7),
+    ("Australia/Lord_Howe", dt.date(2026, 4, 1), 7),  # 30 minutes back on 5 April
+    ("Australia/Lord_Howe", dt.date(2026, 9, 29), 7),  # 30 minutes forward on 4 October
+    ("Australia/Sydney", dt.date(2026, 10, 1), 5),
+    ("America/Havana", dt.date(2026, 3, 2), 6),  # ends at a skipped midnight
+    ("America/Havana", dt.date(2026, 3, 8), 3),  # starts at a skipped midnight
+    ("America/Havana", dt.date(2026, 11, 1), 2),  # starts at a doubled midnight
+    ("America/Santiago", dt.date(2026, 4, 2), 5),
+    ("America/Santiago", dt.date(2026, 9, 6), 2),
+]
+
+
+@pytest.mark.parametrize(("zone_name", "date_from", "days"), ZONED_RANGES)
+@settings(max_examples=6, deadline=None, database=None)
+@given(players=st.lists(player_st, min_size=3, max_size=8), local=st.lists(window_st, min_size=1, max_size=7))
+def test_matches_the_oracle_over_local_ranges_across_dst_changes(zone_name, date_from, days, players, local):
+    """The range is local midnight to local midnight in a zone, passed as datetimes that share
+    one ZoneInfo (they subtract as wall times); the oracle walks UTC between the midnights it
+    finds itself. Every slot starts on one of the requested local days."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    roster = [entry(i + 1, weight, z, *windows) for i, (weight, z, windows) in enumerate(players)]
+    roster.append(entry(len(roster) + 1, 5, zone_name, *{w[0]: w for w in local}.values()))
+    first, last = date_from, date_from + dt.timedelta(days=days)
+    expected_start, expected_end = oracle_midnight(first, zone), oracle_midnight(last, zone)
+    assert (local_midnight(first, zone), local_midnight(last, zone)) == (expected_start, expected_end)
+
+    range_start = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
+    range_end = dt.datetime.combine(last, dt.time(0), tzinfo=zone)
+    expected = oracle(roster, expected_start, expected_end, dt.timedelta(hours=2), dt.timedelta(minutes=30))
+    slots = find_best_slots(roster, range_start=range_start, range_end=range_end, top=len(expected))
+    assert [(s.start, s.score, s.head_count) for s in slots] == sorted(expected, key=lambda r: (-r[1], -r[2], r[0]))
+    assert all(first <= slot.start.astimezone(zone).date() < last for slot in slots)
 
 
 def test_dst_exact_window_in_the_players_own_zone():
@@ -190,7 +225,13 @@ def test_best_raid_times_reads_the_guild_roster(django_assert_num_queries):
     services.availability_set(player=member, day_of_week=2, earliest_start="14:00", available_hours=3)
     with django_assert_num_queries(2):
         slots = selectors.best_raid_times(
-            actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), days=7, top=3, timezone="Europe/Berlin"
+            actor=SYSTEM,
+            guild_id=GUILD_ID,
+            date_from=dt.date(2026, 6, 1),
+            days=7,
+            top=3,
+            timezone="Europe/Berlin",
+            now=BEFORE_2026,
         )
     # Wednesday 3 June: officer 18:00-22:00 UTC, member 18:00-21:00 UTC.
     assert slots[0].start == dt.datetime(2026, 6, 3, 18, tzinfo=UTC)
@@ -212,44 +253,10 @@ def test_best_raid_times_refuses_bad_input(kwargs, field):
     from config.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError) as error:
-        selectors.best_raid_times(actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), **kwargs)
+        selectors.best_raid_times(
+            actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), now=BEFORE_2026, **kwargs
+        )
     assert error.value.field == field
-
-
-def test_heatmap_rows_are_local_days_and_match_one_cell_slots():
-    import struct
-    import zlib
-
-    from scheduling.besttime import weighted_heatmap
-    from scheduling.heatmap import CELL_H, CELL_W, LEFT, PAD, TOP, render_heatmap_png
-
-    roster = [
-        entry(1, 5, "Europe/Berlin", (6, (1, 0), 4.0), (0, (20, 0), 2.0)),
-        entry(2, 3, "America/New_York", (6, (14, 0), 3.0)),
-    ]
-    grid = dt.timedelta(minutes=30)
-    heatmap = weighted_heatmap(
-        roster, date_from=dt.date(2026, 3, 23), days=7, zone=zoneinfo.ZoneInfo("Europe/Berlin"), grid=grid
-    )
-    # Sunday 29 March 2026 is 23 hours long in Berlin.
-    assert [len(row) for row in heatmap.rows] == [48] * 6 + [46]
-    zone = zoneinfo.ZoneInfo("Europe/Berlin")
-    for day_index, row in enumerate(heatmap.rows):
-        # In UTC: the oracle steps with `+`, which on a zoned datetime would walk wall time.
-        midnight = dt.datetime.combine(heatmap.days[day_index], dt.time(0), tzinfo=zone).astimezone(UTC)
-        expected = oracle(roster, midnight, midnight + dt.timedelta(minutes=30 * len(row)), grid, grid)
-        assert row == [score for _, score, _ in expected]
-    assert heatmap.peak == 5
-    # New York's Sunday 14:00 EDT is 20:00 CEST: cells 38-43 of Berlin's short Sunday.
-    assert heatmap.rows[6][38:44] == [3] * 6 and heatmap.rows[6][44:] == [0, 0]
-
-    png = render_heatmap_png(heatmap)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (LEFT + 48 * CELL_W + PAD, TOP + 7 * CELL_H + PAD)
-    idat_length = struct.unpack(">I", png[33:37])[0]
-    raw = zlib.decompress(png[41 : 41 + idat_length])
-    assert len(raw) == height * (1 + width * 3)
 
 
 @pytest.mark.django_db
@@ -267,6 +274,7 @@ def test_best_raid_times_range_ends_at_local_midnight_across_a_dst_change():
         length=dt.timedelta(hours=1),
         top=25,
         timezone=berlin,
+        now=BEFORE_2026,
     )
     range_end = dt.datetime(2026, 3, 29, 22, tzinfo=UTC)
     assert all(slot.start < range_end for slot in slots)
@@ -274,3 +282,83 @@ def test_best_raid_times_range_ends_at_local_midnight_across_a_dst_change():
     covered = [slot.start for slot in slots if slot.head_count]
     first = dt.datetime(2026, 3, 22, 23, tzinfo=UTC)
     assert sorted(covered) == [first + dt.timedelta(minutes=30 * step) for step in range(3)]
+
+
+@pytest.mark.django_db
+def test_the_issues_chicago_spring_forward_week_answers_only_days_in_the_range():
+    # One officer available Monday 00:00 for 2.5 h in Chicago; 3 to 8 March 2026 (clocks spring
+    # forward on Sunday 8th): the range ends at Monday 9 March 00:00 CDT, so that Monday's window
+    # is outside it and no slot may start there.
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    officer = PlayerFactory(rank=rank(level=4), timezone="America/Chicago")
+    services.availability_set(player=officer, day_of_week=0, earliest_start="00:00", available_hours=2.5)
+    slots = selectors.best_raid_times(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        date_from=dt.date(2026, 3, 3),
+        days=6,
+        top=25,
+        timezone=chicago,
+        now=BEFORE_2026,
+    )
+    assert len(slots) == 25
+    assert all(dt.date(2026, 3, 3) <= slot.start.astimezone(chicago).date() <= dt.date(2026, 3, 8) for slot in slots)
+    assert {slot.score for slot in slots} == {0}
+
+
+# --- no start that has passed -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_range_that_has_begun_starts_at_the_next_grid_point_after_now():
+    # Wednesday 3 June 2026, 19:10 in Berlin; the officer is available from 18:00 to 23:00.
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    officer = PlayerFactory(rank=rank(level=4), timezone="Europe/Berlin")
+    services.availability_set(player=officer, day_of_week=2, earliest_start="18:00", available_hours=5)
+    now = dt.datetime(2026, 6, 3, 19, 10, tzinfo=berlin)
+    slots = selectors.best_raid_times(
+        actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 3), days=1, top=5, timezone=berlin, now=now
+    )
+    # Before the fix the top four were 18:00 to 19:30 (two of them, and 19:00, already begun).
+    starts = [slot.start.astimezone(berlin).strftime("%H:%M") for slot in slots]
+    assert starts == ["19:30", "20:00", "20:30", "21:00", "21:30"]
+    assert [slot.score for slot in slots] == [5, 5, 5, 5, 0]
+    # On a grid point exactly, that start has begun: the next one is offered.
+    on_the_dot = selectors.best_raid_times(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        date_from=dt.date(2026, 6, 3),
+        days=1,
+        top=1,
+        timezone=berlin,
+        now=dt.datetime(2026, 6, 3, 19, 30, tzinfo=berlin),
+    )
+    assert on_the_dot[0].start == dt.datetime(2026, 6, 3, 20, 0, tzinfo=berlin)
+
+
+@pytest.mark.django_db
+def test_a_range_that_has_ended_is_refused():
+    from config.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError) as error:
+        selectors.best_raid_times(
+            actor=SYSTEM,
+            guild_id=GUILD_ID,
+            date_from=dt.date(2026, 6, 1),
+            days=2,
+            timezone="UTC",
+            now=dt.datetime(2026, 6, 3, 0, 0, tzinfo=UTC),
+        )
+    assert error.value.field == "date_from"
+    assert error.value.template == selectors.RANGE_OVER
+    assert error.value.params == {"end": dt.datetime(2026, 6, 3, tzinfo=UTC)}
+
+
+def test_the_next_grid_point_counts_from_local_midnight_at_lord_howe():
+    # Lord Howe is UTC+10:30 in June: 19:10 local is 08:40 UTC; the next 30-minute start is 19:30.
+    lord_howe = zoneinfo.ZoneInfo("Australia/Lord_Howe")
+    now = dt.datetime(2026, 6, 3, 8, 40, tzinfo=UTC)
+    start = selectors.next_grid_start(now=now, zone=lord_howe, grid=dt.timedelta(minutes=30))
+    assert start.astimezone(lord_howe).replace(tzinfo=None) == dt.datetime(2026, 6, 3, 19, 30)
+    hourly = selectors.next_grid_start(now=now, zone=lord_howe, grid=dt.timedelta(hours=1))
+    assert hourly.astimezone(lord_howe).replace(tzinfo=None) == dt.datetime(2026, 6, 3, 20, 0)
