@@ -141,7 +141,7 @@ def test_availability_view_pages_the_whole_week_for_whoever_clicks():
         run("availability set", day=day, earliest_start=f"{17 + day % 3}:30", hours=2 + day / 2)
     response = run("availability view")
     view = text(response)
-    assert view.startswith("Your availability (America/Chicago):")
+    assert view.startswith("Your availability (Europe/Berlin):")  # a new player takes the guild's zone
     assert [line.split("**")[1] for line in view.splitlines()[1:]] == list(timeutils.DAY_NAMES)
     assert view.count("— next <t:") == 7 and "Page" not in view
     assert not response["data"].get("components")
