@@ -74,6 +74,9 @@ class SeasonFilter(admin.SimpleListFilter):
 
 
 class RaidEventForm(forms.ModelForm):
+    # A log link typed without a scheme is read as https (Django 6's default, chosen now).
+    log_url = forms.URLField(required=False, assume_scheme="https", max_length=500)
+
     class Meta:
         model = RaidEvent
         fields = ("title", "notes", "log_url", "raid_helper_event_id")
