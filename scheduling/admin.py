@@ -9,7 +9,23 @@ from django.contrib import admin
 from config.exceptions import ApplicationError
 from scheduling import services
 from scheduling.actors import Actor
-from scheduling.models import GuildRank, Player, PlayerAvailability, Role, Specialization, WowCharacter, WowClass
+from scheduling.models import (
+    GuildRank,
+    MemberZone,
+    Player,
+    PlayerAvailability,
+    Role,
+    Specialization,
+    WowCharacter,
+    WowClass,
+)
+
+MEMBER_ZONE_HELP = "The member's time zone: the same for every guild and feature (availability, time tracking, shifts)."
+
+
+def member_zone_form_field(*, required: bool):
+    """The zone form field (canonical IANA zones, "did you mean" errors) for the member's zone."""
+    return MemberZone._meta.get_field("timezone").formfield(required=required, help_text=MEMBER_ZONE_HELP)
 
 
 class ServiceErrorsMixin:
@@ -141,6 +157,15 @@ class CharacterInline(admin.TabularInline):
 
 
 class PlayerForm(ServiceErrorsMixin, forms.ModelForm):
+    # Not a column of Player: the member's zone (MemberZone), written through the services.
+    timezone = member_zone_form_field(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["timezone"].required = True
+            self.initial.setdefault("timezone", self.instance.timezone)
+
     class Meta:
         model = Player
         fields = (
@@ -195,7 +220,7 @@ class PlayerAdmin(admin.ModelAdmin):
                 player=obj,
                 display_name=data["display_name"],
                 rank=data["rank"],
-                timezone=data["timezone"],
+                timezone=data["timezone"] if "timezone" in form.changed_data else None,
                 auto_invite_events=data["auto_invite_events"],
                 raid_team=data["raid_team"],
                 user=data.get("user"),
@@ -208,7 +233,7 @@ class PlayerAdmin(admin.ModelAdmin):
                 display_name=data["display_name"],
                 rank=data["rank"],
                 user=data.get("user"),
-                timezone=data["timezone"],
+                timezone=data.get("timezone") or None,
                 auto_invite_events=data["auto_invite_events"],
                 raid_team=data["raid_team"],
             )
@@ -254,3 +279,26 @@ class PlayerAdmin(admin.ModelAdmin):
                 is_main=data.get("is_main", False),
                 character=inline_form.instance if inline_form.instance.pk else None,
             )
+
+
+class MemberZoneForm(ServiceErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = MemberZone
+        fields = ("discord_user_id", "timezone")
+
+
+@admin.register(MemberZone)
+class MemberZoneAdmin(admin.ModelAdmin):
+    """Members' zones (one per Discord user); a change goes through `member_zone_set`."""
+
+    form = MemberZoneForm
+    list_display = ("discord_user_id", "timezone", "updated_at")
+    search_fields = ("=discord_user_id", "timezone")
+    readonly_fields = ("updated_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("discord_user_id", "updated_at") if obj else ("updated_at",)
+
+    def save_model(self, request, obj, form, change):
+        services.member_zone_set(user_id=obj.discord_user_id, zone=form.cleaned_data["timezone"])
+        obj.pk = MemberZone.objects.get(discord_user_id=obj.discord_user_id).pk

@@ -4,11 +4,15 @@ windows. Rows that belong to a community carry its Discord `guild_id`."""
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from config.fields import ZoneField
+
+UTC_ZONE = zoneinfo.ZoneInfo("UTC")
 
 GUILD_HELP = "The Discord server (guild) id; it cannot change after creation."
 
@@ -88,8 +92,64 @@ class Specialization(models.Model):
         return f"{self.name} {self.wow_class.name}"
 
 
-class Player(models.Model):
-    """A person in a guild (one per Discord user and guild)."""
+class MemberZone(models.Model):
+    """A Discord member's time zone: the one stored value every feature reads (the roster and
+    availability, time tracking's weeks, the shift defaults). One row per Discord user, whatever
+    the guild; written only through `scheduling.services.member_zone_set`."""
+
+    discord_user_id = models.PositiveBigIntegerField(unique=True, help_text="The Discord user id.")
+    timezone = ZoneField(help_text="IANA time zone, used by every feature for this member.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["discord_user_id"]
+        verbose_name = "member time zone"
+        constraints = [models.CheckConstraint(condition=~Q(timezone=""), name="memberzone_timezone_set")]
+
+    def __str__(self) -> str:
+        return f"{self.discord_user_id}: {self.timezone}"
+
+
+def member_zone_subquery(user_id_ref: str) -> Subquery:
+    """The member's stored zone as a scalar subquery on `user_id_ref` (the outer query's Discord
+    user id column), so a list reads every member's zone in its own query."""
+    return Subquery(
+        MemberZone.objects.filter(discord_user_id=OuterRef(user_id_ref)).values("timezone")[:1],
+        output_field=ZoneField(),
+    )
+
+
+def stored_member_zone(instance: models.Model, user_id: int) -> zoneinfo.ZoneInfo | None:
+    """The `member_timezone` annotation of a row when it was loaded with it, else one query
+    (cached on the instance)."""
+    if "member_timezone" not in instance.__dict__:
+        instance.__dict__["member_timezone"] = (
+            MemberZone.objects.filter(discord_user_id=user_id).values_list("timezone", flat=True).first()
+        )
+    return instance.__dict__["member_timezone"]
+
+
+class MemberZoneReader:
+    """For a model whose `timezone` property reads the member's zone: reloading a row forgets the
+    zone it was loaded with."""
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("member_timezone", None)
+        super().refresh_from_db(*args, **kwargs)
+
+
+class MemberZoneAnnotatedManager(models.Manager):
+    """A default manager whose rows carry `member_timezone` (the member's zone, or None)."""
+
+    user_id_field = "discord_user_id"
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(member_timezone=member_zone_subquery(self.user_id_field))
+
+
+class Player(MemberZoneReader, models.Model):
+    """A person in a guild (one per Discord user and guild). Their zone is the member's zone
+    (:class:`MemberZone`), shared by every guild they are in."""
 
     # Only where no better zone is known: a new player from Discord takes the guild's zone.
     DEFAULT_TIMEZONE = "UTC"
@@ -106,7 +166,6 @@ class Player(models.Model):
         related_name="guild_players",
         help_text="The back-office login of this player (officers use it for the API and admin).",
     )
-    timezone = ZoneField(default=DEFAULT_TIMEZONE, db_default=DEFAULT_TIMEZONE)
     auto_invite_events = models.BooleanField(default=False, db_default=False)
     raid_team = models.BooleanField(
         default=False,
@@ -115,6 +174,8 @@ class Player(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberZoneAnnotatedManager()
 
     class Meta:
         ordering = ["guild_id", "display_name", "id"]
@@ -128,6 +189,12 @@ class Player(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or f"user {self.discord_user_id}"
+
+    @property
+    def timezone(self) -> zoneinfo.ZoneInfo:
+        """The member's zone (:class:`MemberZone`), else UTC. Read-only: set it with
+        `scheduling.services.member_zone_set`."""
+        return stored_member_zone(self, self.discord_user_id) or UTC_ZONE
 
     @property
     def on_raid_team(self) -> bool:

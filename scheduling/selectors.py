@@ -14,7 +14,7 @@ from config.exceptions import ApplicationError
 from config.timeutils import local_midnight, local_today, wall_instant, zone_or_error
 from scheduling.actors import Actor, require_officer
 from scheduling.besttime import Heatmap, RosterEntry, Slot, Window, find_best_slots, weighted_heatmap
-from scheduling.models import GuildRank, Player, PlayerAvailability
+from scheduling.models import GuildRank, MemberZone, Player, PlayerAvailability, member_zone_subquery
 from scheduling.services import parse_day
 
 BAD_DAYS = "The number of days must be from 1 to 14."
@@ -22,6 +22,13 @@ BAD_LENGTH = "The raid length must be from 0.5 to 8 hours, in 5-minute steps."
 BAD_GRID = "The grid must be 5, 10, 15, 20, 30 or 60 minutes."
 BAD_TOP = "Ask for 1 to 25 slots."
 RANGE_OVER = "That range ended at {end}; pick a first day from today on."
+
+
+def member_zone(user_id: int) -> zoneinfo.ZoneInfo | None:
+    """The member's stored zone (one query), or None when they never set one. The one place
+    every feature reads a member's zone from; a caller picks its own fallback (the guild's zone,
+    UTC)."""
+    return MemberZone.objects.filter(discord_user_id=user_id).values_list("timezone", flat=True).first()
 
 
 def availability_get(*, player: Player) -> QuerySet[PlayerAvailability]:
@@ -36,8 +43,11 @@ def availability_for_day(*, guild_id: int, day_of_week: int) -> list[dict]:
     rows = (
         PlayerAvailability.objects.filter(player__guild_id=guild_id, day_of_week=day)
         .select_related("player__rank")
+        .annotate(player_timezone=member_zone_subquery("player__discord_user_id"))
         .order_by("-player__rank__scheduling_weight", "player__display_name", "player_id")
     )
+    for row in rows:
+        row.player.__dict__["member_timezone"] = row.player_timezone
     return [
         {
             "player_id": row.player_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from config.timeutils import monday_of
+from scheduling.admin import member_zone_form_field
 from timetracking import services
 from timetracking.durations import format_duration
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
@@ -50,10 +52,25 @@ class WeekFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TrackedUserForm(forms.ModelForm):
+    # Not a column of TrackedUser: the member's zone (scheduling.MemberZone), written through
+    # the service; the same zone the member's availability and shifts use.
+    timezone = member_zone_form_field(required=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("timezone", self.instance.timezone)
+
+    class Meta:
+        model = TrackedUser
+        fields = ("timezone", "weekly_summary")
+
+
 @admin.register(TrackedUser)
 class TrackedUserAdmin(admin.ModelAdmin):
+    form = TrackedUserForm
     list_display = ("id", "timezone", "weekly_summary", "last_summary_week", "created_at")
-    list_filter = ("weekly_summary", "timezone")
+    list_filter = ("weekly_summary",)
     search_fields = ("id__exact",)
     fields = ("id", "timezone", "weekly_summary", "last_summary_week", "created_at", "updated_at")
     readonly_fields = ("id", "last_summary_week", "created_at", "updated_at")
@@ -67,7 +84,7 @@ class TrackedUserAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: TrackedUser, form, change) -> None:
         # Admin writes go through the services, like every other write.
         if "timezone" in form.changed_data:
-            services.tracked_user_set_timezone(user_id=obj.pk, zone=obj.timezone)
+            services.tracked_user_set_timezone(user_id=obj.pk, zone=form.cleaned_data["timezone"])
         if "weekly_summary" in form.changed_data:
             services.tracked_user_set_weekly_summary(user_id=obj.pk, enabled=obj.weekly_summary)
 

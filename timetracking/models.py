@@ -8,15 +8,17 @@ fields each status requires, and weeks that start on a Monday.
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime
 
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from config.fields import ZoneField
+from scheduling.models import UTC_ZONE, MemberZoneAnnotatedManager, MemberZoneReader, stored_member_zone
 
-DEFAULT_TIMEZONE = "Australia/Sydney"
+# A member with no stored zone (scheduling.MemberZone) counts weeks in UTC.
+DEFAULT_TIMEZONE = "UTC"
 
 
 def _seconds(delta) -> int:
@@ -24,11 +26,15 @@ def _seconds(delta) -> int:
     return max(0, int(delta.total_seconds()))
 
 
-class TrackedUser(models.Model):
-    """A Discord user who tracks time: the zone their weeks are counted in and their DM choices."""
+class TrackedUserManager(MemberZoneAnnotatedManager):
+    user_id_field = "pk"
+
+
+class TrackedUser(MemberZoneReader, models.Model):
+    """A Discord user who tracks time and their DM choices. The zone their weeks are counted in
+    is the member's zone (`scheduling.MemberZone`, the one place it is stored)."""
 
     id = models.PositiveBigIntegerField(primary_key=True, help_text="The Discord user id.")
-    timezone = ZoneField(default=DEFAULT_TIMEZONE, help_text="IANA time zone; weeks start on Monday 00:00 in it.")
     weekly_summary = models.BooleanField(default=False, help_text="Send a summary DM on Monday morning.")
     last_summary_week = models.DateField(
         null=True, blank=True, help_text="Monday of the last week a summary was sent for."
@@ -36,14 +42,19 @@ class TrackedUser(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TrackedUserManager()
+
     class Meta:
         verbose_name = "tracked user"
-        constraints = [
-            models.CheckConstraint(condition=~Q(timezone=""), name="timetracking_user_timezone_set"),
-        ]
 
     def __str__(self) -> str:
         return str(self.id)
+
+    @property
+    def timezone(self) -> zoneinfo.ZoneInfo:
+        """The member's zone, else UTC; weeks start on Monday 00:00 in it. Read-only: set it with
+        `timetracking.services.tracked_user_set_timezone` (which writes the member's zone)."""
+        return stored_member_zone(self, self.pk) or UTC_ZONE
 
 
 class Subject(models.Model):

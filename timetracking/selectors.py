@@ -10,15 +10,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.timeutils import Week, week_containing, week_starting
+from scheduling.selectors import member_zone
 from timetracking.models import DEFAULT_TIMEZONE, FocusSession, Subject, TrackedUser, WeeklyAllocation
 
 SUBJECT_SUGGESTIONS = 25
 
 
 def user_timezone(user_id: int) -> zoneinfo.ZoneInfo:
-    """The user's zone, or the default for someone who has never tracked anything."""
-    zone = TrackedUser.objects.filter(pk=user_id).values_list("timezone", flat=True).first()
-    return zone or zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
+    """The member's zone (`scheduling.selectors.member_zone`, the one place it is kept), else UTC."""
+    return member_zone(user_id) or zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def active_session(user_id: int) -> FocusSession | None:

@@ -121,7 +121,7 @@ router.group("timezone", "Your time zone")
 
 @router.command(
     "timezone set",
-    description="Set the time zone your availability is in",
+    description="Set your time zone (availability, time tracking, shifts)",
     options=[Option("zone", "IANA zone, e.g. Europe/Berlin", required=True, autocomplete=True, max_length=50)],
     guild_only=True,
 )

@@ -93,7 +93,7 @@ def session_status(inv: Invocation) -> Reply:
 
 @router.command(
     "session timezone",
-    description="Set the time zone your weeks are counted in",
+    description="Set your time zone (time tracking, availability, shifts)",
     options=[
         Option(
             "zone",

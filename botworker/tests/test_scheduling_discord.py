@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import json
 import urllib.request
+import zoneinfo
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -41,7 +42,9 @@ from botworker.tests.factories import (
 from config import timeutils
 from scheduling import actors, services
 from scheduling.actors import SYSTEM
-from scheduling.models import Player, PlayerAvailability
+from scheduling.models import MemberZone, Player, PlayerAvailability
+from shifts import services as shift_services
+from timetracking.models import TrackedUser
 
 pytestmark = pytest.mark.django_db
 
@@ -607,3 +610,21 @@ def test_raidtime_follow_up_uploads_the_heatmap_png(emulator, settings, monkeypa
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) == attachment["size"]
     edits = emulator.requests_to("PATCH", rf"/webhooks/\d+/{payload['token']}/messages/@original")
     assert len(edits) == 2
+
+
+def test_timezone_set_is_the_members_zone_for_every_feature():
+    configure(zone="Europe/Berlin")
+    text(run("availability set", day=2, earliest_start="19:30", hours=3.5))
+    assert "**America/Denver**" in text(run("timezone set", zone="america/denver"))
+    # Availability is read and shown in it.
+    assert "(America/Denver)" in text(run("availability view"))
+    # Time tracking counts the member's weeks in it.
+    assert "(America/Denver)" in text(run("alloc show")).splitlines()[0]
+    assert "(America/Denver)" in text(run("session summary", state="on"))
+    assert TrackedUser.objects.get(pk=MEMBER_ID).timezone == zoneinfo.ZoneInfo("America/Denver")
+    # The shift defaults read it before the guild's zone.
+    assert shift_services.resolve_timezone(
+        guild_id=GUILD_ID, user_id=MEMBER_ID, timezone=None, guild_timezone="Europe/Berlin"
+    ) == zoneinfo.ZoneInfo("America/Denver")
+    # One stored value.
+    assert MemberZone.objects.get(discord_user_id=MEMBER_ID).timezone == zoneinfo.ZoneInfo("America/Denver")

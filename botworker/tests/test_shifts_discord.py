@@ -362,13 +362,18 @@ def test_drop_without_a_shift_channel_tells_an_admin_how_to_set_one(world):
     assert _counts() == before
 
 
-def test_the_guilds_zone_is_the_default_until_a_member_used_one(world):
+def test_the_members_zone_then_the_guilds_is_the_default(world):
     guild_configure(guild_id=GUILD_ID, timezone="Asia/Kolkata")
-    # The moderator's last used zone (their newest row: the UTC shift they dropped) wins over the guild's.
-    assert "(UTC, 1 h)" in text(run("schedule_add", "mod", day=1, time="09:00"))
-    ModSchedule.objects.filter(user_id=ADMIN_ID).delete()
-    assert "(Asia/Kolkata, 1 h)" in text(run("schedule_add", "admin", day=2, time="07:00"))
-    assert ModSchedule.objects.get(user_id=ADMIN_ID).timezone == ZoneInfo("Asia/Kolkata")
+    # The zones of the moderator's earlier slots and shifts are no guess: the guild's zone is the
+    # default until the member sets theirs.
+    assert "(Asia/Kolkata, 1 h)" in text(run("schedule_add", "mod", day=1, time="09:00"))
+    # `/timezone set` sets the member's one zone, which the shift defaults read too.
+    assert "America/Denver" in run("timezone set", "mod", zone="america/denver")["data"]["content"]
+    assert "(America/Denver, 1 h)" in text(run("schedule_add", "mod", day=2, time="07:00"))
+    assert ModSchedule.objects.get(user_id=MOD_ID, day_of_week=2).timezone == ZoneInfo("America/Denver")
+    # An explicit zone is used for that slot only; it does not become the member's zone.
+    assert "(Asia/Tokyo, 1 h)" in text(run("schedule_add", "mod", day=3, time="07:00", timezone="Asia/Tokyo"))
+    assert "(America/Denver, 1 h)" in text(run("schedule_add", "mod", day=4, time="07:00"))
 
 
 def test_claim_through_the_signed_endpoint(world, client, settings):

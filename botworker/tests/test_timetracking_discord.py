@@ -8,6 +8,7 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -28,6 +29,8 @@ from botworker.tests.factories import Signer, command_payload, component_payload
 from config.periodic import sync_periodic_tasks
 from config.timeutils import zone_error_message
 from conftest import wait_for
+from scheduling.models import MemberZone, Player
+from scheduling.services import member_zone_set
 from timetracking import rules, services, tasks
 from timetracking.durations import ACCEPTED_FORMS, format_duration
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
@@ -54,9 +57,12 @@ def signer(settings) -> Signer:
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
+def clock(monkeypatch, db) -> Clock:
     frozen = Clock(T0)
     monkeypatch.setattr(timezone, "now", frozen)
+    # The member counts weeks in Sydney (the dates below are Sydney's); a member who never set a
+    # zone counts in UTC.
+    member_zone_set(user_id=USER, zone="Australia/Sydney")
     return frozen
 
 
@@ -831,3 +837,22 @@ def test_handlers_and_receivers_share_the_presenter_not_each_other():
         source = Path(module.__file__).read_text()
         assert "botworker.handlers.timetracking" not in source
         assert "botworker.receivers.timetracking" not in source
+
+
+def test_session_timezone_is_the_members_zone_on_the_roster_too(discord, clock):
+    body = discord(session_cmd("timezone", {"zone": "america/denver"}, guild_id=None, user_id=USER))
+    assert "America/Denver" in body["data"]["content"]
+    window = [
+        {"name": "day", "type": 4, "value": 2},
+        {"name": "earliest_start", "type": 3, "value": "19:30"},
+        {"name": "hours", "type": 10, "value": 2},
+    ]
+    availability = [{"type": 1, "name": "set", "options": window}]
+    body = discord(command_payload("availability", availability, guild_id=GUILD_A, user_id=USER))
+    assert "(America/Denver)" in body["data"]["content"]
+    assert Player.objects.get(guild_id=GUILD_A, discord_user_id=USER).timezone == ZoneInfo("America/Denver")
+    # And the other way round: `/timezone set` in a guild is the zone time tracking counts in.
+    zone = [{"type": 1, "name": "set", "options": [{"name": "zone", "type": 3, "value": "Asia/Tokyo"}]}]
+    discord(command_payload("timezone", zone, guild_id=GUILD_A, user_id=USER))
+    assert "(Asia/Tokyo)" in discord(alloc_cmd("show", guild_id=None, user_id=USER))["data"]["content"]
+    assert MemberZone.objects.get(discord_user_id=USER).timezone == ZoneInfo("Asia/Tokyo")

@@ -41,6 +41,7 @@ from scheduling.services.ranks import (
     ranks_ensure_defaults,
     role_update,
 )
+from scheduling.services.zones import member_zone_ensure, member_zone_set
 
 __all__ = [
     "BAD_HOURS",
@@ -60,6 +61,8 @@ __all__ = [
     "availability_set_week",
     "character_remove",
     "character_save",
+    "member_zone_ensure",
+    "member_zone_set",
     "parse_day",
     "parse_hours",
     "parse_time_of_day",

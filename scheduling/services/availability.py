@@ -12,6 +12,7 @@ from django.db import transaction
 from config import timeutils
 from config.exceptions import ApplicationError
 from scheduling.models import Player, PlayerAvailability
+from scheduling.services.zones import member_zone_set
 
 BAD_HOURS = "The hours must be more than 0 and at most 16, with at most one decimal (for example 2.5)."
 DUPLICATE_DAY = "Day {day} is given twice; give each day at most once."
@@ -62,7 +63,7 @@ def availability_set(
 def availability_set_week(
     *, player: Player, days: list[dict], timezone: str | zoneinfo.ZoneInfo | None = None
 ) -> list[PlayerAvailability]:
-    """Replace the player's whole week (and optionally their zone) in one transaction: the days
+    """Replace the player's whole week (and optionally the member's zone, for every feature) in one transaction: the days
     given are set, days not given are cleared. Every entry is validated first; one bad entry
     refuses the whole request and writes nothing. Errors name the entry, e.g. `days[2].day_of_week`."""
     parsed = []
@@ -83,8 +84,7 @@ def availability_set_week(
     zone = timeutils.zone_or_error(timezone) if timezone is not None else None
     player = Player.objects.select_for_update().get(pk=player.pk)
     if zone is not None and zone != player.timezone:
-        player.timezone = zone
-        player.save(update_fields=["timezone", "updated_at"])
+        player.__dict__["member_timezone"] = member_zone_set(user_id=player.discord_user_id, zone=zone)
     PlayerAvailability.objects.filter(player=player).exclude(day_of_week__in=seen).delete()
     rows = [availability_set(player=player, day_of_week=d, earliest_start=s, available_hours=h) for d, s, h in parsed]
     return sorted(rows, key=lambda row: row.day_of_week)

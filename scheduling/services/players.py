@@ -13,6 +13,7 @@ from config.exceptions import ApplicationError
 from scheduling.actors import Actor, require_officer
 from scheduling.models import GuildRank, Player
 from scheduling.services.ranks import ranks_ensure_defaults
+from scheduling.services.zones import member_zone_ensure, member_zone_set
 
 RANK_OF_OTHER_GUILD = "That rank belongs to another guild."
 PLAYER_EXISTS = "This Discord user is already a player of this guild, or the login is linked to another player."
@@ -43,8 +44,10 @@ def player_ensure(
     known, the rank follows them, up and down: holding a mapped role moves the player to the
     highest such rank; holding none while their rank is a mapped one (the role was taken away)
     moves them to the lowest rank. A rank an officer gave that is not mapped to a role stays.
-    A new player's zone is `timezone` (the guild's zone, which the caller reads from the guild
-    configuration), else UTC; an existing player's zone is theirs to change."""
+    A player's zone is the member's zone (`MemberZone`, shared by every guild and feature): a
+    member who has none yet takes `timezone` (the guild's zone, which the caller reads from the
+    guild configuration), else reads as UTC; a stored zone is the member's own and is kept."""
+    zone = timeutils.zone_or_error(timezone) if timezone is not None else None
     ranks = ranks_ensure_defaults(guild_id=guild_id)
     mapped = _rank_for_roles(ranks, role_ids or ())
     player = Player.objects.filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
@@ -56,11 +59,11 @@ def player_ensure(
                     discord_user_id=discord_user_id,
                     display_name=display_name[:100],
                     rank=mapped or ranks[0],
-                    timezone=timeutils.zone_or_error(timezone or Player.DEFAULT_TIMEZONE),
                 )
             ],
             ignore_conflicts=True,
         )
+        member_zone_ensure(user_id=discord_user_id, zone=zone)
         return Player.objects.select_related("rank").get(guild_id=guild_id, discord_user_id=discord_user_id)
     changed = []
     if role_ids is not None:
@@ -87,30 +90,33 @@ def player_create(
     display_name: str = "",
     rank: GuildRank | None = None,
     user=None,
-    timezone: str | zoneinfo.ZoneInfo = Player.DEFAULT_TIMEZONE,
+    timezone: str | zoneinfo.ZoneInfo | None = None,
     auto_invite_events: bool = False,
     raid_team: bool = False,
 ) -> Player:
-    """Add a player to a guild (officers; gives the guild its default ranks first if it has none)."""
+    """Add a player to a guild (officers; gives the guild its default ranks first if it has none).
+    A `timezone` given sets the member's zone (for every feature); None keeps the member's own."""
     require_officer(actor, guild_id=guild_id)
     ranks = ranks_ensure_defaults(guild_id=guild_id)
     if rank is not None and rank.guild_id != guild_id:
         raise ApplicationError(RANK_OF_OTHER_GUILD, field="rank")
-    zone = timeutils.zone_or_error(timezone)
+    zone = timeutils.zone_or_error(timezone) if timezone is not None else None
     try:
         with transaction.atomic():
-            return Player.objects.create(
+            player = Player.objects.create(
                 guild_id=guild_id,
                 discord_user_id=discord_user_id,
                 display_name=display_name,
                 rank=rank or ranks[0],
                 user=user,
-                timezone=zone,
                 auto_invite_events=auto_invite_events,
                 raid_team=raid_team,
             )
     except IntegrityError:
         raise ApplicationError(PLAYER_EXISTS, field="discord_user_id") from None
+    if zone is not None:
+        player.__dict__["member_timezone"] = member_zone_set(user_id=discord_user_id, zone=zone)
+    return player
 
 
 @transaction.atomic
@@ -126,7 +132,7 @@ def player_update(
     user=False,
 ) -> Player:
     """Change a player's profile (officers of the player's guild); `user=None` unlinks the
-    login, False leaves it."""
+    login, False leaves it. A `timezone` sets the member's zone, for every feature."""
     require_officer(actor, guild_id=player.guild_id)
     return _player_change(
         player=player,
@@ -155,7 +161,7 @@ def _player_change(
             raise ApplicationError(RANK_OF_OTHER_GUILD, field="rank")
         player.rank = rank
     if timezone is not None:
-        player.timezone = timeutils.zone_or_error(timezone)
+        player.__dict__["member_timezone"] = member_zone_set(user_id=player.discord_user_id, zone=timezone)
     if display_name is not None:
         player.display_name = display_name[:100]
     if auto_invite_events is not None:
@@ -174,8 +180,10 @@ def _player_change(
 
 @transaction.atomic
 def player_set_timezone(*, player: Player, timezone: str | zoneinfo.ZoneInfo) -> Player:
-    """Set the zone the player's availability windows are read in (the player's own setting)."""
-    return _player_change(player=player, timezone=timezone)
+    """Set the member's zone (`member_zone_set`): their availability windows are read in it, and
+    time tracking and the shift defaults use the same zone."""
+    player.__dict__["member_timezone"] = member_zone_set(user_id=player.discord_user_id, zone=timezone)
+    return player
 
 
 @transaction.atomic

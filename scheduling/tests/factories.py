@@ -9,7 +9,7 @@ from decimal import Decimal
 import factory
 
 from scheduling.models import GuildRank, Player, PlayerAvailability
-from scheduling.services import ranks_ensure_defaults
+from scheduling.services import member_zone_set, ranks_ensure_defaults
 
 GUILD_ID = 111_111_111_111_111_111
 _users = itertools.count(700_000_000_000_000_001)
@@ -29,6 +29,15 @@ class PlayerFactory(factory.django.DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"Player {n:03d}")
     rank = factory.LazyAttribute(lambda o: rank(o.guild_id, level=2))
     timezone = "America/Chicago"
+
+    @classmethod
+    def _create(cls, model_class, *args, timezone=None, **kwargs):
+        # The zone is the member's (MemberZone), not a column of the player.
+        player = super()._create(model_class, *args, **kwargs)
+        if timezone is not None:
+            member_zone_set(user_id=player.discord_user_id, zone=timezone)
+            player.__dict__.pop("member_timezone", None)
+        return player
 
 
 class AvailabilityFactory(factory.django.DjangoModelFactory):

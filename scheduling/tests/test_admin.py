@@ -4,7 +4,15 @@ their availability inline, seasons created through the services."""
 import pytest
 
 from attendance.models import RaidSeason
-from scheduling.models import GuildRank, PlayerAvailability, Specialization, WowCharacter, WowClass
+from scheduling.models import (
+    GuildRank,
+    MemberZone,
+    Player,
+    PlayerAvailability,
+    Specialization,
+    WowCharacter,
+    WowClass,
+)
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +136,35 @@ def test_a_season_guild_is_read_only_after_creation(admin_client):
     assert response.status_code in (200, 302)
     season.refresh_from_db()
     assert (season.guild_id, season.name) == (GUILD_ID, "S1 renamed")
+
+
+def test_member_zones_are_listed_searched_and_edited_through_the_service(admin_client):
+    players = [PlayerFactory(timezone=zone) for zone in ("Europe/Berlin", "Asia/Tokyo", "America/Denver")]
+    target = players[1]
+    listed = admin_client.get(f"/admin/scheduling/memberzone/?q={target.discord_user_id}")
+    assert listed.status_code == 200
+    assert b"Asia/Tokyo" in listed.content and b"Europe/Berlin" not in listed.content
+    row = MemberZone.objects.get(discord_user_id=target.discord_user_id)
+    response = admin_client.post(f"/admin/scheduling/memberzone/{row.pk}/change/", {"timezone": "Pacific/Auckland"})
+    assert response.status_code == 302
+    assert Player.objects.get(pk=target.pk).timezone.key == "Pacific/Auckland"
+    refused = admin_client.post(f"/admin/scheduling/memberzone/{row.pk}/change/", {"timezone": "Mars/Olympus"})
+    assert refused.status_code == 200
+    assert MemberZone.objects.get(pk=row.pk).timezone.key == "Pacific/Auckland"
+
+
+def test_the_player_list_reads_every_members_zone_in_its_own_query(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get("/admin/scheduling/player/").status_code == 200
+        return len(captured)
+
+    PlayerFactory(timezone="Asia/Tokyo")
+    few = queries()
+    for zone in ("Europe/Berlin", "America/Denver", "Europe/Paris", "Asia/Kolkata"):
+        PlayerFactory(timezone=zone)
+    assert queries() == few
+    assert b"Asia/Kolkata" in admin_client.get("/admin/scheduling/player/").content

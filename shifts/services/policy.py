@@ -10,7 +10,8 @@ from django.db import transaction
 
 from config.exceptions import ApplicationError
 from config.timeutils import zone_or_error
-from shifts.models import ModSchedule, Shift, ShiftPolicy, hours_to_minutes
+from scheduling.selectors import member_zone
+from shifts.models import ShiftPolicy, hours_to_minutes
 from shifts.services.messages import BAD_DURATION, DURATION_OUT_OF_POLICY
 
 UTC_ZONE = zoneinfo.ZoneInfo("UTC")
@@ -49,16 +50,15 @@ def resolve_timezone(
     timezone: str | zoneinfo.ZoneInfo | None,
     guild_timezone: str | zoneinfo.ZoneInfo | None = None,
 ) -> zoneinfo.ZoneInfo:
-    """The zone to use: the one given (checked), else the member's last used zone (their newest
-    slot or dropped shift), else the guild's default zone (from the guild configuration, passed
-    in by the caller), else UTC."""
+    """The zone to use: the one given (checked), else the member's zone (set with `/timezone
+    set` or `/session timezone`, read from `scheduling.selectors.member_zone`), else the guild's
+    default zone (from the guild configuration, passed in by the caller), else UTC. `guild_id` is
+    the guild the zone is used in (kept so every caller names it)."""
     if timezone:
         return zone_or_error(timezone)
-    last_slot = ModSchedule.objects.filter(guild_id=guild_id, user_id=user_id).order_by("-created_at", "-id").first()
-    last_shift = Shift.objects.filter(guild_id=guild_id, created_by=user_id).order_by("-created_at", "-id").first()
-    dated = [(row.created_at, row.timezone) for row in (last_slot, last_shift) if row is not None and row.timezone]
-    if dated:
-        return max(dated, key=lambda pair: pair[0])[1]
+    member = member_zone(user_id)
+    if member is not None:
+        return member
     if guild_timezone:
         return zone_or_error(guild_timezone)
     return UTC_ZONE

@@ -7,6 +7,7 @@ import pytest
 
 from config.exceptions import ApplicationError, ChannelRef, UserRef
 from config.timeutils import BAD_LOCAL_DATETIME
+from scheduling.services import member_zone_set
 from shifts import selectors, services
 from shifts.models import ModSchedule, Shift, ShiftPolicy
 from shifts.services import Actor
@@ -83,12 +84,18 @@ def test_schedule_add_and_its_defaults():
         ZoneInfo("Europe/Berlin"),
         1.0,
     )
-    # The member's last used zone wins over the guild's next time.
+    # A zone given for one slot is not a guess for the next: the guild's zone is still the default.
     services.schedule_add(
         guild_id=GUILD, actor=A, user_id=MOD_A, day=1, time="09:00", timezone="Asia/Tokyo", duration=2
     )
     third = services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=2, time="09:00", guild_timezone="UTC")
-    assert third.timezone == ZoneInfo("Asia/Tokyo")
+    assert third.timezone == ZoneInfo("UTC")
+    # The member's own zone (set once, for every feature) wins over the guild's.
+    member_zone_set(user_id=MOD_A, zone="America/Denver")
+    fourth = services.schedule_add(guild_id=GUILD, actor=A, user_id=MOD_A, day=3, time="09:00", guild_timezone="UTC")
+    assert fourth.timezone == ZoneInfo("America/Denver")
+    assert services.resolve_timezone(guild_id=GUILD, user_id=MOD_A, timezone="Asia/Tokyo") == ZoneInfo("Asia/Tokyo")
+    assert services.resolve_timezone(guild_id=GUILD, user_id=MOD_B, timezone=None) == ZoneInfo("UTC")
 
 
 @pytest.mark.parametrize(

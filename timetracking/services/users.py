@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from config.timeutils import monday_of, zone_or_error
+from scheduling.services import member_zone_set
 from timetracking import selectors
 from timetracking.models import TrackedUser
 from timetracking.services.common import lock_user, now_or_default
@@ -15,14 +16,16 @@ from timetracking.signals import weekly_summary_due
 
 
 def tracked_user_set_timezone(*, user_id: int, zone: str | zoneinfo.ZoneInfo) -> TrackedUser:
-    """Set the zone the user's weeks are counted in: a canonical IANA name in any case (stored in
-    its canonical spelling), refused with a "did you mean" otherwise. Sessions already started
-    keep the week they were counted in; allocations keep their week."""
+    """Set the member's zone (`scheduling.services.member_zone_set`, the one stored zone): their
+    weeks are counted in it, and their availability and shift defaults use it too. A canonical
+    IANA name in any case (stored in its canonical spelling), refused with a "did you mean"
+    otherwise. Sessions already started keep the week they were counted in; allocations keep
+    their week."""
     zone = zone_or_error(zone, field="zone")
     with transaction.atomic():
         user = lock_user(user_id)
-        user.timezone = zone
-        user.save(update_fields=["timezone", "updated_at"])
+        user.__dict__["member_timezone"] = member_zone_set(user_id=user_id, zone=zone, field="zone")
+        user.save(update_fields=["updated_at"])
     return user
 
 

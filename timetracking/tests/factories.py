@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 
+from scheduling.services import member_zone_set
 from timetracking import services
 from timetracking.models import FocusSession, Subject, TrackedUser
 
@@ -22,6 +23,15 @@ class TrackedUserFactory(factory.django.DjangoModelFactory):
 
     id = USER_ID
     timezone = "Australia/Sydney"
+
+    @classmethod
+    def _create(cls, model_class, *args, timezone=None, **kwargs):
+        # The zone is the member's (scheduling.MemberZone), not a column of the tracked user.
+        user = super()._create(model_class, *args, **kwargs)
+        if timezone is not None:
+            member_zone_set(user_id=user.pk, zone=timezone)
+            user.__dict__.pop("member_timezone", None)
+        return user
 
 
 class SubjectFactory(factory.django.DjangoModelFactory):

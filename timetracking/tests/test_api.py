@@ -93,6 +93,7 @@ def test_allocations_set_and_list(admin_client, clock):
 
 
 def test_weekly_report_json_and_csv(admin_client, clock):
+    services.tracked_user_set_timezone(user_id=USER_ID, zone="Australia/Sydney")  # a new member counts in UTC
     services.allocation_set(user_id=USER_ID, subject="search_engine", minutes=360, now=T0)
     session_in_status(FocusSession.Status.ENDED_CONFIRMED)  # 60 min of search_engine
     services.session_clock_in(user_id=USER_ID, subject="Gym", now=T0 + timedelta(hours=2))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from config.exceptions import ApplicationError
 from config.timeutils import zone_error_message
+from scheduling.models import MemberZone
 from timetracking import rules, selectors, services
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
 from timetracking.tests.factories import OTHER_USER_ID, T0, USER_ID, session_in_status
@@ -360,8 +361,9 @@ def test_allocation_for_someone_elses_subject_is_refused():
 def test_timezone_is_stored_under_its_canonical_name(typed, stored):
     user = services.tracked_user_set_timezone(user_id=USER_ID, zone=typed)
     assert user.timezone == zoneinfo.ZoneInfo(stored)
-    assert TrackedUser.objects.filter(pk=USER_ID).values_list("timezone", flat=True).get().key == stored
-    assert TrackedUser.objects.filter(timezone=stored).exists()
+    assert MemberZone.objects.values_list("timezone", flat=True).get(discord_user_id=USER_ID).key == stored
+    assert MemberZone.objects.filter(timezone=stored).exists()
+    assert TrackedUser.objects.get(pk=USER_ID).timezone == zoneinfo.ZoneInfo(stored)
 
 
 @pytest.mark.parametrize(
