@@ -8,3 +8,6 @@ class GuildhallConfig(AppConfig):
     name = "config"
     label = "guildhall"
     verbose_name = "Guildhall"
+
+    def ready(self) -> None:
+        from config import logins  # noqa: F401 - connects the token rotation on a password change
