@@ -67,12 +67,24 @@ HealthSerializer = inline_serializer(
 )
 
 
-class HealthView(APIView):
-    """200 when the database and the broker answer; 503 naming what is down."""
+def _is_staff(request) -> bool:
+    """Whether a staff login asks; False for anyone else, a bad token, or a database that is down
+    (authentication needs it, and the health answer must not depend on it)."""
+    try:
+        return bool(request.user and request.user.is_staff)
+    except Exception:  # AuthenticationFailed, OperationalError: not staff, as far as we can tell
+        return False
 
-    authentication_classes: list = []
+
+class HealthView(APIView):
+    """200 when every component answers; 503 naming what is down. Why a component is down (the
+    error) is shown to staff only: to anyone else it may describe the network inside."""
+
     permission_classes = [AllowAny]
     throttle_classes: list = []
+
+    def perform_authentication(self, request) -> None:
+        """Authenticate only when the answer needs it (see _is_staff), never refusing."""
 
     @extend_schema(
         responses={200: HealthSerializer, 503: HealthSerializer},
@@ -81,11 +93,13 @@ class HealthView(APIView):
     def get(self, request):
         checks = {"database": check_database(), "broker": check_broker()}
         down = [name for name, error in checks.items() if error]
+        detail = bool(down) and _is_staff(request)
         body = {
             "status": "down" if down else "ok",
             "down": down,
             "checks": {
-                name: ({"ok": False, "error": error} if error else {"ok": True}) for name, error in checks.items()
+                name: ({"ok": True} if not error else {"ok": False, "error": error} if detail else {"ok": False})
+                for name, error in checks.items()
             },
         }
         if down:

@@ -15,6 +15,7 @@ from config.env import (
     env_float,
     env_int,
     env_list,
+    env_redis_url,
     env_str,
     env_timezone,
     load_dotenv_file,
@@ -116,10 +117,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Throttling counters live here. Set CACHE_URL (a Redis URL) in production so every web process
 # shares them; without it each process keeps its own in memory.
 
-CACHE_URL = env_str("CACHE_URL")
+CACHE_URL = env_redis_url("CACHE_URL")
 if CACHE_URL:
-    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"CACHE_URL={CACHE_URL!r} must be a Redis URL (redis://HOST:PORT/DB).")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -230,12 +229,10 @@ SPECTACULAR_SETTINGS = {
 # With REDIS_URL, Redis is the broker. Without it (the quick start) kombu's filesystem transport
 # under var/ is: worker and beat really run and exchange messages, with nothing to install.
 
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_redis_url("REDIS_URL")
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 if REDIS_URL:
-    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"REDIS_URL={REDIS_URL!r} must be a Redis URL (redis://HOST:PORT/DB).")
     CELERY_BROKER_URL = REDIS_URL
     # A message not acknowledged within this time is delivered again: it must outlast the
     # longest task, or a slow task would run twice.
