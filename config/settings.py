@@ -116,12 +116,21 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
-# Throttling counters live here. Set CACHE_URL (a Redis URL) in production so every web process
-# shares them; without it each process keeps its own in memory.
+# Throttling counters and guild configuration live here. Set CACHE_URL (a Redis URL) in production
+# so every web process shares them; without it each process keeps its own in memory (`check
+# --deploy` warns, guildhall.W001). Nothing here is the only copy: an unreachable cache degrades.
 
 CACHE_URL = env_redis_url("CACHE_URL")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Fails open (config/cache.py): an unreachable Redis is a miss, not an error; a short
+    # timeout so a Redis that does not answer costs each request at most this long.
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

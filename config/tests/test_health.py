@@ -22,7 +22,8 @@ def test_health_ok_without_login(client):
     assert response.json() == {
         "status": "ok",
         "down": [],
-        "checks": {"database": {"ok": True}, "broker": {"ok": True}},
+        "degraded": [],
+        "checks": {"database": {"ok": True}, "broker": {"ok": True}, "cache": {"ok": True}},
     }
 
 
