@@ -10,4 +10,4 @@ class GuildhallConfig(AppConfig):
     verbose_name = "Guildhall"
 
     def ready(self) -> None:
-        from config import logins  # noqa: F401 - connects the token rotation on a password change
+        from config import checks, logins  # noqa: F401 - registers the system checks and the token rotation

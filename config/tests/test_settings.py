@@ -237,3 +237,28 @@ def test_preflight_masks_the_password_of_an_unreachable_service():
     assert "S3cret" not in problem and "admin:***@db.internal" in problem
     problem = redis_problem("redis://admin:S3cret@127.0.0.1:1/0")
     assert "S3cret" not in problem and "admin:***@127.0.0.1:1" in problem
+
+
+def test_check_deploy_warns_when_cache_url_is_missing():
+    import subprocess
+    import sys
+
+    env = clean_env(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="guildhall.example.org",
+        CSRF_TRUSTED_ORIGINS="https://guildhall.example.org",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert "guildhall.W001" in output
+    assert "CACHE_URL is not set" in output
