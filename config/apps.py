@@ -8,3 +8,6 @@ class GuildhallConfig(AppConfig):
     name = "config"
     label = "guildhall"
     verbose_name = "Guildhall"
+
+    def ready(self) -> None:
+        from config import checks, logins  # noqa: F401 - registers the system checks and the token rotation

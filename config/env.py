@@ -19,6 +19,28 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
 
 
+def mask_url(url: str) -> str:
+    """`url` with the password in it replaced by ***, for messages and logs
+    (postgres://admin:S3cret@host/db -> postgres://admin:***@host/db). The last @ ends the
+    credentials, so a password holding @ or / is hidden whole."""
+    scheme, separator, rest = url.partition("://")
+    if not separator or "@" not in rest:
+        return url
+    userinfo, _, host = rest.rpartition("@")
+    if ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def env_redis_url(name: str) -> str:
+    """A Redis URL (redis://, rediss:// or unix://) or "" when unset."""
+    url = env_str(name)
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{name}={mask_url(url)!r} must be a Redis URL (redis://HOST:PORT/DB).")
+    return url
+
+
 class ConfigError(ImproperlyConfigured):
     """A deploy-time setting is missing or wrong; the message says which and how to fix it."""
 
@@ -90,16 +112,16 @@ def parse_database_url(url: str, *, conn_max_age: int, health_checks: bool = Tru
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in DATABASE_SCHEMES:
         raise ConfigError(
-            f"DATABASE_URL={url!r} is not a database URL Guildhall can use: "
+            f"DATABASE_URL={mask_url(url)!r} is not a database URL Guildhall can use: "
             "expected postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:///PATH."
         )
     try:
         config = dj_database_url.parse(url, conn_max_age=conn_max_age)
     except (ValueError, dj_database_url.UnknownSchemeError) as exc:
-        raise ConfigError(f"DATABASE_URL={url!r} cannot be parsed: {exc}") from None
+        raise ConfigError(f"DATABASE_URL={mask_url(url)!r} cannot be parsed: {exc}") from None
     if config["ENGINE"] == "django.db.backends.postgresql":
         if not config.get("NAME"):
-            raise ConfigError(f"DATABASE_URL={url!r} names no database: add /NAME at the end.")
+            raise ConfigError(f"DATABASE_URL={mask_url(url)!r} names no database: add /NAME at the end.")
         config["CONN_HEALTH_CHECKS"] = health_checks
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     else:

@@ -12,6 +12,8 @@ import sys
 
 import dj_database_url
 
+from config.env import mask_url
+
 TIMEOUT_SECONDS = 3
 
 
@@ -20,7 +22,7 @@ def database_problem(url: str) -> str | None:
     import psycopg.sql
 
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        return f"DATABASE_URL={url!r} is not a PostgreSQL URL; the test suite runs against PostgreSQL."
+        return f"DATABASE_URL={mask_url(url)!r} is not a PostgreSQL URL; the test suite runs against PostgreSQL."
     config = dj_database_url.parse(url)
     try:
         with psycopg.connect(
@@ -50,7 +52,7 @@ def redis_problem(url: str) -> str | None:
     try:
         client.ping()
     except redis.RedisError as exc:
-        return f"Redis is not reachable at {url} ({exc}): start it, or set REDIS_URL."
+        return f"Redis is not reachable at {mask_url(url)} ({exc}): start it, or set REDIS_URL."
     finally:
         client.close()
     return None

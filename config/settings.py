@@ -6,6 +6,7 @@ present; variables already set in the environment take precedence over it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from config.env import (
@@ -14,6 +15,7 @@ from config.env import (
     env_float,
     env_int,
     env_list,
+    env_redis_url,
     env_str,
     env_timezone,
     load_dotenv_file,
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_filters",
+    "axes",
+    "csp",
     "config.apps.GuildhallConfig",
     "botworker",
     "timetracking",
@@ -72,6 +76,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a refused admin login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,18 +116,49 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
-# Throttling counters live here. Set CACHE_URL (a Redis URL) in production so every web process
-# shares them; without it each process keeps its own in memory.
+# Throttling counters and guild configuration live here. Set CACHE_URL (a Redis URL) in production
+# so every web process shares them; without it each process keeps its own in memory (`check
+# --deploy` warns, guildhall.W001). Nothing here is the only copy: an unreachable cache degrades.
 
-CACHE_URL = env_str("CACHE_URL")
+CACHE_URL = env_redis_url("CACHE_URL")
 if CACHE_URL:
-    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"CACHE_URL={CACHE_URL!r} must be a Redis URL (redis://HOST:PORT/DB).")
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Fails open (config/cache.py): an unreachable Redis is a miss, not an error; a short
+    # timeout so a Redis that does not answer costs each request at most this long.
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Auth, i18n, time -------------------------------------------------------------------------
+
+# django-axes first: it refuses a locked-out username or address before the password is checked
+# (config/logins.py). Failures are counted in the database, so a cache outage changes nothing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+# Proxies in front of the web process that append the client's address to X-Forwarded-For
+# (0: none, REMOTE_ADDR is the client). Lockouts per address depend on getting this right.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+# Each parameter on its own: a username is locked whatever address tries it, an address whatever
+# username it tries.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The cool-off runs from the failure that reached the limit, so the time the message names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.logins.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.logins.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -160,6 +198,25 @@ if not DEBUG:
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Content-Security-Policy (django-csp): everything from this site only, no inline script or style,
+# no plugin, never framed. The admin and the Swagger UI (served locally, its page script split
+# into its own request) work under it; config/tests/test_csp.py loads both in a real browser.
+# Swagger UI draws its icons as data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --- REST API ---------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -175,6 +232,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        # /api/auth/token/ per address, on top of the lockout after failed passwords.
+        "login": env_str("API_THROTTLE_LOGIN", "30/minute"),
     },
     "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
     "PAGE_SIZE": 50,
@@ -189,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No call to the online validator (the badge would load an image from validator.swagger.io).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     # Discord ids in URLs are strings in the schema, as in JSON (config.converters).
     "PATH_CONVERTER_OVERRIDES": {
@@ -200,12 +261,10 @@ SPECTACULAR_SETTINGS = {
 # With REDIS_URL, Redis is the broker. Without it (the quick start) kombu's filesystem transport
 # under var/ is: worker and beat really run and exchange messages, with nothing to install.
 
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_redis_url("REDIS_URL")
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 if REDIS_URL:
-    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"REDIS_URL={REDIS_URL!r} must be a Redis URL (redis://HOST:PORT/DB).")
     CELERY_BROKER_URL = REDIS_URL
     # A message not acknowledged within this time is delivered again: it must outlast the
     # longest task, or a slow task would run twice.

@@ -188,3 +188,77 @@ def test_settings_checking_the_time_zone_leave_drf_settings_intact():
     result = run_python(code, clean_env(DEBUG="true", TIME_ZONE="europe/berlin"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["Europe/Berlin", "GuildhallAutoSchema", "api_exception_handler"]
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("mysql://admin:S3cret@db.internal/guild", "mysql://admin:***@db.internal/guild"),
+        ("postgres://admin:S3cret@db.internal:5432", "postgres://admin:***@db.internal:5432"),
+        ("postgres://admin:S3cret@db.internal:notaport/guild", "postgres://admin:***@db.internal:notaport/guild"),
+    ],
+)
+def test_a_database_url_in_an_error_has_its_password_masked(url, shown):
+    with pytest.raises(ConfigError) as excinfo:
+        parse_database_url(url, conn_max_age=0)
+    assert f"DATABASE_URL={shown!r}" in str(excinfo.value)
+    assert "S3cret" not in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgres://admin:S3cret@host/db", "postgres://admin:***@host/db"),
+        ("redis://:p%40ss@cache:6379/1", "redis://:***@cache:6379/1"),
+        ("redis://user:pa@ss/word@cache:6379/1", "redis://user:***@cache:6379/1"),
+        ("postgres://admin@host/db", "postgres://admin@host/db"),
+        ("sqlite:///tmp/x.sqlite3", "sqlite:///tmp/x.sqlite3"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_mask_url_hides_only_the_password(url, shown):
+    from config.env import mask_url
+
+    assert mask_url(url) == shown
+
+
+@pytest.mark.parametrize("name", ["REDIS_URL", "CACHE_URL"])
+def test_a_redis_url_in_an_error_has_its_password_masked(name):
+    result = run_python(SETTINGS_LOAD, clean_env(DEBUG="true", **{name: "http://admin:S3cret@cache.internal:6379/0"}))
+    assert result.returncode != 0
+    assert f"{name}='http://admin:***@cache.internal:6379/0'" in result.stderr
+    assert "S3cret" not in result.stderr
+
+
+def test_preflight_masks_the_password_of_an_unreachable_service():
+    from config.preflight import database_problem, redis_problem
+
+    problem = database_problem("mysql://admin:S3cret@db.internal/guild")
+    assert "S3cret" not in problem and "admin:***@db.internal" in problem
+    problem = redis_problem("redis://admin:S3cret@127.0.0.1:1/0")
+    assert "S3cret" not in problem and "admin:***@127.0.0.1:1" in problem
+
+
+def test_check_deploy_warns_when_cache_url_is_missing():
+    import subprocess
+    import sys
+
+    env = clean_env(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="guildhall.example.org",
+        CSRF_TRUSTED_ORIGINS="https://guildhall.example.org",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert "guildhall.W001" in output
+    assert "CACHE_URL is not set" in output
