@@ -163,7 +163,20 @@ class InteractionRecord(models.Model):
         blank=True,
         help_text="For a deferred handler that calls Discord: when a run of it started (a claim that expires).",
     )
+    deferred_payload = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="For a deferred answer still to complete: the interaction, so a sweeper can queue it again "
+        "when queueing it failed (the broker was down). Cleared once completed or given up.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="interaction_followup_due", condition=Q(deferred_payload__isnull=False)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"interaction {self.interaction_id}"

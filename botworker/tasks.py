@@ -10,6 +10,7 @@ import aiohttp
 import discord
 from celery import shared_task
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from botworker.interactions import run_deferred
 from botworker.interactions.records import FollowupInProgress
@@ -19,6 +20,10 @@ from botworker.models import InteractionRecord
 logger = logging.getLogger("guildhall.interactions")
 
 INTERACTION_RECORDS_KEPT_DAYS = 7
+# A deferred answer not sent this long after the interaction is queued again by the sweeper.
+FOLLOWUP_OVERDUE = timedelta(seconds=60)
+# Discord accepts the follow-up edit for 15 minutes; after that nothing can reach the member.
+INTERACTION_TOKEN_LIFETIME = timedelta(minutes=15)
 
 
 async def _edit_original_response(*, application_id: str, token: str, message: dict) -> None:
@@ -54,6 +59,43 @@ def complete_deferred_interaction(self, payload: dict) -> None:
         if exc.code != UNKNOWN_WEBHOOK:
             raise
         raise self.retry(countdown=1, exc=exc) from None
+    InteractionRecord.objects.filter(interaction_id=int(payload["id"])).update(deferred_payload=None)
+
+
+def queue_deferred_interaction(payload: dict) -> bool:
+    """Queue the follow-up of a deferred interaction. With the broker unreachable this logs and
+    returns False instead of raising: the record keeps the payload and the sweeper
+    (:func:`requeue_overdue_followups`) queues it once the broker is back."""
+    try:
+        complete_deferred_interaction.delay(payload)
+    except (KombuError, OSError) as exc:
+        logger.warning(
+            "could not queue the deferred answer of interaction %s (%s: %s); it will be queued again",
+            payload.get("id"),
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    return True
+
+
+@shared_task(name="botworker.requeue_overdue_followups")
+def requeue_overdue_followups() -> dict[str, int]:
+    """Queue again every deferred answer still unsent a minute after its interaction, while
+    Discord's 15-minute token lasts (its run and its edit are idempotent, so a slow one queued
+    twice still answers once); forget those whose token has expired. Returns the counts."""
+    now = timezone.now()
+    pending = InteractionRecord.objects.filter(deferred_payload__isnull=False)
+    expired = pending.filter(created_at__lte=now - INTERACTION_TOKEN_LIFETIME).update(deferred_payload=None)
+    if expired:
+        logger.warning("%d deferred answers could not be sent before their token expired", expired)
+    requeued = 0
+    overdue = pending.filter(created_at__lte=now - FOLLOWUP_OVERDUE, created_at__gt=now - INTERACTION_TOKEN_LIFETIME)
+    for payload in overdue.values_list("deferred_payload", flat=True):
+        requeued += queue_deferred_interaction(payload)
+    if requeued:
+        logger.info("queued %d overdue deferred answers again", requeued)
+    return {"requeued": requeued, "expired": expired}
 
 
 @shared_task(name="botworker.prune_interaction_records")

@@ -305,6 +305,9 @@ PERIODIC_TASKS = {
         "task": "botworker.prune_interaction_records",
         "crontab": {"minute": "27", "hour": "3"},
     },
+    # A deferred command whose follow-up could not be queued (the broker was down) is queued
+    # again, while Discord's 15-minute token still lets it be answered.
+    "requeue overdue deferred answers": {"task": "botworker.requeue_overdue_followups", "every_seconds": 60},
     # Shifts: the claimer's reminder 15 minutes before the start, and expiring unclaimed shifts
     # whose start has passed; every minute, so both happen within a minute of their time.
     "shifts reminders": {"task": "shifts.send_shift_reminders", "every_seconds": 60},

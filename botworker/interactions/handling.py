@@ -181,9 +181,14 @@ def handle_interaction(payload: dict) -> dict:
             response = render_interaction_response(reply, invocation.type)
             records.store_response(invocation.interaction_id, response)
             if reply.deferred:
-                from botworker.tasks import complete_deferred_interaction
+                from botworker.tasks import queue_deferred_interaction
 
-                complete_deferred_interaction.delay_on_commit(payload)
+                # Kept until the follow-up is sent, so a sweeper can queue it again if queueing
+                # fails now (a broker outage must not lose the answer nor turn into a 500).
+                InteractionRecord.objects.filter(interaction_id=invocation.interaction_id).update(
+                    deferred_payload=payload
+                )
+                transaction.on_commit(lambda: queue_deferred_interaction(payload))
         logger.info("answered %s with callback type %s", _record_kind(invocation), response["type"])
         return response
 

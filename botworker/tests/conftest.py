@@ -52,3 +52,10 @@ def clear_outbox_hook_calls() -> None:
     from botworker.tests.outbox_helpers import hook_calls
 
     hook_calls.clear()
+
+
+@pytest.fixture
+def discord_app(emulator, settings):
+    """The emulator, with settings.DISCORD_APPLICATION_ID set to its application."""
+    settings.DISCORD_APPLICATION_ID = emulator.application_id
+    return emulator

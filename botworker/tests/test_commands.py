@@ -24,12 +24,6 @@ from conftest import wait_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def discord_app(emulator, settings):
-    settings.DISCORD_APPLICATION_ID = emulator.application_id
-    return emulator
-
-
 def run_sync(*args) -> str:
     out = io.StringIO()
     call_command("sync_commands", *args, stdout=out)
