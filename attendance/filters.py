@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from config.filters import IdFilter
 from scheduling.models import Player
 
 
@@ -11,8 +12,8 @@ class StatisticsFilter(django_filters.FilterSet):
     """`player` narrows the players listed; `season` and `all_seasons` choose the events counted
     (the view reads them: they do not filter players)."""
 
-    player = django_filters.NumberFilter(field_name="pk", help_text="Player id")
-    season = django_filters.NumberFilter(method="events_only", help_text="Season id; default the current season")
+    player = IdFilter(field_name="pk", help_text="Player id")
+    season = IdFilter(method="events_only", help_text="Season id; default the current season")
     all_seasons = django_filters.BooleanFilter(
         method="events_only", help_text="Count every event of the guild instead of one season's"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
-from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
+from config.serializers import DateField, HoursField, IntegerField, ModelSerializer, SnowflakeField, ZoneSerializerField
 
 
 class SeasonSerializer(ModelSerializer):
@@ -17,13 +17,13 @@ class SeasonSerializer(ModelSerializer):
 
 class SeasonCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    start_date = serializers.DateField()
+    start_date = DateField()
     is_active = serializers.BooleanField(required=False, default=True)
 
 
 class SeasonPatchSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=100)
-    start_date = serializers.DateField(required=False)
+    start_date = DateField(required=False)
     is_active = serializers.BooleanField(required=False)
 
 
@@ -57,9 +57,9 @@ class EventSerializer(ModelSerializer):
 
 class EventCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    start = serializers.CharField(help_text="YYYY-MM-DD HH:MM wall time in `timezone`")
+    start = serializers.CharField(max_length=20, help_text="YYYY-MM-DD HH:MM wall time in `timezone`")
     timezone = ZoneSerializerField(default="UTC", help_text="IANA zone `start` is written in")
-    duration_hours = serializers.FloatField(default=2.0)
+    duration_hours = HoursField(default=2.0)
     discord_channel_id = SnowflakeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
@@ -68,9 +68,9 @@ class EventPatchSerializer(serializers.Serializer):
     """Every field optional; the service checks officers, bounds and when a field may change."""
 
     title = serializers.CharField(required=False, max_length=200)
-    start = serializers.CharField(required=False, help_text="YYYY-MM-DD HH:MM wall time in `timezone`")
+    start = serializers.CharField(required=False, max_length=20, help_text="YYYY-MM-DD HH:MM wall time in `timezone`")
     timezone = ZoneSerializerField(default="UTC", help_text="IANA zone `start` is written in (the guild's zone)")
-    duration_hours = serializers.FloatField(required=False, min_value=0.5, max_value=12)
+    duration_hours = HoursField(required=False, min_value=0.5, max_value=12)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     log_url = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="http(s) link to the logs; empty clears it"
@@ -101,18 +101,18 @@ class AttendanceSerializer(ModelSerializer):
 
 
 class AttendanceRecordSerializer(serializers.Serializer):
-    player_id = serializers.IntegerField()
+    player_id = IntegerField()
     attended = serializers.BooleanField(default=True)
-    character_id = serializers.IntegerField(required=False, allow_null=True)
+    character_id = IntegerField(required=False, allow_null=True)
     source = serializers.ChoiceField(choices=RaidAttendance.Source.choices, default=RaidAttendance.Source.MANUAL)
 
 
 class PlayerStatsSerializer(serializers.Serializer):
-    player_id = serializers.IntegerField(source="player.pk")
+    player_id = IntegerField(source="player.pk")
     player_name = serializers.CharField(source="player.display_name")
     discord_user_id = SnowflakeField(source="player.discord_user_id")
-    events = serializers.IntegerField()
-    attended = serializers.IntegerField()
-    excused = serializers.IntegerField()
-    unexcused = serializers.IntegerField()
+    events = IntegerField()
+    attended = IntegerField()
+    excused = IntegerField()
+    unexcused = IntegerField()
     rate = serializers.FloatField(allow_null=True)

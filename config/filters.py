@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from config.serializers import SNOWFLAKE_MAX, SNOWFLAKE_PATTERN
+from config.serializers import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE, SNOWFLAKE_MAX, SNOWFLAKE_PATTERN
+
+MAX_UTC_OFFSET = dt.timedelta(hours=18)
 
 
 class SnowflakeFormField(forms.IntegerField):
@@ -26,8 +30,50 @@ class SnowflakeFilter(django_filters.NumberFilter):
     field_class = SnowflakeFormField
 
 
+class IdFormField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=SNOWFLAKE_MAX, **kwargs)
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     """A row id (not a Discord id): a whole number."""
 
-    field_class = forms.IntegerField
+    field_class = IdFormField
+
+
+class DateFormField(forms.DateField):
+    default_error_messages = {"range": DATE_RANGE_MESSAGE}
+
+    def to_python(self, value):
+        date = super().to_python(value)
+        if date is not None and not DATE_MIN <= date <= DATE_MAX:
+            raise forms.ValidationError(self.error_messages["range"], code="range")
+        return date
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date in a query string, between DATE_MIN and DATE_MAX (a week around it stays computable)."""
+
+    field_class = DateFormField
+
+
+class IsoDateTimeFormField(django_filters.fields.IsoDateTimeField):
+    default_error_messages = {"range": DATE_RANGE_MESSAGE}
+
+    def to_python(self, value):
+        # An offset such as +23:59 on 0001-01-01 is a valid ISO 8601 instant that no database
+        # column can hold: refuse the date range first, and offsets beyond ±18:00 (PostgreSQL's).
+        instant = super().to_python(value)
+        if instant is None:
+            return instant
+        offset = instant.utcoffset()
+        if not DATE_MIN <= instant.date() <= DATE_MAX or (offset is not None and abs(offset) > MAX_UTC_OFFSET):
+            raise forms.ValidationError(self.error_messages["range"], code="range")
+        return instant
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 instant in a query string, its date between DATE_MIN and DATE_MAX."""
+
+    field_class = IsoDateTimeFormField

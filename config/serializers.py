@@ -4,12 +4,17 @@
   because JavaScript rounds integers above 2^53; input may be a string or an integer, and must be
   a snowflake (0 < id < 2^63).
 * :class:`ZoneSerializerField`: an IANA zone name (any case) with a "did you mean" answer.
+* :class:`DateField`, :class:`IntegerField`, :class:`HoursField`: DRF's, within the ranges the
+  project computes with (dates in years 1970 to 2999, so a week or a zone's offset around one
+  never leaves Python's calendar; whole numbers within PostgreSQL's bigint; hours within
+  ±100,000, so they convert to a timedelta). Every input serializer uses these, not DRF's own.
 * :class:`ModelSerializer`: DRF's, with Discord id columns (``PositiveBigIntegerField``) and
   zone columns mapped to those two fields, so a model serializer gets them without saying so.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 
@@ -22,6 +27,12 @@ from config.fields import ZoneField
 from config.timeutils import canonical_zone_name, zone_error_message
 
 SNOWFLAKE_MAX = (1 << 63) - 1
+DATE_MIN = dt.date(1970, 1, 1)
+DATE_MAX = dt.date(2999, 12, 31)
+DATE_RANGE_MESSAGE = f"Dates are between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+INTEGER_MIN = -(1 << 63)
+INTEGER_MAX = (1 << 63) - 1
+HOURS_LIMIT = 100_000
 SNOWFLAKE_PATTERN = r"^[1-9][0-9]{0,18}$"
 # What input is read as a number: ASCII digits only (str.isdigit() is true for "²", which int()
 # refuses, and for full-width digits), surrounding spaces allowed.
@@ -60,6 +71,37 @@ class SnowflakeField(serializers.Field):
         return str(value)
 
 
+class DateField(serializers.DateField):
+    """A date between DATE_MIN and DATE_MAX."""
+
+    default_error_messages = {"range": DATE_RANGE_MESSAGE}
+
+    def to_internal_value(self, value) -> dt.date:
+        date = super().to_internal_value(value)
+        if not DATE_MIN <= date <= DATE_MAX:
+            self.fail("range")
+        return date
+
+
+class IntegerField(serializers.IntegerField):
+    """A whole number; never beyond PostgreSQL's bigint, whatever bounds the caller gives."""
+
+    def __init__(self, **kwargs):
+        kwargs["min_value"] = max(kwargs.get("min_value", INTEGER_MIN), INTEGER_MIN)
+        kwargs["max_value"] = min(kwargs.get("max_value", INTEGER_MAX), INTEGER_MAX)
+        super().__init__(**kwargs)
+
+
+class HoursField(serializers.FloatField):
+    """A finite number of hours within ±HOURS_LIMIT (DRF refuses NaN and infinity), so it always
+    converts to a timedelta; the services check the range that makes sense."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", -HOURS_LIMIT)
+        kwargs.setdefault("max_value", HOURS_LIMIT)
+        super().__init__(**kwargs)
+
+
 @extend_schema_field({"type": "string", "example": "Europe/Berlin"})
 class ZoneSerializerField(TimeZoneSerializerField):
     """An IANA zone: any case on input ("europe/berlin"), its canonical name on output."""
@@ -80,6 +122,12 @@ class ModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.PositiveBigIntegerField: SnowflakeField,
+        models.DateField: DateField,
+        models.IntegerField: IntegerField,
+        models.SmallIntegerField: IntegerField,
+        models.PositiveIntegerField: IntegerField,
+        models.PositiveSmallIntegerField: IntegerField,
+        models.BigIntegerField: IntegerField,
         ZoneField: ZoneSerializerField,
     }
 

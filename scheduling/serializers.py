@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
+from config.serializers import DateField, HoursField, IntegerField, ModelSerializer, SnowflakeField, ZoneSerializerField
 from scheduling.models import GuildRank, Player, PlayerAvailability, Role, Specialization, WowClass
 
 
@@ -18,9 +18,9 @@ class RankSerializer(ModelSerializer):
 
 class RankPatchSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=50)
-    level = serializers.IntegerField(required=False)
+    level = IntegerField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    scheduling_weight = serializers.IntegerField(required=False)
+    scheduling_weight = IntegerField(required=False)
     discord_role_id = SnowflakeField(required=False, allow_null=True)
 
 
@@ -43,7 +43,7 @@ class WowClassSerializer(ModelSerializer):
 
 
 class SpecializationSerializer(ModelSerializer):
-    class_game_id = serializers.IntegerField(source="wow_class.game_id", read_only=True)
+    class_game_id = IntegerField(source="wow_class.game_id", read_only=True)
     class_name = serializers.CharField(source="wow_class.name", read_only=True)
     role = serializers.CharField(source="role.name", read_only=True)
     role_display_name = serializers.CharField(source="role.display_name", read_only=True)
@@ -87,7 +87,7 @@ class PlayerSerializer(ModelSerializer):
 
 class PlayerPatchSerializer(serializers.Serializer):
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    rank_id = serializers.IntegerField(required=False)
+    rank_id = IntegerField(required=False)
     timezone = ZoneSerializerField(required=False)
     auto_invite_events = serializers.BooleanField(required=False)
     raid_team = serializers.BooleanField(
@@ -98,7 +98,7 @@ class PlayerPatchSerializer(serializers.Serializer):
 class AvailabilityDaySerializer(serializers.Serializer):
     # Strings on purpose: the service parses them and names the bad field with its own message.
     day_of_week = serializers.JSONField(help_text="0 = Monday … 6 = Sunday")
-    earliest_start = serializers.CharField(help_text="HH:MM, 24-hour, in the player's zone")
+    earliest_start = serializers.CharField(max_length=10, help_text="HH:MM, 24-hour, in the player's zone")
     available_hours = serializers.JSONField(help_text="More than 0, at most 16, one decimal")
 
 
@@ -113,19 +113,19 @@ class MyAvailabilitySerializer(serializers.Serializer):
 
 
 class BestTimeQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False, help_text="First day (in `timezone`); default today")
-    days = serializers.IntegerField(required=False, default=7)
-    length_hours = serializers.FloatField(required=False, default=2.0)
-    grid_minutes = serializers.IntegerField(required=False, default=30)
-    top = serializers.IntegerField(required=False, default=5)
+    date_from = DateField(required=False, help_text="First day (in `timezone`); default today")
+    days = IntegerField(required=False, default=7)
+    length_hours = HoursField(required=False, default=2.0)
+    grid_minutes = IntegerField(required=False, default=30)
+    top = IntegerField(required=False, default=5)
     timezone = ZoneSerializerField(required=False, default="UTC", help_text="IANA zone of the days")
 
 
 class SlotPlayerSerializer(serializers.Serializer):
-    player_id = serializers.IntegerField()
+    player_id = IntegerField()
     discord_user_id = SnowflakeField()
     name = serializers.SerializerMethodField()
-    weight = serializers.IntegerField()
+    weight = IntegerField()
 
     def get_name(self, entry) -> str:
         return entry.name or f"user {entry.discord_user_id}"
@@ -134,7 +134,7 @@ class SlotPlayerSerializer(serializers.Serializer):
 class SlotSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
-    score = serializers.IntegerField()
-    head_count = serializers.IntegerField()
+    score = IntegerField()
+    head_count = IntegerField()
     present = SlotPlayerSerializer(many=True)
     missing = SlotPlayerSerializer(many=True)

@@ -7,7 +7,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from config.filters import SnowflakeFilter
+from config.filters import IsoDateTimeFilter, SnowflakeFilter
 from shifts.models import ModSchedule, Shift
 
 
@@ -23,10 +23,10 @@ class ScheduleFilter(django_filters.FilterSet):
 class ShiftFilter(django_filters.FilterSet):
     guild_id = SnowflakeFilter(help_text="Only this guild's shifts.")
     state = django_filters.ChoiceFilter(choices=Shift.State.choices, method="filter_state")
-    start_after = django_filters.IsoDateTimeFilter(
+    start_after = IsoDateTimeFilter(
         field_name="start_time_utc", lookup_expr="gte", help_text="Shifts starting at or after this instant."
     )
-    start_before = django_filters.IsoDateTimeFilter(
+    start_before = IsoDateTimeFilter(
         field_name="start_time_utc", lookup_expr="lt", help_text="Shifts starting before this instant."
     )
     user_id = SnowflakeFilter(method="filter_user", help_text="Dropped, assigned or claimed by.")

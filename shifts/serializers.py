@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
+from config.serializers import HoursField, IntegerField, ModelSerializer, SnowflakeField, ZoneSerializerField
 from config.timeutils import DAY_NAMES
 from shifts.models import ModSchedule, Shift
 from shifts.selectors import PERIODS
@@ -51,13 +51,13 @@ class ScheduleSerializer(ModelSerializer):
 class ScheduleCreateSerializer(serializers.Serializer):
     guild_id = SnowflakeField()
     user_id = SnowflakeField(help_text="The moderator's Discord id.")
-    day_of_week = serializers.IntegerField(help_text="0 = Monday ... 6 = Sunday.")
+    day_of_week = IntegerField(help_text="0 = Monday ... 6 = Sunday.")
     time = serializers.CharField(max_length=5, help_text="HH:MM, local wall time in `timezone`.")
     timezone = OptionalZoneField(
         required=False,
         help_text="IANA zone of the wall time; default: the member's last used zone, else UTC.",
     )
-    duration_hours = serializers.FloatField(required=False, help_text=DURATION_HELP)
+    duration_hours = HoursField(required=False, help_text=DURATION_HELP)
 
 
 class ShiftSerializer(ModelSerializer):
@@ -101,12 +101,12 @@ class ShiftDropSerializer(serializers.Serializer):
     start = serializers.CharField(
         max_length=20, required=False, help_text="YYYY-MM-DD HH:MM in `timezone` (free-form drop)."
     )
-    duration_hours = serializers.FloatField(required=False, help_text=DURATION_HELP)
+    duration_hours = HoursField(required=False, help_text=DURATION_HELP)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     timezone = OptionalZoneField(
         required=False, help_text="IANA zone of `start`; default: the member's last used zone, else UTC."
     )
-    slot_id = serializers.IntegerField(required=False, help_text="Drop the next occurrence of this slot instead.")
+    slot_id = IntegerField(required=False, help_text="Drop the next occurrence of this slot instead.")
     channel_id = SnowflakeField(
         required=False,
         help_text="The guild's shift channel, where the shift is posted. Required: the API does not read "
@@ -126,7 +126,7 @@ class ShiftDropSerializer(serializers.Serializer):
 class ShiftEditSerializer(serializers.Serializer):
     user_id = SnowflakeField(help_text="Who edits it (Discord id).")
     start = serializers.CharField(max_length=20, required=False, help_text="YYYY-MM-DD HH:MM in the shift's zone.")
-    duration_hours = serializers.FloatField(required=False, help_text=DURATION_HELP)
+    duration_hours = HoursField(required=False, help_text=DURATION_HELP)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
@@ -149,5 +149,5 @@ class StatsQuerySerializer(serializers.Serializer):
 
 class StatsRowSerializer(serializers.Serializer):
     user_id = SnowflakeField()
-    shifts = serializers.IntegerField()
+    shifts = IntegerField()
     hours = serializers.FloatField()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from config.filters import IdFilter, SnowflakeFilter
+from config.filters import DateFilter, IdFilter, SnowflakeFilter
 from config.timeutils import monday_of
 from timetracking.models import FocusSession, Subject, WeeklyAllocation
 
@@ -27,7 +27,7 @@ class SubjectFilter(django_filters.FilterSet):
 
 class AllocationFilter(django_filters.FilterSet):
     user = SnowflakeFilter(field_name="user_id", help_text="Only this Discord user's allocations.")
-    week = django_filters.DateFilter(field_name="week_start_date", method=_week, help_text=WEEK_HELP)
+    week = DateFilter(field_name="week_start_date", method=_week, help_text=WEEK_HELP)
 
     class Meta:
         model = WeeklyAllocation
@@ -38,7 +38,7 @@ class SessionFilter(django_filters.FilterSet):
     user = SnowflakeFilter(field_name="user_id", help_text="Only this Discord user's sessions.")
     subject = IdFilter(field_name="subject_id", help_text="Only this subject's sessions.")
     status = django_filters.ChoiceFilter(choices=FocusSession.Status.choices)
-    week = django_filters.DateFilter(
+    week = DateFilter(
         field_name="week_start_date", method=_week, help_text="Sessions that started in this week. " + WEEK_HELP
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
-from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
+from config.serializers import DateField, IntegerField, ModelSerializer, SnowflakeField, ZoneSerializerField
 from timetracking import services
 from timetracking.durations import format_duration
 from timetracking.models import FocusSession, Subject, TrackedUser, WeeklyAllocation
@@ -37,7 +37,7 @@ class SubjectCreateSerializer(serializers.Serializer):
 
 class AllocationSerializer(ModelSerializer):
     user = SnowflakeField(source="user_id", read_only=True, help_text="The Discord user id.")
-    subject = serializers.IntegerField(source="subject_id", read_only=True)
+    subject = IntegerField(source="subject_id", read_only=True)
     subject_name = serializers.CharField(source="subject.name", read_only=True)
 
     class Meta:
@@ -57,16 +57,16 @@ class AllocationSerializer(ModelSerializer):
 
 class AllocationSetSerializer(serializers.Serializer):
     user = SnowflakeField(help_text="The Discord user id (a string; an integer is accepted).")
-    subject = serializers.IntegerField(
+    subject = IntegerField(
         min_value=1, required=False, help_text="An existing subject's id (give this or subject_name)."
     )
     subject_name = serializers.CharField(
         max_length=services.SUBJECT_MAX_LENGTH, required=False, help_text="A subject name, created when new."
     )
-    week_start_date = serializers.DateField(
+    week_start_date = DateField(
         required=False, help_text="Any date of the week (its Monday is used); default: this week in the user's zone."
     )
-    minutes_allocated = serializers.IntegerField(min_value=0, max_value=services.MAX_WEEKLY_MINUTES)
+    minutes_allocated = IntegerField(min_value=0, max_value=services.MAX_WEEKLY_MINUTES)
 
     def validate(self, attrs):
         if ("subject" in attrs) == ("subject_name" in attrs):
@@ -76,7 +76,7 @@ class AllocationSetSerializer(serializers.Serializer):
 
 class SessionSerializer(ModelSerializer):
     user = SnowflakeField(source="user_id", read_only=True, help_text="The Discord user id.")
-    subject = serializers.IntegerField(source="subject_id", read_only=True)
+    subject = IntegerField(source="subject_id", read_only=True)
     subject_name = serializers.CharField(source="subject.name", read_only=True)
     purpose = serializers.CharField(source="goal", read_only=True)
     measured_seconds = serializers.SerializerMethodField()
@@ -123,24 +123,24 @@ class SessionSerializer(ModelSerializer):
 
 
 class ReportQuerySerializer(serializers.Serializer):
-    week = serializers.DateField(
+    week = DateField(
         required=False, help_text="Any date of the week (its Monday is used); default: this week in the user's zone."
     )
 
 
 class ReportLineSerializer(serializers.Serializer):
-    subject_id = serializers.IntegerField()
+    subject_id = IntegerField()
     subject = serializers.CharField()
-    allocated_minutes = serializers.IntegerField(allow_null=True, help_text="Null: no allocation this week.")
-    tracked_seconds = serializers.IntegerField(help_text="Effective time of the week's sessions, open ones up to now.")
-    tracked_minutes = serializers.IntegerField(help_text="tracked_seconds in whole minutes, seconds rounded down.")
+    allocated_minutes = IntegerField(allow_null=True, help_text="Null: no allocation this week.")
+    tracked_seconds = IntegerField(help_text="Effective time of the week's sessions, open ones up to now.")
+    tracked_minutes = IntegerField(help_text="tracked_seconds in whole minutes, seconds rounded down.")
     tracked = serializers.SerializerMethodField(help_text="tracked_minutes as /alloc show writes it.")
-    remaining_seconds = serializers.IntegerField(help_text="Allocated minus tracked; negative when over.")
-    remaining_minutes = serializers.IntegerField(
+    remaining_seconds = IntegerField(help_text="Allocated minus tracked; negative when over.")
+    remaining_minutes = IntegerField(
         help_text="Allocated minus tracked_minutes (what /alloc show writes); negative when over."
     )
     progress_percent = serializers.SerializerMethodField(help_text="tracked_minutes / allocated_minutes, rounded.")
-    sessions = serializers.IntegerField()
+    sessions = IntegerField()
     running = serializers.BooleanField()
 
     def get_tracked(self, line) -> str:
@@ -151,20 +151,20 @@ class ReportLineSerializer(serializers.Serializer):
 
 
 class ReportTotalsSerializer(serializers.Serializer):
-    allocated_minutes = serializers.IntegerField(source="total_allocated_minutes")
-    tracked_seconds = serializers.IntegerField(source="total_tracked_seconds")
-    remaining_seconds = serializers.IntegerField(source="total_remaining_seconds")
-    tracked_minutes = serializers.IntegerField(
+    allocated_minutes = IntegerField(source="total_allocated_minutes")
+    tracked_seconds = IntegerField(source="total_tracked_seconds")
+    remaining_seconds = IntegerField(source="total_remaining_seconds")
+    tracked_minutes = IntegerField(
         source="total_tracked_minutes", help_text="The sum of the subjects' tracked_minutes."
     )
-    remaining_minutes = serializers.IntegerField(source="total_remaining_minutes")
+    remaining_minutes = IntegerField(source="total_remaining_minutes")
 
 
 class WeeklyReportSerializer(serializers.Serializer):
     user_id = SnowflakeField(help_text="The Discord user id.")
     timezone = ZoneSerializerField(source="week.zone", help_text="The user's zone: the week is Monday to Sunday in it.")
-    week_start = serializers.DateField(source="week.start_date")
-    week_end = serializers.DateField(source="week.end_date")
+    week_start = DateField(source="week.start_date")
+    week_end = DateField(source="week.end_date")
     starts_at = serializers.DateTimeField(source="week.starts_at")
     ends_at = serializers.DateTimeField(source="week.ends_at", help_text="Exclusive.")
     generated_at = serializers.DateTimeField()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from functools import lru_cache
 
@@ -23,6 +24,10 @@ from botworker.interactions.handling import InvalidInteraction, handle_interacti
 logger = logging.getLogger("guildhall.interactions")
 
 MAX_CLOCK_SKEW_SECONDS = 300
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+# Discord's interaction payloads nest a few levels (a message's components, resolved data); a
+# body nested deeper than this is not Discord's.
+MAX_JSON_DEPTH = 32
 
 
 class SignatureError(Exception):
@@ -41,10 +46,11 @@ def verify_request(
     timestamp is within five minutes of now."""
     if not signature_hex or not timestamp:
         raise SignatureError("missing signature headers")
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        raise SignatureError("timestamp is not a number") from None
+    # Unix seconds: ten digits until the year 2286. Anything longer is not a time (and 400
+    # digits would overflow the float comparison below).
+    if not TIMESTAMP.fullmatch(timestamp):
+        raise SignatureError("timestamp is not a number")
+    sent_at = int(timestamp)
     current = time.time() if now is None else now
     if abs(current - sent_at) > MAX_CLOCK_SKEW_SECONDS:
         raise SignatureError("timestamp is more than five minutes from now")
@@ -75,8 +81,36 @@ def interactions_endpoint(request: HttpRequest) -> JsonResponse:
         logger.warning("interaction refused: %s", exc)
         return JsonResponse({"error": "invalid request signature"}, status=401)
     try:
-        payload = json.loads(request.body)
+        payload = read_json(request.body)
         return JsonResponse(handle_interaction(payload))
-    except (ValueError, InvalidInteraction) as exc:  # json.JSONDecodeError is a ValueError
+    except InvalidInteraction as exc:
         logger.warning("interaction refused: not a valid interaction: %s", exc)
         return JsonResponse({"error": f"not a valid interaction: {exc}"}, status=400)
+
+
+def _refuse_constant(name: str):
+    raise InvalidInteraction(f"{name} is not JSON")
+
+
+def read_json(body: bytes) -> object:
+    """The body as JSON, strictly: UTF-8, no NaN or Infinity (not JSON, and not storable),
+    nested at most MAX_JSON_DEPTH levels. InvalidInteraction otherwise."""
+    try:
+        text = body.decode("utf-8")
+        payload = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InvalidInteraction("the body is nested too deeply") from None
+    except ValueError as exc:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
+        if isinstance(exc, InvalidInteraction):
+            raise
+        raise InvalidInteraction(f"the body is not JSON: {exc}"[:200]) from None
+    pending = [(payload, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidInteraction("the body is nested too deeply")
+        if isinstance(value, dict):
+            pending.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            pending.extend((child, depth + 1) for child in value)
+    return payload

@@ -12,6 +12,7 @@ transport) waits on that insert and then answers with the first answer, with no 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -40,110 +41,221 @@ class InvalidInteraction(ValueError):
     """The payload is not an interaction Guildhall can read (the HTTP endpoint answers 400)."""
 
 
+SNOWFLAKE_LIMIT = 1 << 63
+PERMISSIONS_LIMIT = 1 << 64
+# Discord's own limits on what it sends: command and option names, custom_ids, select values,
+# text input values. Anything longer is not Discord's.
+NAME_MAX = 32
+CUSTOM_ID_MAX = 100
+SELECT_VALUE_MAX = 100
+TEXT_INPUT_MAX = 4000
+TOKEN_MAX = 1000
+LOCALE_MAX = 16
+MAX_VALUES = 25
+MAX_OPTIONS = 25
+MAX_MODAL_ROWS = 5
+MAX_ROLES = 1000
+_DIGITS = re.compile(r"[0-9]{1,20}")
+# Characters PostgreSQL cannot store in text or JSON: NUL, and lone surrogates (not UTF-8).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+OPTION_VALUE_TYPES = (str, int, float, bool)
+
+
 def _snowflake(value: Any, what: str, *, optional: bool = False) -> int | None:
+    """A Discord id: a string of digits (or a JSON integer), 0 < id < 2^63. Nothing else: a
+    float (1e400, 12.5), a boolean or a list is not an id."""
     if value is None and optional:
         return None
-    try:
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
         number = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInteraction(f"{what} is not a snowflake") from None
-    if number <= 0 or number >= 1 << 63:
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        raise InvalidInteraction(f"{what} is not a snowflake")
+    if not 0 < number < SNOWFLAKE_LIMIT:
         raise InvalidInteraction(f"{what} is out of range")
     return number
 
 
-def _flatten_options(options: list[dict]) -> tuple[list[str], dict[str, Any], str | None]:
+def _permissions(value: Any) -> int:
+    """The member's permission bitfield (a string of digits; 0 when absent)."""
+    if value is None:
+        return 0
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        raise InvalidInteraction("member.permissions is not an integer")
+    if not 0 <= number < PERMISSIONS_LIMIT:
+        raise InvalidInteraction("member.permissions is out of range")
+    return number
+
+
+def _text(value: Any, what: str, *, max_length: int, default: str | None = None) -> str:
+    """A string Discord sends as part of the interaction's structure (a name, a custom_id):
+    refused when it is not a string, too long, or holds a character that cannot be stored."""
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, str):
+        raise InvalidInteraction(f"{what} is not a string")
+    if len(value) > max_length:
+        raise InvalidInteraction(f"{what} is longer than {max_length} characters")
+    if UNSTORABLE.search(value):
+        raise InvalidInteraction(f"{what} holds a character that is not allowed")
+    return value
+
+
+def _object(value: Any, what: str) -> dict:
+    """An optional JSON object (absent is empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInteraction(f"{what} is not an object")
+    return value
+
+
+def _array(value: Any, what: str, *, max_items: int) -> list:
+    """An optional JSON array (absent is empty)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInteraction(f"{what} is not an array")
+    if len(value) > max_items:
+        raise InvalidInteraction(f"{what} has more than {max_items} items")
+    return value
+
+
+def _user_text(value: Any, what: str, *, max_length: int) -> str:
+    """Text a member typed or picked (a select value, a text input): a string of Discord's
+    length. A character that cannot be stored is left for the router to refuse with an answer."""
+    if not isinstance(value, str):
+        raise InvalidInteraction(f"{what} is not a string")
+    if len(value) > max_length:
+        raise InvalidInteraction(f"{what} is longer than {max_length} characters")
+    return value
+
+
+def _flatten_options(options: Any) -> tuple[list[str], dict[str, Any], str | None]:
     """(subcommand path, option values, focused option) from Discord's nested options."""
     path: list[str] = []
     values: dict[str, Any] = {}
     focused = None
-    while options:
-        first = options[0] if isinstance(options[0], dict) else {}
-        if first.get("type") in (1, 2):  # subcommand or subcommand group
-            path.append(str(first.get("name", "")))
-            options = first.get("options") or []
-            continue
-        for option in options:
-            if not isinstance(option, dict) or "name" not in option:
-                raise InvalidInteraction("malformed option")
-            values[str(option["name"])] = option.get("value")
-            if option.get("focused"):
-                focused = str(option["name"])
-        break
+    options = _array(options, "data.options", max_items=MAX_OPTIONS)
+    for _ in range(3):  # a command, a group, a subcommand: never deeper
+        if not all(isinstance(option, dict) for option in options):
+            raise InvalidInteraction("an option is not an object")
+        if not options or options[0].get("type") not in (1, 2):  # subcommand or subcommand group
+            break
+        path.append(_text(options[0].get("name"), "subcommand name", max_length=NAME_MAX))
+        options = _array(options[0].get("options"), "subcommand options", max_items=MAX_OPTIONS)
+    else:
+        raise InvalidInteraction("options are nested deeper than a subcommand group")
+    for option in options:
+        name = _text(option.get("name"), "option name", max_length=NAME_MAX)
+        value = option.get("value")
+        if value is not None and not isinstance(value, OPTION_VALUE_TYPES):
+            raise InvalidInteraction(f"option {name} has a value that is not a string, number or boolean")
+        values[name] = value
+        if option.get("focused"):
+            focused = name
     return path, values, focused
 
 
-def _modal_fields(components: list) -> dict[str, str]:
+def _modal_fields(components: Any) -> dict[str, str]:
     fields: dict[str, str] = {}
-    for row in components or []:
+    for row in _array(components, "data.components", max_items=MAX_MODAL_ROWS):
         if not isinstance(row, dict):
-            raise InvalidInteraction("malformed modal component")
-        children = row.get("components") or ([row["component"]] if isinstance(row.get("component"), dict) else [])
+            raise InvalidInteraction("a modal row is not an object")
+        if "components" in row:
+            children = _array(row["components"], "a modal row's components", max_items=MAX_MODAL_ROWS)
+        else:  # a label component carries one child
+            children = [_object(row.get("component"), "a modal label's component")] if row.get("component") else []
         for child in children:
-            if isinstance(child, dict) and "custom_id" in child:
-                fields[str(child["custom_id"])] = str(child.get("value") or "")
+            if not isinstance(child, dict):
+                raise InvalidInteraction("a modal component is not an object")
+            if "custom_id" not in child:
+                continue
+            custom_id = _text(child["custom_id"], "a modal component's custom_id", max_length=CUSTOM_ID_MAX)
+            value = child.get("value")
+            fields[custom_id] = (
+                "" if value is None else _user_text(value, "a text input value", max_length=TEXT_INPUT_MAX)
+            )
     return fields
 
 
 def parse_invocation(payload: dict) -> Invocation:
     """The transport-neutral invocation of an interaction payload; InvalidInteraction if it is
-    not one. Looks the guild's configuration up (cached, see botworker.guilds.guild_config_for)."""
+    not one. Every part of the payload Guildhall reads is checked here, once: its type, ids
+    (snowflakes), lengths and characters; what a member typed that does not fit a command's
+    option is refused later, by the router, with an answer.
+
+    Looks the guild's configuration up (cached, see botworker.guilds.guild_config_for)."""
     if not isinstance(payload, dict):
         raise InvalidInteraction("the body is not a JSON object")
-    try:
-        kind = InteractionType(payload.get("type"))
-    except ValueError:
-        raise InvalidInteraction(f"unknown interaction type {payload.get('type')!r}") from None
+    raw_type = payload.get("type")
+    if isinstance(raw_type, bool) or not isinstance(raw_type, int) or raw_type not in set(InteractionType):
+        raise InvalidInteraction(f"unknown interaction type {raw_type!r}"[:100])
+    kind = InteractionType(raw_type)
     if kind == InteractionType.PING:
         raise InvalidInteraction("PING carries no invocation")
     data = payload.get("data")
     if not isinstance(data, dict):
         raise InvalidInteraction("the interaction has no data object")
-    member = payload.get("member") if isinstance(payload.get("member"), dict) else None
+    member = payload.get("member")
+    if member is not None and not isinstance(member, dict):
+        raise InvalidInteraction("member is not an object")
     user = (member or {}).get("user") or payload.get("user")
     if not isinstance(user, dict):
         raise InvalidInteraction("the interaction names no user")
 
     guild_id = _snowflake(payload.get("guild_id"), "guild_id", optional=True)
-    role_ids = frozenset(_snowflake(r, "role id") for r in (member or {}).get("roles") or [])
-    try:
-        permissions = int((member or {}).get("permissions") or 0)
-    except (TypeError, ValueError):
-        raise InvalidInteraction("member.permissions is not an integer") from None
+    roles = _array((member or {}).get("roles"), "member.roles", max_items=MAX_ROLES)
+    role_ids = frozenset(_snowflake(r, "role id") for r in roles)
+    permissions = _permissions((member or {}).get("permissions"))
+    channel = _object(payload.get("channel"), "channel")
+    channel_id = payload.get("channel_id")
+    if channel_id is None:
+        channel_id = channel.get("id")
 
     fields: dict[str, Any] = {
         "interaction_id": _snowflake(payload.get("id"), "id"),
-        "application_id": str(payload.get("application_id") or ""),
-        "token": str(payload.get("token") or ""),
+        "application_id": _text(payload.get("application_id"), "application_id", max_length=20, default=""),
+        "token": _text(payload.get("token"), "token", max_length=TOKEN_MAX, default=""),
         "type": kind,
         "user_id": _snowflake(user.get("id"), "user.id"),
         "guild_id": guild_id,
-        "channel_id": _snowflake(
-            payload.get("channel_id") or (payload.get("channel") or {}).get("id"), "channel_id", optional=True
-        ),
+        "channel_id": _snowflake(channel_id, "channel_id", optional=True),
         "role_ids": role_ids,
         "permissions": permissions,
-        "locale": str(payload.get("locale") or payload.get("guild_locale") or "en-US"),
+        "locale": _text(
+            payload.get("locale") or payload.get("guild_locale"), "locale", max_length=LOCALE_MAX, default="en-US"
+        ),
     }
     if kind in (InteractionType.APPLICATION_COMMAND, InteractionType.AUTOCOMPLETE):
-        path, values, focused = _flatten_options(data.get("options") or [])
-        fields["command"] = " ".join([str(data.get("name", "")), *path]).strip()
+        name = _text(data.get("name"), "data.name", max_length=NAME_MAX)
+        path, values, focused = _flatten_options(data.get("options"))
+        fields["command"] = " ".join([name, *path]).strip()
         fields["options"] = values
         fields["focused"] = focused
-        fields["resolved"] = data.get("resolved") or {}
+        fields["resolved"] = _object(data.get("resolved"), "data.resolved")
     else:
         custom_id = data.get("custom_id")
         if not isinstance(custom_id, str):
             raise InvalidInteraction("the interaction has no custom_id")
+        if UNSTORABLE.search(custom_id):
+            raise InvalidInteraction("custom_id holds a character that is not allowed")
         fields["custom_id"] = custom_id
         action, _, target = custom_id.partition(":")
-        if len(custom_id) <= 100 and CUSTOM_ID_RE.fullmatch(custom_id):
+        # One that is too long or not `action:target` is answered by the router (MALFORMED_COMPONENT).
+        if len(custom_id) <= CUSTOM_ID_MAX and CUSTOM_ID_RE.fullmatch(custom_id):
             fields["action"], fields["target"] = action, target
-        fields["values"] = tuple(str(v) for v in data.get("values") or [])
+        values = _array(data.get("values"), "data.values", max_items=MAX_VALUES)
+        fields["values"] = tuple(_user_text(v, "a selected value", max_length=SELECT_VALUE_MAX) for v in values)
         if kind == InteractionType.MODAL_SUBMIT:
-            fields["fields"] = _modal_fields(data.get("components") or [])
-        message = payload.get("message")
-        if isinstance(message, dict) and message.get("id"):
+            fields["fields"] = _modal_fields(data.get("components"))
+        message = _object(payload.get("message"), "message")
+        if message.get("id") is not None:
             fields["message_id"] = _snowflake(message["id"], "message.id")
 
     config = guild_config_for(guild_id) if guild_id is not None else None
@@ -160,7 +272,7 @@ def handle_interaction(payload: dict) -> dict:
     """The callback body answering `payload`. Raises InvalidInteraction for a payload that is
     not a valid interaction; otherwise never raises (handler failures become ephemeral replies).
     """
-    if isinstance(payload, dict) and payload.get("type") == InteractionType.PING:
+    if isinstance(payload, dict) and type(payload.get("type")) is int and payload["type"] == InteractionType.PING:
         return PONG
     invocation = parse_invocation(payload)
     with log_context(interaction=invocation.interaction_id, guild=invocation.guild_id, user=invocation.user_id):

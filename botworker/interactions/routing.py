@@ -10,6 +10,7 @@ untrusted and are re-checked by the service the handler calls.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,13 @@ class OptionType(IntEnum):
 
 
 SNOWFLAKE_OPTIONS = {OptionType.USER, OptionType.CHANNEL, OptionType.ROLE, OptionType.MENTIONABLE}
+SNOWFLAKE_TEXT = re.compile(r"[0-9]{1,20}")
+SNOWFLAKE_LIMIT = 1 << 63
+# Discord's INTEGER and NUMBER options lie between -2^53 and 2^53.
+NUMBER_LIMIT = 1 << 53
+# Characters PostgreSQL cannot store in text or JSON (NUL, lone surrogates): a reply that echoed
+# one could not be recorded.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 # Messages users see; tests assert them.
 UNKNOWN_COMMAND = "I don't know the command `/{name}`. An admin can refresh the bot's commands with /sync_commands."
@@ -60,6 +68,8 @@ NEEDS_CONFIG = (
 )
 NEEDS_LEVEL = "Only {level}s can use this."
 BAD_OPTION = "`{name}`: {problem}"
+NOT_ALLOWED_CHARACTER = "contains a character that is not allowed."
+BAD_SELECTION = "A selected value contains a character that is not allowed."
 CRASHED = "Something went wrong on our side (reference {reference}). Please try again; if it keeps happening, tell an admin the reference."
 
 
@@ -100,27 +110,11 @@ class Option:
         """The option's value as Python, checked against its declaration; ApplicationError when
         it does not fit (Discord checks too, but a payload is input like any other)."""
         problem = None
-        try:
-            if self.type in SNOWFLAKE_OPTIONS:
-                value: Any = int(raw)
-            elif self.type == OptionType.INTEGER:
-                if isinstance(raw, bool) or int(raw) != float(raw):
-                    raise ValueError
-                value = int(raw)
-            elif self.type == OptionType.NUMBER:
-                if isinstance(raw, bool):
-                    raise ValueError
-                value = float(raw)
-            elif self.type == OptionType.BOOLEAN:
-                if not isinstance(raw, bool):
-                    raise ValueError
-                value = raw
-            else:
-                value = str(raw)
-        except (TypeError, ValueError):
-            raise ApplicationError(
-                BAD_OPTION.format(name=self.name, problem="not a valid value."), field=self.name
-            ) from None
+        value = _option_value(self.type, raw)
+        if value is None:
+            raise ApplicationError(BAD_OPTION.format(name=self.name, problem="not a valid value."), field=self.name)
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            raise ApplicationError(BAD_OPTION.format(name=self.name, problem=NOT_ALLOWED_CHARACTER), field=self.name)
         if self.choices and value not in {choice.value for choice in self.choices}:
             problem = "pick one of the offered choices."
         elif self.min_value is not None and value < self.min_value:
@@ -134,6 +128,29 @@ class Option:
         if problem:
             raise ApplicationError(BAD_OPTION.format(name=self.name, problem=problem), field=self.name)
         return value
+
+
+def _option_value(kind: OptionType, raw: Any) -> Any:
+    """An option's raw JSON value as the Python value its type declares, or None when it is not
+    one. Integers and numbers are finite and within Discord's range (±2^53); ids are snowflakes."""
+    if isinstance(raw, bool):
+        return raw if kind == OptionType.BOOLEAN else None
+    if kind in SNOWFLAKE_OPTIONS:
+        if isinstance(raw, str) and SNOWFLAKE_TEXT.fullmatch(raw):
+            raw = int(raw)
+        return raw if isinstance(raw, int) and 0 < raw < SNOWFLAKE_LIMIT else None
+    if kind == OptionType.INTEGER:
+        if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
+            raw = int(raw)
+        return raw if isinstance(raw, int) and abs(raw) <= NUMBER_LIMIT else None
+    if kind == OptionType.NUMBER:
+        if isinstance(raw, str):
+            return None
+        number = float(raw) if isinstance(raw, int) and abs(raw) <= NUMBER_LIMIT else raw
+        return number if isinstance(number, float) and math.isfinite(number) and abs(number) <= NUMBER_LIMIT else None
+    if kind == OptionType.BOOLEAN:
+        return None
+    return raw if isinstance(raw, str) else None
 
 
 @dataclass(frozen=True)
@@ -334,6 +351,8 @@ class Router:
             command_spec = found if isinstance(found, CommandSpec) else None
             if command_spec is not None:
                 invocation = _with_coerced_options(invocation, command_spec)
+            else:
+                _check_typed_text(invocation)
             reply = found.handler(invocation)
         except ApplicationError as refusal_error:
             return Reply.error(error_text(refusal_error))
@@ -399,6 +418,15 @@ class Router:
                     top["options"].append(parent)
             parent["options"].append({"type": int(OptionType.SUB_COMMAND), "name": parts[-1], **leaf})
         return [tops[name] for name in sorted(tops)]
+
+
+def _check_typed_text(invocation: Invocation) -> None:
+    """Refuse select values and text inputs holding a character that cannot be stored."""
+    if any(UNSTORABLE.search(value) for value in invocation.values):
+        raise ApplicationError(BAD_SELECTION)
+    for name, value in invocation.fields.items():
+        if UNSTORABLE.search(value):
+            raise ApplicationError(BAD_OPTION.format(name=name, problem=NOT_ALLOWED_CHARACTER), field=name)
 
 
 def _with_coerced_options(invocation: Invocation, spec: CommandSpec) -> Invocation:
