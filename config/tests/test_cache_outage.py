@@ -24,7 +24,11 @@ def cache_at(url: str) -> dict:
 
 
 @pytest.fixture
-def cache_down(settings):
+def cache_down(settings, monkeypatch):
+    from config.cache import FailOpenRedisCache
+
+    # The warning comes at most once a minute per process: start as if none came yet.
+    monkeypatch.setattr(FailOpenRedisCache, "_last_warning", 0.0)
     settings.CACHES = cache_at(UNREACHABLE)
 
 

@@ -44,7 +44,7 @@ def test_swagger_ui_page_has_no_inline_script(client):
 def test_admin_and_swagger_ui_run_without_a_csp_violation(live_server, django_user_model):
     from playwright.sync_api import sync_playwright
 
-    django_user_model.objects.create_superuser("root", "root@example.org", "a-long-admin-pass-1")
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "a-long-admin-pass-1")
     violations: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -65,7 +65,7 @@ def test_admin_and_swagger_ui_run_without_a_csp_violation(live_server, django_us
             page.wait_for_url(f"{live_server.url}/admin/")
             assert page.locator("#site-name").inner_text() == "Guildhall back office"
             # A change form (widgets, calendar, related-object links) and a change list (actions).
-            page.goto(f"{live_server.url}/admin/auth/user/1/change/")
+            page.goto(f"{live_server.url}/admin/auth/user/{root.pk}/change/")
             page.wait_for_load_state("networkidle")
             assert page.locator("#id_username").input_value() == "root"
             page.goto(f"{live_server.url}/admin/auth/user/")
