@@ -8,7 +8,7 @@ decide what that actor may do and refuse with ``ApplicationError(code="permissio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -44,10 +44,10 @@ class Actor:
 # The resolver of a login's actor in a guild, registered by the Discord layer when it loads
 # (`botworker.members.login_actor`, `botworker.members.member_guild_ids`): domain apps ask here.
 _login_actor: Callable[..., Actor] | None = None
-_member_guild_ids: Callable[[object], list[int]] | None = None
+_member_guild_ids: Callable[[object], Iterable[int]] | None = None
 
 
-def register_login_resolver(*, actor: Callable[..., Actor], guild_ids: Callable[[object], list[int]]) -> None:
+def register_login_resolver(*, actor: Callable[..., Actor], guild_ids: Callable[[object], Iterable[int]]) -> None:
     global _login_actor, _member_guild_ids
     _login_actor, _member_guild_ids = actor, guild_ids
 
@@ -62,12 +62,17 @@ def actor_for_login(user, *, guild_id: int | None = None) -> Actor:
 
 
 def actor_for_request(request, *, guild_id: int | None = None) -> Actor:
-    """The actor of an API request's login in `guild_id`."""
-    return actor_for_login(getattr(request, "user", None), guild_id=guild_id)
+    """The actor of an API request's login in `guild_id` (resolved once per request and guild)."""
+    cache = request.__dict__.setdefault("_guildhall_actors", {})
+    key = None if guild_id is None else int(guild_id)
+    if key not in cache:
+        cache[key] = actor_for_login(getattr(request, "user", None), guild_id=key)
+    return cache[key]
 
 
-def member_guild_ids(user) -> list[int]:
-    """The guilds a login is a member of (its linked Discord user was seen there)."""
+def member_guild_ids(user) -> Iterable[int]:
+    """The guilds a login is a member of (its linked Discord user was seen there): a lazy
+    queryset of ids, to filter a list within its one query."""
     if _member_guild_ids is None or user is None or not user.is_authenticated:
         return []
     return _member_guild_ids(user)

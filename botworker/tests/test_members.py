@@ -92,7 +92,7 @@ def test_a_linked_logins_level_is_resolved_from_the_roles_last_seen():
     actor = actor_for_login(login, guild_id=GUILD_ID)
     assert (actor.user_id, actor.is_member, actor.is_moderator, actor.is_admin) == (USER_ID, True, True, False)
     assert actor.role_ids == {MOD_ROLE}
-    assert member_guild_ids(login) == [GUILD_ID]
+    assert list(member_guild_ids(login)) == [GUILD_ID]
 
     handle_interaction(command_payload("whoami", roles=[]))  # the role was taken away in Discord
     assert not login_actor(login, guild_id=GUILD_ID).is_moderator
