@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from botworker.guilds import guild_config_for
@@ -46,37 +48,39 @@ def member_seen(*, guild_id: int, user_id: int, role_ids, permissions: int, now=
         logger.exception("could not record the member of guild %s", guild_id)
 
 
-def linked_discord_user_id(user) -> int | None:
-    if user is None or not user.is_authenticated:
-        return None
-    link = DiscordLink.objects.filter(user_id=user.pk).values_list("discord_user_id", flat=True).first()
-    return link
-
-
 def login_actor(user, *, guild_id: int | None) -> Actor:
     """The actor of a login: anonymous acts as nobody, staff as staff; a linked login as its
     Discord user with the roles and level last seen in `guild_id` (with `guild_id` None, or a
-    guild where the bot never saw them, just their user id: not a member there)."""
+    guild where the bot never saw them, just their user id: not a member there).
+
+    One query for the link and the member record; the guild configuration (cached) only when the
+    member holds roles, as only roles need it."""
     if user is None or not user.is_authenticated:
         return Actor()
     base = Actor.for_login(user)
-    discord_user_id = linked_discord_user_id(user)
-    if discord_user_id is None:
+    seen = GuildMember.objects.filter(guild_id=guild_id, user_id=OuterRef("discord_user_id"))
+    link = (
+        DiscordLink.objects.filter(user_id=user.pk)
+        .annotate(
+            seen_roles=Subquery(seen.values("role_ids")[:1]),
+            seen_permissions=Subquery(seen.values("permissions")[:1]),
+        )
+        .values("discord_user_id", "seen_roles", "seen_permissions")
+        .first()
+    )
+    if link is None:
         return base
-    if guild_id is None:
-        return Actor(user_id=discord_user_id, login_id=base.login_id, is_staff=base.is_staff)
-    member = GuildMember.objects.filter(guild_id=guild_id, user_id=discord_user_id).first()
-    if member is None:
-        return Actor(user_id=discord_user_id, login_id=base.login_id, is_staff=base.is_staff)
-    role_ids = member.role_id_set
-    level = resolve_level(config=guild_config_for(guild_id), role_ids=role_ids, permissions=int(member.permissions))
-    return Actor(
-        user_id=discord_user_id,
+    if guild_id is None or link["seen_roles"] is None:
+        return replace(base, user_id=link["discord_user_id"])
+    role_ids = frozenset(int(r) for r in link["seen_roles"])
+    config = guild_config_for(guild_id) if role_ids else None
+    level = resolve_level(config=config, role_ids=role_ids, permissions=int(link["seen_permissions"]))
+    return replace(
+        base,
+        user_id=link["discord_user_id"],
         role_ids=role_ids,
         is_moderator=level >= PermissionLevel.MODERATOR,
         is_admin=level >= PermissionLevel.ADMIN,
-        login_id=base.login_id,
-        is_staff=base.is_staff,
         is_member=True,
     )
 
