@@ -104,7 +104,7 @@ class EventListView(ActorViewMixin, generics.ListCreateAPIView):
             timezone=zone,
             discord_channel_id=values.get("discord_channel_id"),
             notes=values.get("notes", ""),
-            created_by=player_for_user(user=request.user, guild_id=guild_id),
+            created_by=player_for_user(user=request.user, guild_id=guild_id, discord_user_id=self.actor().user_id),
         )
         event = RaidEvent.objects.with_season().get(pk=event.pk)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)

@@ -20,7 +20,7 @@ from config.schema import GUILD_ID_PATH
 from config.timeutils import local_today, zone_or_error
 from scheduling import selectors, services
 from scheduling.models import GuildRank, Player, Role, Specialization, WowClass
-from scheduling.permissions import ActorViewMixin, OfficerReads
+from scheduling.permissions import ActorViewMixin, OfficerReads, actor_for_request
 from scheduling.serializers import (
     AvailabilityWeekSerializer,
     BestTimeQuerySerializer,
@@ -159,7 +159,8 @@ class MyAvailabilityView(APIView):
     permission_classes = [IsAuthenticated, GuildMembers]
 
     def _player(self, request, guild_id: int) -> Player:
-        player = selectors.player_for_user(user=request.user, guild_id=guild_id)
+        actor = actor_for_request(request, guild_id=guild_id)
+        player = selectors.player_for_user(user=request.user, guild_id=guild_id, discord_user_id=actor.user_id)
         if player is None:
             raise ApplicationError(NOT_A_PLAYER, field="guild_id", code="not_a_player")
         return player

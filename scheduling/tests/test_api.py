@@ -251,3 +251,16 @@ def test_player_list_query_count(officer, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         response = officer.get(f"{BASE}/players/?page_size=100")
     assert response.json()["count"] == 21
+
+
+def test_a_login_linked_to_a_players_discord_user_reaches_that_players_week():
+    # The player has no `Player.user`; the login is linked to the player's Discord user instead.
+    player = PlayerFactory(rank=rank(level=2), timezone="UTC")
+    user = get_user_model().objects.create_user("linked")
+    link_member(user, guild_id=GUILD_ID, discord_user_id=player.discord_user_id)
+    client = APIClient()
+    client.force_authenticate(user)
+    week = {"days": [{"day_of_week": "monday", "earliest_start": "20:00", "available_hours": 2}]}
+    response = client.put(f"{BASE}/me/availability/", week, format="json")
+    assert response.status_code == 200, response.json()
+    assert PlayerAvailability.objects.filter(player=player).count() == 1
