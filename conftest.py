@@ -147,3 +147,14 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+def link_member(user, *, guild_id: int, discord_user_id: int, role_ids=(), permissions: int = 0):
+    """Make `user` a login linked to `discord_user_id`, seen by the bot in `guild_id` with these
+    roles and permission bits (as an interaction there would record it). Returns the user."""
+    from botworker.members import member_seen
+    from botworker.models import DiscordLink
+
+    DiscordLink.objects.update_or_create(user=user, defaults={"discord_user_id": discord_user_id})
+    member_seen(guild_id=guild_id, user_id=discord_user_id, role_ids=role_ids, permissions=permissions)
+    return user

@@ -28,6 +28,7 @@ from attendance.serializers import (
     SeasonSerializer,
 )
 from config.exceptions import ApplicationError
+from config.permissions import GuildMembers
 from config.schema import GUILD_ID_PATH
 from config.timeutils import parse_local_datetime, zone_or_error
 from scheduling.models import Player, WowCharacter
@@ -44,7 +45,7 @@ UNKNOWN_SEASON = selectors.UNKNOWN_SEASON
 class SeasonListView(ActorViewMixin, generics.ListCreateAPIView):
     """The guild's raid seasons (list, create)."""
 
-    permission_classes = [IsAuthenticated, OfficerReads]
+    permission_classes = [IsAuthenticated, GuildMembers, OfficerReads]
     serializer_class = SeasonSerializer
 
     def get_queryset(self):
@@ -64,7 +65,7 @@ class SeasonListView(ActorViewMixin, generics.ListCreateAPIView):
 class SeasonDetailView(ActorViewMixin, APIView):
     """Change a raid season (officers): name, dates, active flag."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
 
     @extend_schema(parameters=[GUILD], request=SeasonPatchSerializer, responses=SeasonSerializer)
     def patch(self, request, guild_id: int, pk: int):
@@ -80,7 +81,7 @@ class EventListView(ActorViewMixin, generics.ListCreateAPIView):
     """The guild's raid events, newest first (list, create: creating posts it to Discord when a
     channel is given and invites the auto-invite players)."""
 
-    permission_classes = [IsAuthenticated, OfficerReads]
+    permission_classes = [IsAuthenticated, GuildMembers, OfficerReads]
     serializer_class = EventSerializer
 
     def get_queryset(self):
@@ -103,7 +104,7 @@ class EventListView(ActorViewMixin, generics.ListCreateAPIView):
             timezone=zone,
             discord_channel_id=values.get("discord_channel_id"),
             notes=values.get("notes", ""),
-            created_by=player_for_user(user=request.user, guild_id=guild_id),
+            created_by=player_for_user(user=request.user, guild_id=guild_id, discord_user_id=self.actor().user_id),
         )
         event = RaidEvent.objects.with_season().get(pk=event.pk)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
@@ -115,7 +116,7 @@ class EventDetailView(ActorViewMixin, APIView):
     link and the Raid-Helper id. The Discord post is re-rendered; those signed up get a DM when
     the time changes."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
 
     @extend_schema(parameters=[GUILD], request=EventPatchSerializer, responses=EventSerializer)
     def patch(self, request, guild_id: int, pk: int):
@@ -137,7 +138,7 @@ class EventCancelView(ActorViewMixin, APIView):
     """Cancel a raid event that has not ended (officers): answers close, the post says so and
     those signed up get a DM."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
 
     @extend_schema(parameters=[GUILD], request=None, responses=EventSerializer)
     def post(self, request, guild_id: int, pk: int):
@@ -150,7 +151,7 @@ class EventCancelView(ActorViewMixin, APIView):
 class EventAttendanceView(ActorViewMixin, generics.ListAPIView):
     """An event's answers and attendance (list), or record one player's attendance (post)."""
 
-    permission_classes = [IsAuthenticated, OfficerReads]
+    permission_classes = [IsAuthenticated, GuildMembers, OfficerReads]
     serializer_class = AttendanceSerializer
 
     def get_queryset(self):
@@ -195,7 +196,7 @@ class StatisticsView(ActorViewMixin, generics.GenericAPIView):
     current season, rather than silently counting every event): events they were expected at
     (signed up, attended, or on the raid team), attended, excused, unexcused, rate."""
 
-    permission_classes = [IsAuthenticated, OfficerReads]
+    permission_classes = [IsAuthenticated, GuildMembers, OfficerReads]
     serializer_class = PlayerStatsSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = StatisticsFilter

@@ -12,6 +12,10 @@ class BotworkerConfig(AppConfig):
         # Importing these registers the commands, buttons and modals, and connects the receivers
         # of the domain apps' signals.
         from botworker import handlers, receivers  # noqa: F401
+        from botworker.members import login_actor, member_guild_ids
+        from config.actors import register_login_resolver
+
+        register_login_resolver(actor=login_actor, guild_ids=member_guild_ids)
 
     def load_demo_data(self) -> str:
         """The demo guild, once: its configuration with example roles and channels."""

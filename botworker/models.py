@@ -180,3 +180,41 @@ class InteractionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"interaction {self.interaction_id}"
+
+
+class DiscordLink(models.Model):
+    """A back-office login linked to one Discord user: the API resolves its level in a guild from
+    what the bot last saw of that user there (:class:`GuildMember`)."""
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="discord_link")
+    discord_user_id = models.PositiveBigIntegerField(unique=True, help_text="The Discord user id this login acts as.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Discord link"
+
+    def __str__(self) -> str:
+        return f"{self.user} = Discord user {self.discord_user_id}"
+
+
+class GuildMember(models.Model):
+    """What the bot last saw of a member of a guild: the roles they held and their Discord
+    permission bits, recorded from every guild interaction they make."""
+
+    guild_id = models.PositiveBigIntegerField()
+    user_id = models.PositiveBigIntegerField()
+    role_ids = models.JSONField(default=list, help_text="The Discord role ids held, as strings.")
+    permissions = models.DecimalField(max_digits=20, decimal_places=0, default=0, help_text="Discord permission bits.")
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["guild_id", "user_id"], name="guildmember_unique")]
+        indexes = [models.Index(fields=["user_id"], name="guildmember_user")]
+        ordering = ["guild_id", "user_id"]
+
+    def __str__(self) -> str:
+        return f"member {self.user_id} of guild {self.guild_id}"
+
+    @property
+    def role_id_set(self) -> frozenset[int]:
+        return frozenset(int(r) for r in self.role_ids)

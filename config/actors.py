@@ -8,6 +8,7 @@ decide what that actor may do and refuse with ``ApplicationError(code="permissio
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -23,6 +24,14 @@ class Actor:
     is_admin: bool = False
     login_id: int | None = None
     is_staff: bool = False
+    # A login's actor in a guild: whether the bot has seen its linked Discord user there (a
+    # Discord actor is in the guild it acts in; nothing reads this for them).
+    is_member: bool = False
+
+    @property
+    def sees_guild(self) -> bool:
+        """May read the guild's data: staff, or a member of it."""
+        return self.is_staff or self.is_member
 
     @classmethod
     def for_login(cls, user) -> Actor:
@@ -30,6 +39,43 @@ class Actor:
         if user is None or not user.is_authenticated:
             return cls()
         return cls(login_id=user.pk, is_staff=bool(user.is_staff))
+
+
+# The resolver of a login's actor in a guild, registered by the Discord layer when it loads
+# (`botworker.members.login_actor`, `botworker.members.member_guild_ids`): domain apps ask here.
+_login_actor: Callable[..., Actor] | None = None
+_member_guild_ids: Callable[[object], Iterable[int]] | None = None
+
+
+def register_login_resolver(*, actor: Callable[..., Actor], guild_ids: Callable[[object], Iterable[int]]) -> None:
+    global _login_actor, _member_guild_ids
+    _login_actor, _member_guild_ids = actor, guild_ids
+
+
+def actor_for_login(user, *, guild_id: int | None = None) -> Actor:
+    """The actor of a login in `guild_id`: anonymous is nobody, staff is staff, a login linked to
+    a Discord user acts as that user with the level last seen in that guild (see
+    docs/authorization.md). Without a registered resolver a login is only itself."""
+    if _login_actor is None:
+        return Actor.for_login(user)
+    return _login_actor(user, guild_id=guild_id)
+
+
+def actor_for_request(request, *, guild_id: int | None = None) -> Actor:
+    """The actor of an API request's login in `guild_id` (resolved once per request and guild)."""
+    cache = request.__dict__.setdefault("_guildhall_actors", {})
+    key = None if guild_id is None else int(guild_id)
+    if key not in cache:
+        cache[key] = actor_for_login(getattr(request, "user", None), guild_id=key)
+    return cache[key]
+
+
+def member_guild_ids(user) -> Iterable[int]:
+    """The guilds a login is a member of (its linked Discord user was seen there): a lazy
+    queryset of ids, to filter a list within its one query."""
+    if _member_guild_ids is None or user is None or not user.is_authenticated:
+        return []
+    return _member_guild_ids(user)
 
 
 # Writes made by the system itself (data migrations, demo data, the shell).

@@ -167,9 +167,11 @@ def api_exception_handler(exc, context):
     from rest_framework.views import exception_handler
 
     if isinstance(exc, ApplicationError):
+        # A service refusing who acts is a 403, as DRF answers its own permission checks.
+        refused = exc.code == "permission_denied"
         return Response(
             {"detail": exc.message, "code": exc.code, "fields": exc.field_errors(), **exc.extra},
-            status=status.HTTP_400_BAD_REQUEST,
+            status=status.HTTP_403_FORBIDDEN if refused else status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages

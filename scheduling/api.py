@@ -15,11 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ApplicationError
+from config.permissions import GuildMembers
 from config.schema import GUILD_ID_PATH
 from config.timeutils import local_today, zone_or_error
 from scheduling import selectors, services
 from scheduling.models import GuildRank, Player, Role, Specialization, WowClass
-from scheduling.permissions import ActorViewMixin, OfficerReads
+from scheduling.permissions import ActorViewMixin, OfficerReads, actor_for_request
 from scheduling.serializers import (
     AvailabilityWeekSerializer,
     BestTimeQuerySerializer,
@@ -44,7 +45,7 @@ GUILD = GUILD_ID_PATH
 class RankListView(generics.ListAPIView):
     """The guild's ranks with their scheduling weights (officers)."""
 
-    permission_classes = [IsAuthenticated, OfficerReads]
+    permission_classes = [IsAuthenticated, GuildMembers, OfficerReads]
     serializer_class = RankSerializer
 
     def get_queryset(self):
@@ -57,7 +58,7 @@ class RankListView(generics.ListAPIView):
 class RankDetailView(ActorViewMixin, APIView):
     """Change a guild rank (officers): name, level, weight, mapped Discord role."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
 
     @extend_schema(parameters=[GUILD], request=RankPatchSerializer, responses=RankSerializer)
     def patch(self, request, guild_id: int, pk: int):
@@ -74,7 +75,7 @@ class RankDetailView(ActorViewMixin, APIView):
 class RoleListView(generics.ListAPIView):
     """Raid roles (Tank, Healer, Melee DPS, Ranged DPS)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
     serializer_class = RoleSerializer
     queryset = Role.objects.order_by("id")
 
@@ -83,7 +84,7 @@ class RoleListView(generics.ListAPIView):
 class RoleDetailView(ActorViewMixin, APIView):
     """Rename a raid role (shared reference data)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
 
     @extend_schema(request=RolePatchSerializer, responses=RoleSerializer)
     def patch(self, request, pk: int):
@@ -98,7 +99,7 @@ class RoleDetailView(ActorViewMixin, APIView):
 class WowClassListView(generics.ListAPIView):
     """WoW classes with Blizzard's class ids (read-only reference data)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
     serializer_class = WowClassSerializer
     queryset = WowClass.objects.order_by("game_id")
 
@@ -107,7 +108,7 @@ class WowClassListView(generics.ListAPIView):
 class SpecializationListView(generics.ListAPIView):
     """Specializations with their class and raid role (read-only reference data)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
     serializer_class = SpecializationSerializer
     queryset = Specialization.objects.select_related("wow_class", "role").order_by("wow_class__game_id", "game_id")
 
@@ -116,7 +117,7 @@ class SpecializationListView(generics.ListAPIView):
 class PlayerListView(generics.ListAPIView):
     """The guild's players with rank and availability (officers)."""
 
-    permission_classes = [IsAuthenticated, OfficerReads]
+    permission_classes = [IsAuthenticated, GuildMembers, OfficerReads]
     serializer_class = PlayerSerializer
 
     def get_queryset(self):
@@ -134,7 +135,7 @@ class PlayerListView(generics.ListAPIView):
 class PlayerDetailView(ActorViewMixin, APIView):
     """Change a roster player (officers): rank, zone, linked login."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
 
     @extend_schema(parameters=[GUILD], request=PlayerPatchSerializer, responses=PlayerSerializer)
     def patch(self, request, guild_id: int, pk: int):
@@ -155,10 +156,11 @@ class PlayerDetailView(ActorViewMixin, APIView):
 class MyAvailabilityView(APIView):
     """The logged-in user's own week in this guild: read it, or replace it in one request."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
 
     def _player(self, request, guild_id: int) -> Player:
-        player = selectors.player_for_user(user=request.user, guild_id=guild_id)
+        actor = actor_for_request(request, guild_id=guild_id)
+        player = selectors.player_for_user(user=request.user, guild_id=guild_id, discord_user_id=actor.user_id)
         if player is None:
             raise ApplicationError(NOT_A_PLAYER, field="guild_id", code="not_a_player")
         return player
@@ -187,7 +189,7 @@ class MyAvailabilityView(APIView):
 class BestTimeView(ActorViewMixin, APIView):
     """The best raid starts for the guild (officers); see docs/scheduling.md for the scoring."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, GuildMembers]
 
     @extend_schema(parameters=[GUILD, BestTimeQuerySerializer], responses=SlotSerializer(many=True))
     def get(self, request, guild_id: int):

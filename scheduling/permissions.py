@@ -2,22 +2,22 @@
 
 Who may do what is decided once, in :mod:`scheduling.actors`, and checked by the services (writes)
 and the selectors that need it. The API builds the :class:`~scheduling.actors.Actor` from the
-login and answers a ``permission_denied`` refusal with 403, as DRF answers its own permission
-checks. Reading a guild's roster and raid lists is for its officers: :class:`OfficerReads` asks the
+login (config.actors.actor_for_request); a ``permission_denied`` refusal is a 403. Reading a guild's roster and raid lists is for its officers: :class:`OfficerReads` asks the
 same rule for safe methods and leaves writes to the services.
 """
 
 from __future__ import annotations
 
-from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from config.exceptions import ApplicationError
+from config import actors
 from scheduling.actors import NOT_OFFICER, Actor, is_officer
 
 
-def actor_for_request(request) -> Actor:
-    return Actor.for_login(request.user)
+def actor_for_request(request, *, guild_id: int | None = None) -> Actor:
+    """The login's actor in `guild_id`: staff, or its linked Discord user at the level and with
+    the roles last seen there (see docs/authorization.md)."""
+    return actors.actor_for_request(request, guild_id=guild_id)
 
 
 class OfficerReads(BasePermission):
@@ -29,18 +29,14 @@ class OfficerReads(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method not in SAFE_METHODS:
             return True
-        return is_officer(actor_for_request(request), guild_id=view.kwargs.get("guild_id"))
+        guild_id = view.kwargs.get("guild_id")
+        return is_officer(actor_for_request(request, guild_id=guild_id), guild_id=guild_id)
 
 
 class ActorViewMixin:
-    # For API views whose services check an actor: `self.actor()` is the login's actor, and a
-    # refusal with code ``permission_denied`` is a 403 (other refusals stay 400). A comment, not a
-    # docstring: the schema would show a mixin's docstring as every view's description.
+    # For API views whose services check an actor: `self.actor()` is the login's actor in the
+    # URL's guild (a ``permission_denied`` refusal is a 403 for every app, config.exceptions). A
+    # comment, not a docstring: the schema would show a mixin's docstring as every view's description.
 
     def actor(self) -> Actor:
-        return actor_for_request(self.request)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ApplicationError) and exc.code == "permission_denied":
-            exc = exceptions.PermissionDenied(detail=exc.message, code="permission_denied")
-        return super().handle_exception(exc)
+        return actor_for_request(self.request, guild_id=self.kwargs.get("guild_id"))

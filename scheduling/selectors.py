@@ -69,10 +69,16 @@ def player_of(*, guild_id: int, discord_user_id: int) -> Player | None:
     return Player.objects.select_related("rank").filter(guild_id=guild_id, discord_user_id=discord_user_id).first()
 
 
-def player_for_user(*, user, guild_id: int) -> Player | None:
+def player_for_user(*, user, guild_id: int, discord_user_id: int | None = None) -> Player | None:
+    """The login's player in the guild: the one linked to the login (`Player.user`), else the
+    player of the Discord user the login is linked to (`discord_user_id`)."""
     if user is None or not user.is_authenticated:
         return None
-    return Player.objects.select_related("rank").filter(user=user, guild_id=guild_id).first()
+    players = Player.objects.select_related("rank").filter(guild_id=guild_id)
+    player = players.filter(user=user).first()
+    if player is None and discord_user_id is not None:
+        player = players.filter(discord_user_id=discord_user_id).first()
+    return player
 
 
 def ranks_for_guild(*, guild_id: int) -> QuerySet[GuildRank]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import Count, QuerySet, Sum
@@ -74,9 +75,11 @@ def shift_stats(
     user_id: int | None = None,
     limit: int | None = None,
     now: datetime | None = None,
+    within: Iterable[int] | None = None,
 ) -> list[dict]:
     """Claimed, non-cancelled shifts per claimer (claimed within the period): count and hours,
-    most hours first; every claimer unless `limit`. One query, whatever the number of shifts."""
+    most hours first; every claimer unless `limit`. One query, whatever the number of shifts.
+    `within` (guild ids, a subquery) restricts it to guilds a reader may see."""
     now = now or dj_timezone.now()
     if period not in PERIODS:
         raise ApplicationError(BAD_PERIOD, field="period")
@@ -85,6 +88,8 @@ def shift_stats(
         query = query.filter(claimed_at__gt=now - PERIODS[period])
     if user_id is not None:
         query = query.filter(claimed_by=user_id)
+    if within is not None:
+        query = query.filter(guild_id__in=within)
     rows = (
         query.values("claimed_by")
         .annotate(shifts=Count("id"), minutes=Sum("duration_minutes"))

@@ -134,6 +134,13 @@ class ShiftActorSerializer(serializers.Serializer):
     user_id = SnowflakeField(help_text="The Discord id of who acts.")
 
 
+class GuildActorSerializer(ShiftActorSerializer):
+    """Who acts where: read from a write's body before the rest of it, so a login acting for
+    someone else, or in a guild it is not a member of, is refused (403) before its input is checked."""
+
+    guild_id = SnowflakeField()
+
+
 class ShiftCancelSerializer(ShiftActorSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 

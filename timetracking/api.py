@@ -1,5 +1,6 @@
-"""The time-tracking REST API under `/api/timetracking/`, for the back office (staff only: it
-shows every user's personal time). Views are thin: validate, call a service or selector, serialize."""
+"""The time-tracking REST API under `/api/timetracking/`. Time is personal: a login sees and
+writes only its own (the Discord user it is linked to, see docs/authorization.md); staff see
+everyone's. Views are thin: validate, call a service or selector, serialize."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.actors import actor_for_request
+from config.exceptions import ApplicationError
 from timetracking import selectors, services
 from timetracking.durations import format_duration
 from timetracking.filters import AllocationFilter, SessionFilter, SubjectFilter
@@ -92,21 +95,56 @@ class WeeklyReportCSVRenderer(BaseRenderer):
         return out.getvalue().encode()
 
 
-class StaffOnly:
-    permission_classes = [IsAdminUser]
+NOT_LINKED = "Your login is not linked to a Discord user, so it has no time of its own here (/api_token links one)."
+NOT_YOURS = "Time tracking is personal: you can only write your own (the Discord user your login is linked to)."
+
+
+def owner_id(request: Request) -> int | None:
+    """The Discord user whose time the login may see (None: staff see everyone's)."""
+    if request.user.is_staff:
+        return None
+    return actor_for_request(request).user_id or 0
+
+
+def require_owner(request: Request, user_id: int) -> None:
+    owner = owner_id(request)
+    if owner is not None and owner != user_id:
+        raise ApplicationError(NOT_YOURS, field="user", code="permission_denied")
+
+
+class LinkedOrStaff(BasePermission):
+    """Staff, or a login linked to a Discord user (whose own time it then sees)."""
+
+    message = NOT_LINKED
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated) and (
+            request.user.is_staff or actor_for_request(request).user_id is not None
+        )
+
+
+class OwnerOrStaff:
+    permission_classes = [LinkedOrStaff]
     lookup_value_regex = r"\d{1,19}"
     filter_backends = [DjangoFilterBackend]
+    owner_field = "user_id"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        owner = owner_id(self.request)
+        return queryset if owner is None else queryset.filter(**{self.owner_field: owner})
 
 
 @extend_schema_view(
     list=extend_schema(summary="List tracked users"),
     retrieve=extend_schema(summary="One tracked user"),
 )
-class TrackedUserViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
+class TrackedUserViewSet(OwnerOrStaff, viewsets.ReadOnlyModelViewSet):
     """Members who track time: their zone and summary preference, and their weekly report."""
 
     serializer_class = TrackedUserSerializer
     queryset = TrackedUser.objects.order_by("id")
+    owner_field = "pk"
 
     @extend_schema(
         summary="A user's weekly report",
@@ -120,7 +158,7 @@ class TrackedUserViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, WeeklyReportCSVRenderer])
     def report(self, request: Request, pk=None) -> Response:
-        user = get_object_or_404(TrackedUser, pk=pk)
+        user = get_object_or_404(self.get_queryset(), pk=pk)
         query = ReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = selectors.weekly_report(user_id=user.pk, week_start=query.validated_data.get("week"))
@@ -140,7 +178,7 @@ class TrackedUserViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
         responses={201: SubjectSerializer},
     ),
 )
-class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class SubjectViewSet(OwnerOrStaff, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """What members track time on (list, read, create)."""
 
     serializer_class = SubjectSerializer
@@ -150,6 +188,7 @@ class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = SubjectCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        require_owner(request, data.validated_data["user"])
         subject = services.subject_create(user_id=data.validated_data["user"], name=data.validated_data["name"])
         return Response(SubjectSerializer(subject).data, status=status.HTTP_201_CREATED)
 
@@ -164,7 +203,7 @@ class SubjectViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
         responses={200: AllocationSerializer},
     ),
 )
-class AllocationViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class AllocationViewSet(OwnerOrStaff, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Weekly time allocations per subject (list, read, create)."""
 
     serializer_class = AllocationSerializer
@@ -177,6 +216,7 @@ class AllocationViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         data = AllocationSetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        require_owner(request, values["user"])
         allocation = services.allocation_set(
             user_id=values["user"],
             subject_id=values.get("subject"),
@@ -192,7 +232,7 @@ class AllocationViewSet(StaffOnly, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     list=extend_schema(summary="List focus sessions"),
     retrieve=extend_schema(summary="One focus session"),
 )
-class SessionViewSet(StaffOnly, viewsets.ReadOnlyModelViewSet):
+class SessionViewSet(OwnerOrStaff, viewsets.ReadOnlyModelViewSet):
     """Focus sessions (list, read), filtered by member, subject, status and week."""
 
     serializer_class = SessionSerializer

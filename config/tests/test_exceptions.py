@@ -189,3 +189,11 @@ def test_a_refusal_through_the_api_carries_no_discord_markup():
     assert response.status_code == 400
     assert not any(marker in body for marker in DISCORD_MARKUP)
     assert response.data["detail"] == "user 42 cannot post in channel 7 (needs role 9) before 2026-03-08T07:30:00Z."
+
+
+def test_a_permission_refusal_by_a_service_is_a_403_for_every_app():
+    status, body = handle(ApplicationError("Only moderators can do this.", code="permission_denied"))
+    assert (status, body) == (
+        403,
+        {"detail": "Only moderators can do this.", "code": "permission_denied", "fields": {}},
+    )

@@ -11,6 +11,7 @@ from scheduling.reference_data import DEFAULT_RANKS
 
 BAD_WEIGHT = "The scheduling weight must be a whole number from 0 to 100."
 BAD_LEVEL = "The level must be a whole number from 1 to 10."
+STAFF_ONLY_REFERENCE = "Raid roles are shared by every guild: only staff can change them."
 RANK_TAKEN = "Another rank of this guild already has that name, level or Discord role."
 EMPTY_NAME = "The name must not be empty."
 
@@ -109,8 +110,9 @@ def rank_update(
 @transaction.atomic
 def role_update(*, actor: Actor, role: Role, display_name: str) -> Role:
     """Rename a raid role for display (its `name` key stays). Roles are shared by every guild:
-    an officer of any guild may rename them."""
-    require_officer(actor, guild_id=None)
+    only staff rename them."""
+    if not actor.is_staff:
+        raise ApplicationError(STAFF_ONLY_REFERENCE, code="permission_denied")
     if not display_name or not display_name.strip():
         raise ApplicationError(EMPTY_NAME, field="display_name")
     role.display_name = display_name.strip()[:50]

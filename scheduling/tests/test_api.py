@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from config import timeutils
+from conftest import link_member
 from scheduling import services
 from scheduling.actors import SYSTEM
 from scheduling.models import GuildRank, Player, PlayerAvailability, Role
@@ -20,6 +21,10 @@ def client_for(player: Player | None = None, *, staff: bool = False) -> APIClien
     )
     if player is not None:
         services.player_update(actor=SYSTEM, player=player, user=user)
+    if not staff:
+        # A linked login the bot has seen in the guild (a member there).
+        discord_user_id = player.discord_user_id if player is not None else 990_000_000_000_000_000 + user.pk
+        link_member(user, guild_id=GUILD_ID, discord_user_id=discord_user_id)
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -92,10 +97,12 @@ def test_roles_classes_and_specs(member, officer):
     ]
     tank = Role.objects.get(name="tank")
     assert member.patch(f"/api/scheduling/roles/{tank.pk}/", {"display_name": "T"}, format="json").status_code == 403
+    # Raid roles are shared by every guild: an officer of one may not rename them, staff may.
+    assert officer.patch(f"/api/scheduling/roles/{tank.pk}/", {"display_name": "T"}, format="json").status_code == 403
     assert (
-        officer.patch(f"/api/scheduling/roles/{tank.pk}/", {"display_name": "Tanks"}, format="json").json()[
-            "display_name"
-        ]
+        client_for(staff=True)
+        .patch(f"/api/scheduling/roles/{tank.pk}/", {"display_name": "Tanks"}, format="json")
+        .json()["display_name"]
         == "Tanks"
     )
     assert member.get("/api/scheduling/classes/").json()["count"] == 13
@@ -244,3 +251,16 @@ def test_player_list_query_count(officer, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         response = officer.get(f"{BASE}/players/?page_size=100")
     assert response.json()["count"] == 21
+
+
+def test_a_login_linked_to_a_players_discord_user_reaches_that_players_week():
+    # The player has no `Player.user`; the login is linked to the player's Discord user instead.
+    player = PlayerFactory(rank=rank(level=2), timezone="UTC")
+    user = get_user_model().objects.create_user("linked")
+    link_member(user, guild_id=GUILD_ID, discord_user_id=player.discord_user_id)
+    client = APIClient()
+    client.force_authenticate(user)
+    week = {"days": [{"day_of_week": "monday", "earliest_start": "20:00", "available_hours": 2}]}
+    response = client.put(f"{BASE}/me/availability/", week, format="json")
+    assert response.status_code == 200, response.json()
+    assert PlayerAvailability.objects.filter(player=player).count() == 1

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from botworker.models import BotAction
 from config.timeutils import BAD_LOCAL_DATETIME
+from conftest import link_member
 from shifts import services
 from shifts.models import ModSchedule, Shift
 from shifts.tests.factories import (
@@ -35,10 +36,17 @@ def staff():
     return client
 
 
+READER_ID = 720_000_000_000_000_077
+
+
 @pytest.fixture
 def reader():
     client = APIClient()
-    client.force_authenticate(User.objects.create_user("reader"))
+    # A member of both test guilds, seen by the bot there with no roles.
+    user = User.objects.create_user("reader")
+    link_member(user, guild_id=GUILD, discord_user_id=READER_ID)
+    link_member(user, guild_id=OTHER_GUILD, discord_user_id=READER_ID)
+    client.force_authenticate(user)
     return client
 
 
