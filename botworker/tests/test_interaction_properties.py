@@ -4,6 +4,7 @@ answers 500."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -61,7 +62,9 @@ json_values = st.recursive(
     scalars,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=12,
-)
+    # A fresh copy each draw: NASTY's lists and dicts are shared objects, and a payload is mutated
+    # in place below (a shared one could end up inside itself, or carry over to the next example).
+).map(copy.deepcopy)
 
 
 def _templates() -> list[dict]:
