@@ -158,3 +158,22 @@ def link_member(user, *, guild_id: int, discord_user_id: int, role_ids=(), permi
     DiscordLink.objects.update_or_create(user=user, defaults={"discord_user_id": discord_user_id})
     member_seen(guild_id=guild_id, user_id=discord_user_id, role_ids=role_ids, permissions=permissions)
     return user
+
+
+def migrate_to(targets):
+    """Migrate the test database to `targets` ((app, migration) pairs) and return the apps
+    registry of that state, for data-migration tests."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
+
+
+def migrate_to_latest() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from conftest import migrate_to, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,18 +16,11 @@ AFTER = [("scheduling", "0009_remove_player_timezone"), ("timetracking", "0004_r
 ROSTER_NEWER, TRACKER_NEWER, TWO_GUILDS, ROSTER_ONLY, TRACKER_ONLY, NEITHER = 501, 502, 503, 504, 505, 506
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def at_the_start():
-    apps = migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_latest()
 
 
 def day(n: int) -> datetime:
@@ -58,7 +52,7 @@ def test_each_members_newest_zone_is_copied_and_the_columns_go(at_the_start):
     player(ROSTER_ONLY, "Europe/London", day(1))
     tracked(TRACKER_ONLY, "Pacific/Auckland", day(1))
 
-    apps = migrate(AFTER)
+    apps = migrate_to(AFTER)
     MemberZone = apps.get_model("scheduling", "MemberZone")
     zones = {user_id: zone.key for user_id, zone in MemberZone.objects.values_list("discord_user_id", "timezone")}
     assert zones == {

@@ -5,8 +5,8 @@ names are canonicalised, and a policy's channel and default zone land in the gui
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from conftest import migrate_to, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,18 +18,11 @@ AFTER = [
 CONFIGURED, PINNED_ONLY, UNCONFIGURED = 1001, 1002, 1003
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def at_the_start():
-    apps = migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate_to_latest()
 
 
 def test_zones_are_canonicalised_and_policy_settings_move_to_the_guild(at_the_start):
@@ -59,7 +52,7 @@ def test_zones_are_canonicalised_and_policy_settings_move_to_the_guild(at_the_st
     ShiftPolicy.objects.create(guild_id=PINNED_ONLY, channel_id=98)
     ShiftPolicy.objects.create(guild_id=UNCONFIGURED, channel_id=97, default_timezone="Europe/Paris")
 
-    apps = migrate(AFTER)
+    apps = migrate_to(AFTER)
     ModSchedule = apps.get_model("shifts", "ModSchedule")
     Shift = apps.get_model("shifts", "Shift")
     GuildConfig = apps.get_model("botworker", "GuildConfig")
@@ -86,7 +79,7 @@ def test_zones_are_canonicalised_and_policy_settings_move_to_the_guild(at_the_st
 
 def test_durations_become_whole_minutes_and_duplicate_occurrences_are_cancelled():
     try:
-        apps = migrate([("shifts", "0003_remove_shiftpolicy_channel_id_and_default_timezone")])
+        apps = migrate_to([("shifts", "0003_remove_shiftpolicy_channel_id_and_default_timezone")])
         Shift = apps.get_model("shifts", "Shift")
         ShiftPolicy = apps.get_model("shifts", "ShiftPolicy")
         ShiftPolicy.objects.create(guild_id=CONFIGURED, max_hours_7d=1.1)
@@ -98,7 +91,7 @@ def test_durations_become_whole_minutes_and_duplicate_occurrences_are_cancelled(
         )
         other = Shift.objects.create(**common, duration_hours=2, assigned_user_id=8)
 
-        apps = migrate([("shifts", "0005_one_open_shift_per_occurrence")])
+        apps = migrate_to([("shifts", "0005_one_open_shift_per_occurrence")])
         Shift = apps.get_model("shifts", "Shift")
         ShiftPolicy = apps.get_model("shifts", "ShiftPolicy")
         minutes = dict(Shift.objects.values_list("pk", "duration_minutes"))
@@ -109,4 +102,4 @@ def test_durations_become_whole_minutes_and_duplicate_occurrences_are_cancelled(
         assert cancelled.cancelled and cancelled.cancel_reason.startswith(f"Duplicate of shift #{claimed.pk}")
         assert not Shift.objects.filter(pk__in=[claimed.pk, other.pk], cancelled=True).exists()
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
