@@ -34,8 +34,8 @@ class RawInteractions:
 
 
 class GuildhallConnectionState(RawInteractions, ConnectionState):
-    pass
+    """The plain client's connection state, with raw interactions."""
 
 
 class ShardedGuildhallConnectionState(RawInteractions, AutoShardedConnectionState):
-    pass
+    """The sharded client's connection state, with raw interactions."""

@@ -9,6 +9,7 @@ from django.urls import path, resolve
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.schema import ERROR_DESCRIPTIONS
@@ -121,7 +122,7 @@ class PublicPing(APIView):
     throttle_classes: list = []
 
     def get(self, request):
-        raise NotImplementedError
+        return Response({"pong": True})
 
 
 class ItemDetail(generics.RetrieveAPIView):
