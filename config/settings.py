@@ -243,7 +243,7 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guildhall API",
-    "DESCRIPTION": "Shifts, raid scheduling, attendance, time tracking and the support desk of a Discord community.",
+    "DESCRIPTION": "Shifts, raid scheduling, attendance and time tracking of a Discord community.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
