@@ -11,6 +11,7 @@ from django.dispatch import receiver
 
 from botworker.models import GuildChannel, GuildConfig, GuildRole
 from config.exceptions import ApplicationError
+from config.snowflakes import as_snowflake
 from config.timeutils import zone_or_error
 
 DEMO_GUILD_ID = 100_000_000_000_000_001
@@ -25,11 +26,8 @@ def validate_timezone(zone: object) -> str:
 
 
 def parse_snowflake(value: object, *, field: str) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ApplicationError(BAD_ID.format(value=value), field=field) from None
-    if not 0 < number < 1 << 63:
+    number = as_snowflake(value.strip() if isinstance(value, str) else value)
+    if number is None:
         raise ApplicationError(BAD_ID.format(value=value), field=field)
     return number
 

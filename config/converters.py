@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import register_converter
 
-from config.serializers import SNOWFLAKE_MAX
+from config.snowflakes import as_snowflake
 
 
 class SnowflakeConverter:
@@ -14,8 +14,8 @@ class SnowflakeConverter:
     regex = "[1-9][0-9]{0,18}"
 
     def to_python(self, value: str) -> int:
-        number = int(value)
-        if number > SNOWFLAKE_MAX:
+        number = as_snowflake(value)
+        if number is None:
             raise ValueError("not a Discord id")  # Django answers 404 for a value a converter refuses
         return number
 

@@ -9,7 +9,8 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from config.serializers import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE, SNOWFLAKE_MAX, SNOWFLAKE_PATTERN
+from config.serializers import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE
+from config.snowflakes import SNOWFLAKE_MAX, SNOWFLAKE_PATTERN
 
 MAX_UTC_OFFSET = dt.timedelta(hours=18)
 

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 
 from django.db import models
@@ -24,19 +23,15 @@ from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
 from config.fields import ZoneField
+from config.snowflakes import SNOWFLAKE_PATTERN, is_snowflake_range, whole_number
 from config.timeutils import canonical_zone_name, zone_error_message
 
-SNOWFLAKE_MAX = (1 << 63) - 1
 DATE_MIN = dt.date(1970, 1, 1)
 DATE_MAX = dt.date(2999, 12, 31)
 DATE_RANGE_MESSAGE = f"Dates are between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
 INTEGER_MIN = -(1 << 63)
 INTEGER_MAX = (1 << 63) - 1
 HOURS_LIMIT = 100_000
-SNOWFLAKE_PATTERN = r"^[1-9][0-9]{0,18}$"
-# What input is read as a number: ASCII digits only (str.isdigit() is true for "²", which int()
-# refuses, and for full-width digits), surrounding spaces allowed.
-SNOWFLAKE_INPUT = re.compile(r"\s*[0-9]{1,20}\s*")
 
 
 @extend_schema_field({"type": "string", "pattern": SNOWFLAKE_PATTERN, "example": "1180000000000000001"})
@@ -55,15 +50,10 @@ class SnowflakeField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> int:
-        if isinstance(data, bool):
+        value = whole_number(data.strip() if isinstance(data, str) else data)
+        if value is None:
             self.fail("invalid")
-        if isinstance(data, int):
-            value = data
-        elif isinstance(data, str) and SNOWFLAKE_INPUT.fullmatch(data):
-            value = int(data)
-        else:
-            self.fail("invalid")
-        if not 0 < value <= SNOWFLAKE_MAX:
+        if not is_snowflake_range(value):
             self.fail("range")
         return value
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
+from config.snowflakes import as_snowflake
 from shifts import services
 from shifts.models import ModSchedule, Shift, ShiftPolicy
 
@@ -62,13 +63,11 @@ class UserIdSearch:
     user_fields: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if term.isdigit():
-            condition = Q()
+        number = as_snowflake(search_term.strip())
+        if number is not None:
+            condition = Q(pk=number)
             for field in self.user_fields:
-                condition |= Q(**{field: int(term)})
-            if int(term) < 1 << 63:
-                condition |= Q(pk=int(term))
+                condition |= Q(**{field: number})
             return queryset.filter(condition), False
         return super().get_search_results(request, queryset, search_term)
 

@@ -23,11 +23,12 @@ from botworker.guilds import guild_config_for
 from botworker.interactions import records
 from botworker.interactions.render import render_files, render_interaction_response, render_message
 from botworker.interactions.replies import Reply
-from botworker.interactions.routing import CUSTOM_ID_RE, HandlerSpec, InteractionType, Invocation, router
+from botworker.interactions.routing import CUSTOM_ID_RE, UNSTORABLE, HandlerSpec, InteractionType, Invocation, router
 from botworker.members import member_seen
 from botworker.models import InteractionRecord
 from botworker.permissions import resolve_level
 from config.logging import log_context
+from config.snowflakes import is_snowflake_range, whole_number
 
 logger = logging.getLogger("guildhall.interactions")
 
@@ -42,7 +43,6 @@ class InvalidInteraction(ValueError):
     """The payload is not an interaction Guildhall can read (the HTTP endpoint answers 400)."""
 
 
-SNOWFLAKE_LIMIT = 1 << 63
 PERMISSIONS_LIMIT = 1 << 64
 # Discord's own limits on what it sends: command and option names, custom_ids, select values,
 # text input values. Anything longer is not Discord's.
@@ -57,8 +57,6 @@ MAX_OPTIONS = 25
 MAX_MODAL_ROWS = 5
 MAX_ROLES = 1000
 _DIGITS = re.compile(r"[0-9]{1,20}")
-# Characters PostgreSQL cannot store in text or JSON: NUL, and lone surrogates (not UTF-8).
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 OPTION_VALUE_TYPES = (str, int, float, bool)
 
 
@@ -67,13 +65,10 @@ def _snowflake(value: Any, what: str, *, optional: bool = False) -> int | None:
     float (1e400, 12.5), a boolean or a list is not an id."""
     if value is None and optional:
         return None
-    if isinstance(value, str) and _DIGITS.fullmatch(value):
-        number = int(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
+    number = whole_number(value)
+    if number is None:
         raise InvalidInteraction(f"{what} is not a snowflake")
-    if not 0 < number < SNOWFLAKE_LIMIT:
+    if not is_snowflake_range(number):
         raise InvalidInteraction(f"{what} is out of range")
     return number
 

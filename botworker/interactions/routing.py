@@ -22,6 +22,7 @@ from botworker.interactions.replies import Choice, Reply
 from botworker.models import GuildConfig, PermissionLevel
 from botworker.presenters.text import error_text
 from config.exceptions import ApplicationError, new_reference
+from config.snowflakes import as_snowflake
 
 logger = logging.getLogger("guildhall.interactions")
 
@@ -48,8 +49,6 @@ class OptionType(IntEnum):
 
 
 SNOWFLAKE_OPTIONS = {OptionType.USER, OptionType.CHANNEL, OptionType.ROLE, OptionType.MENTIONABLE}
-SNOWFLAKE_TEXT = re.compile(r"[0-9]{1,20}")
-SNOWFLAKE_LIMIT = 1 << 63
 # Discord's INTEGER and NUMBER options lie between -2^53 and 2^53.
 NUMBER_LIMIT = 1 << 53
 # Characters PostgreSQL cannot store in text or JSON (NUL, lone surrogates): a reply that echoed
@@ -136,9 +135,7 @@ def _option_value(kind: OptionType, raw: Any) -> Any:
     if isinstance(raw, bool):
         return raw if kind == OptionType.BOOLEAN else None
     if kind in SNOWFLAKE_OPTIONS:
-        if isinstance(raw, str) and SNOWFLAKE_TEXT.fullmatch(raw):
-            raw = int(raw)
-        return raw if isinstance(raw, int) and 0 < raw < SNOWFLAKE_LIMIT else None
+        return as_snowflake(raw)
     if kind == OptionType.INTEGER:
         if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
             raw = int(raw)

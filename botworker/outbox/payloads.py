@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from botworker.models import BotAction
+from config.snowflakes import as_snowflake
 
 Kind = BotAction.Kind
 
@@ -62,10 +63,10 @@ class OutboxPayload:
         object.__setattr__(self, name, value)
 
     def _snowflake(self, name: str, value: Any) -> str:
-        text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-        if not text.isdigit() or int(text) <= 0:
+        number = as_snowflake(value)
+        if number is None:
             raise self.fail(f"{name} must be a Discord id (int or digit string), got {value!r}")
-        return text
+        return str(number)
 
     def _id(self, name: str, *, required: bool = False) -> None:
         value = getattr(self, name)

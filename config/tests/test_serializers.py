@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.fields import ZoneField
-from config.serializers import SNOWFLAKE_MAX, SNOWFLAKE_PATTERN, ModelSerializer, SnowflakeField, ZoneSerializerField
+from config.serializers import ModelSerializer, SnowflakeField, ZoneSerializerField
+from config.snowflakes import SNOWFLAKE_MAX, SNOWFLAKE_PATTERN
 from config.timeutils import UNKNOWN_ZONE, UNKNOWN_ZONE_SUGGEST
 
 INVALID = SnowflakeField.default_error_messages["invalid"]

@@ -94,3 +94,11 @@ def test_demo_data_loads_once():
     assert "3 schedule slots" in config.load_demo_data()
     assert config.load_demo_data() == "demo shift policy already present"
     assert ModSchedule.objects.count() == 3
+
+
+@pytest.mark.parametrize("term", ["9223372036854775808", "99999999999999999999", "１２"])
+def test_searching_for_what_is_not_a_discord_id_finds_nothing_and_never_fails(officer, term):
+    ShiftFactory(claimed_by=MOD_A, claimed_at=timezone.now())
+    response = officer.get("/admin/shifts/shift/", {"q": term})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
