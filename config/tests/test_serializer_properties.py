@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
+# A model serializer's related fields look their rows up while validating.
+pytestmark = pytest.mark.django_db
+
 APPS = ["attendance", "scheduling", "shifts", "timetracking"]
 
 SERIALIZERS = sorted(
