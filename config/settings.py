@@ -326,6 +326,9 @@ PERIODIC_TASKS = {
     # once per event; every minute, so both go out within a minute of their time.
     "attendance event reminders": {"task": "attendance.send_event_reminders", "every_seconds": 60},
     "attendance event summaries": {"task": "attendance.send_event_summaries", "every_seconds": 60},
+    # The dispatcher: every reminder and scheduled job that is due, sent once (scheduling/dispatcher.py).
+    # Every 5 seconds, so an occurrence is queued within seconds of its instant.
+    "dispatch due": {"task": "scheduling.dispatch_due", "every_seconds": 5},
 }
 
 # --- Discord ----------------------------------------------------------------------------------

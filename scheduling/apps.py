@@ -5,3 +5,7 @@ class SchedulingConfig(AppConfig):
     name = "scheduling"
     verbose_name = "Raid scheduling"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the dispatcher's clock sources.
+        from scheduling.services import reminders  # noqa: F401

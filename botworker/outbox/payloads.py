@@ -101,13 +101,15 @@ class OutboxPayload:
 @dataclass(frozen=True, kw_only=True)
 class MessageBody(OutboxPayload):
     """What a message says: ``content``, ``embeds``, ``components`` (Discord's JSON objects) and
-    who it may ping (``mention_roles``, ``mention_users``)."""
+    who it may ping (``mention_roles``, ``mention_users``, and ``@everyone``/``@here`` only with
+    ``mention_everyone``)."""
 
     content: str | None = None
     embeds: list[dict] | None = None
     components: list[dict] | None = None
     mention_roles: list[str] | None = None
     mention_users: list[str] | None = None
+    mention_everyone: bool | None = None
 
     editing: ClassVar[bool] = False
 
@@ -117,6 +119,8 @@ class MessageBody(OutboxPayload):
         self._objects("components")
         self._ids("mention_roles")
         self._ids("mention_users")
+        if self.mention_everyone is not None and not isinstance(self.mention_everyone, bool):
+            raise self.fail("mention_everyone must be true or false")
         if self.editing:
             if self.content is None and self.embeds is None and self.components is None:
                 raise self.fail("give at least one of content, embeds, components")
@@ -129,7 +133,7 @@ class MessageBody(OutboxPayload):
             key: getattr(self, key) for key in ("content", "embeds", "components") if getattr(self, key) is not None
         }
         body["allowed_mentions"] = {
-            "parse": [],
+            "parse": ["everyone"] if self.mention_everyone else [],
             "roles": self.mention_roles or [],
             "users": self.mention_users or [],
             "replied_user": False,

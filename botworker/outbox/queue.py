@@ -125,6 +125,47 @@ def enqueue(
     return action
 
 
+def enqueue_many(items: Iterable[dict[str, Any]]) -> int:
+    """Add many actions at once, in the caller's transaction: one INSERT for all of them.
+
+    Each item holds :func:`enqueue`'s arguments (``payload`` typed, plus ``dedupe_key`` and
+    optionally ``guild_id``, ``ordering_key``, ``hook``, ``hook_args``). A key that exists already
+    is skipped (``ON CONFLICT DO NOTHING``), as :func:`enqueue` would return the existing row.
+    Rows are inserted in the order given, which is the order rows of one ordering key are
+    performed in. Returns how many items were given; deliverers are woken at commit."""
+    rows = []
+    for item in items:
+        payload = item["payload"]
+        if not isinstance(payload, OutboxPayload):
+            raise ValueError("enqueue_many takes typed outbox payloads")
+        normalized = payload.as_json()
+        dedupe_key = item["dedupe_key"]
+        if not isinstance(dedupe_key, str) or not dedupe_key or len(dedupe_key) > MAX_KEY_LENGTH:
+            raise ValueError(f"dedupe_key must be a non-empty string of at most {MAX_KEY_LENGTH} characters")
+        hook = item.get("hook", "")
+        if hook:
+            get_completion_hook(hook)
+        guild_id = item.get("guild_id")
+        if guild_id is None and "guild_id" in normalized:
+            guild_id = int(normalized["guild_id"])
+        rows.append(
+            BotAction(
+                kind=payload.kind,
+                payload=normalized,
+                dedupe_key=dedupe_key,
+                guild_id=guild_id,
+                ordering_key=item.get("ordering_key", ""),
+                hook=hook,
+                hook_args=item.get("hook_args") or {},
+            )
+        )
+    if rows:
+        with transaction.atomic(savepoint=False):
+            BotAction.objects.bulk_create(rows, ignore_conflicts=True)
+            notify_deliverers()
+    return len(rows)
+
+
 def retry_now(action_ids: Iterable[int]) -> int:
     """Put the given dead or retry rows back to pending, due now, with a fresh attempt budget.
 

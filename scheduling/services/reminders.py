@@ -1,0 +1,336 @@
+"""Reminders: creating, changing and archiving them, and their clock (the dispatcher's source).
+
+A recurring reminder fires on its weekdays at its local time in its zone; the wall time is kept
+across DST (a time in the spring-forward gap is shifted by the gap, a time in the autumn fold fires
+once, at the first). A one-off fires at its event instant minus `lead_minutes` ("early") and at the
+event instant ("event"), then is archived. `next_fire_at` always holds the next of these (UTC).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from config.actors import Actor
+from config.exceptions import ApplicationError
+from config.timeutils import (
+    DAY_NAMES,
+    next_weekly_occurrence,
+    parse_clock,
+    parse_local_datetime,
+    zone_or_error,
+)
+from scheduling import dispatcher, signals
+from scheduling.models import MAX_LEAD_MINUTES, GuildClockSettings, Reminder
+from scheduling.models.reminders import MAX_LOCATION_LENGTH, MAX_NAME_LENGTH
+
+# What Discord allows in a message is 2,000 characters; the reminder's name, time and location
+# lines take the rest.
+MAX_MESSAGE_LENGTH = 1500
+
+NOT_MODERATOR = "Only moderators can create reminders."
+NOT_YOURS = "Only its creator or an admin can delete this reminder."
+NO_SUCH_REMINDER = "There is no reminder {reminder_id} on this server."
+EMPTY_NAME = "Give the reminder a name."
+NAME_TOO_LONG = "A reminder's name can be at most {limit} characters long."
+EMPTY_MESSAGE = "Give the reminder a message."
+MESSAGE_TOO_LONG = "A reminder's message can be at most {limit} characters long (this one has {length})."
+LOCATION_TOO_LONG = "A location can be at most {limit} characters long."
+NO_WHEN = "Say when: `days` (with `time`) for a recurring reminder, or `date` (with `time`) for a one-off."
+BOTH_WHEN = "Give either `days` (recurring) or `date` (one-off), not both."
+NEED_TIME = "Give the `time` (HH:MM) the reminder is sent at."
+PAST_ONE_OFF = "{when} is in the past; a one-off reminder needs a time in the future."
+BAD_LEAD = "The lead must be a whole number of minutes from 0 to {limit}."
+BAD_DAYS = (
+    'Could not read the days "{value}": use names or numbers (mon,wed or 0,2; Monday = 0), daily, weekdays or '
+    "weekends, in English, Dutch or French."
+)
+EVERYONE_NOT_ALLOWED = "This server does not allow reminders to mention @everyone or @here."
+
+# Weekday names and abbreviations in English, Dutch and French, folded to lower case without accents.
+_DAY_WORDS: dict[str, int] = {}
+for _index, _names in enumerate(
+    (
+        ("monday", "mon", "maandag", "ma", "lundi", "lun"),
+        ("tuesday", "tue", "tues", "dinsdag", "di", "mardi", "mar"),
+        ("wednesday", "wed", "woensdag", "wo", "mercredi", "mer"),
+        ("thursday", "thu", "thur", "thurs", "donderdag", "do", "jeudi", "jeu"),
+        ("friday", "fri", "vrijdag", "vr", "vendredi", "ven"),
+        ("saturday", "sat", "zaterdag", "za", "samedi", "sam"),
+        ("sunday", "sun", "zondag", "zo", "dimanche", "dim"),
+    )
+):
+    for _name in _names:
+        _DAY_WORDS[_name] = _index
+_DAY_SETS = {
+    "daily": tuple(range(7)),
+    "everyday": tuple(range(7)),
+    "dagelijks": tuple(range(7)),
+    "quotidien": tuple(range(7)),
+    "weekdays": (0, 1, 2, 3, 4),
+    "werkdagen": (0, 1, 2, 3, 4),
+    "semaine": (0, 1, 2, 3, 4),
+    "weekends": (5, 6),
+    "weekend": (5, 6),
+    "weekenddagen": (5, 6),
+}
+_ACCENTS = str.maketrans("éèêëàâîïôûüç", "eeeeaaiiouuc")
+
+
+def parse_days(value: object, *, field: str = "days") -> tuple[int, ...]:
+    """Weekdays (0 = Monday), sorted, from "mon,wed", "0,2", "daily", "weekdays", "weekends" or
+    English, Dutch and French names ("maandag, woensdag", "lundi et mercredi")."""
+    text = str(value if value is not None else "").strip().lower().translate(_ACCENTS)
+    if not text:
+        raise ApplicationError(BAD_DAYS, params={"value": ""}, field=field)
+    found: set[int] = set()
+    for word in re.split(r"[\s,;/+&]+|\bet\b|\ben\b|\band\b", text):
+        word = word.strip(". ")
+        if not word:
+            continue
+        if word in _DAY_SETS:
+            found.update(_DAY_SETS[word])
+        elif re.fullmatch(r"[0-6]", word):
+            found.add(int(word))
+        elif word in _DAY_WORDS:
+            found.add(_DAY_WORDS[word])
+        else:
+            raise ApplicationError(BAD_DAYS, params={"value": str(value)[:64]}, field=field)
+    if not found:
+        raise ApplicationError(BAD_DAYS, params={"value": str(value)[:64]}, field=field)
+    return tuple(sorted(found))
+
+
+def describe_days(days: list[int] | tuple[int, ...]) -> str:
+    """ "daily", "weekdays", "weekends" or "Monday, Wednesday"."""
+    wanted = tuple(sorted(days))
+    for word in ("daily", "weekdays", "weekends"):
+        if _DAY_SETS[word] == wanted:
+            return word
+    return ", ".join(DAY_NAMES[day] for day in wanted)
+
+
+# ----------------------------------------------------------------------------- the clock
+
+
+def next_fire_after(reminder: Reminder, instant: datetime) -> datetime | None:
+    """The reminder's first send strictly after `instant` (UTC), or None when it has none left."""
+    if reminder.event_time is None:
+        zone = zone_or_error(reminder.timezone)
+        return min(
+            next_weekly_occurrence(day_of_week=day, clock=reminder.time, zone=zone, now=instant)
+            for day in reminder.days
+        )
+    candidates = [reminder.event_time]
+    if reminder.lead_minutes:
+        candidates.insert(0, reminder.event_time - timedelta(minutes=reminder.lead_minutes))
+    return next((candidate for candidate in candidates if candidate > instant), None)
+
+
+def upcoming_sends(reminder: Reminder, *, count: int = 5, after: datetime | None = None) -> list[tuple[datetime, str]]:
+    """The next `count` sends of an active reminder as (instant, kind), for previews."""
+    if reminder.status != Reminder.Status.ACTIVE:
+        return []
+    source = ReminderSource()
+    sends: list[tuple[datetime, str]] = []
+    instant = after or timezone.now()
+    while len(sends) < count:
+        instant = next_fire_after(reminder, instant)
+        if instant is None:
+            break
+        sends.append((instant, source.kind_at(reminder, instant)))
+    return sends
+
+
+@dispatcher.register
+class ReminderSource(dispatcher.ClockSource):
+    name = "reminder"
+    model = Reminder
+    update_fields = ("next_fire_at", "status", "archived_at", "updated_at")
+
+    def active(self, queryset):
+        return queryset.filter(status=Reminder.Status.ACTIVE)
+
+    def kind_at(self, row: Reminder, instant: datetime) -> str:
+        if row.event_time is None:
+            return "weekly"
+        return "event" if instant >= row.event_time else "early"
+
+    def next_after(self, row: Reminder, instant: datetime) -> datetime | None:
+        return next_fire_after(row, instant)
+
+    def finish(self, row: Reminder, now: datetime) -> None:
+        row.status = Reminder.Status.ARCHIVED
+        row.archived_at = now
+        row.updated_at = now
+
+    def fire(self, firings: list[dispatcher.Firing]) -> None:
+        signals.reminders_due.send(sender=Reminder, firings=firings)
+
+
+# ----------------------------------------------------------------------------- writes
+
+
+def clock_settings(guild_id: int) -> GuildClockSettings:
+    return GuildClockSettings.objects.filter(guild_id=guild_id).first() or GuildClockSettings(guild_id=guild_id)
+
+
+def _check_text(*, name: str, message: str, location: str) -> tuple[str, str, str]:
+    name = (name or "").strip()
+    message = (message or "").strip()
+    location = (location or "").strip()
+    if not name:
+        raise ApplicationError(EMPTY_NAME, field="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ApplicationError(NAME_TOO_LONG, params={"limit": MAX_NAME_LENGTH}, field="name")
+    if not message:
+        raise ApplicationError(EMPTY_MESSAGE, field="message")
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise ApplicationError(
+            MESSAGE_TOO_LONG, params={"limit": MAX_MESSAGE_LENGTH, "length": len(message)}, field="message"
+        )
+    if len(location) > MAX_LOCATION_LENGTH:
+        raise ApplicationError(LOCATION_TOO_LONG, params={"limit": MAX_LOCATION_LENGTH}, field="location")
+    return name, message, location
+
+
+_EVERYONE = re.compile(r"@(everyone|here)\b")
+
+
+def _check_mentions(*, guild_id: int, message: str, mention_everyone: bool) -> None:
+    if (mention_everyone or _EVERYONE.search(message)) and not clock_settings(guild_id).allow_everyone_mention:
+        raise ApplicationError(EVERYONE_NOT_ALLOWED, field="mention" if mention_everyone else "message")
+
+
+def resolve_when(
+    *,
+    zone_name: str,
+    time_text: str | None,
+    days: object = None,
+    date_text: str | None = None,
+    event_time: datetime | None = None,
+    now: datetime,
+) -> dict:
+    """The reminder's when-fields from what was typed: `days` + `time` (recurring) or `date` +
+    `time` / an `event_time` instant (one-off). Refuses what is missing, both, a past one-off and a
+    date at a wall time that does not exist (DST gap)."""
+    zone = zone_or_error(zone_name, field="timezone")
+    has_days = days not in (None, "", [], ())
+    has_date = bool(date_text) or event_time is not None
+    if has_days and has_date:
+        raise ApplicationError(BOTH_WHEN, field="days")
+    if not has_days and not has_date:
+        raise ApplicationError(NO_WHEN, field="days")
+    if has_days:
+        day_list = parse_days(",".join(str(day) for day in days) if isinstance(days, list | tuple) else days)
+        if not time_text:
+            raise ApplicationError(NEED_TIME, field="time")
+        clock = parse_clock(time_text, field="time")
+        return {"timezone": zone.key, "days": list(day_list), "time": clock, "event_time": None, "call_time": None}
+    if event_time is None:
+        if not time_text:
+            raise ApplicationError(NEED_TIME, field="time")
+        event_time = parse_local_datetime(f"{date_text} {time_text}", zone, field="date")
+    if event_time <= now:
+        raise ApplicationError(PAST_ONE_OFF, params={"when": event_time}, field="date")
+    local = event_time.astimezone(zone)
+    return {
+        "timezone": zone.key,
+        "days": [],
+        "time": None,
+        "event_time": event_time,
+        "call_time": time(local.hour, local.minute),
+    }
+
+
+def reminder_create(
+    *,
+    actor: Actor,
+    guild_id: int,
+    name: str,
+    message: str,
+    channel_id: int,
+    timezone_name: str,
+    time_text: str | None = None,
+    days: object = None,
+    date_text: str | None = None,
+    event_time: datetime | None = None,
+    lead_minutes: int | None = None,
+    location: str = "",
+    mention_role_id: int | None = None,
+    mention_everyone: bool = False,
+    origin_channel_id: int | None = None,
+    origin_message_id: int | None = None,
+    now: datetime | None = None,
+) -> Reminder:
+    """Create a reminder (moderators; the watcher acts as the system). Every refusal writes nothing."""
+    if not (actor.is_moderator or actor.is_admin or actor.is_staff):
+        raise ApplicationError(NOT_MODERATOR, code="permission_denied")
+    now = now or timezone.now()
+    name, message, location = _check_text(name=name, message=message, location=location)
+    when = resolve_when(
+        zone_name=timezone_name, time_text=time_text, days=days, date_text=date_text, event_time=event_time, now=now
+    )
+    lead = 60 if lead_minutes is None else lead_minutes
+    if not isinstance(lead, int) or isinstance(lead, bool) or not 0 <= lead <= MAX_LEAD_MINUTES:
+        raise ApplicationError(BAD_LEAD, params={"limit": MAX_LEAD_MINUTES}, field="lead")
+    _check_mentions(guild_id=guild_id, message=message, mention_everyone=mention_everyone)
+    mention_everyone = mention_everyone or bool(_EVERYONE.search(message))
+    reminder = Reminder(
+        guild_id=guild_id,
+        name=name,
+        message=message,
+        channel_id=channel_id,
+        location=location,
+        created_by=actor.user_id or 0,
+        mention_role_id=mention_role_id,
+        mention_everyone=mention_everyone,
+        origin_channel_id=origin_channel_id,
+        origin_message_id=origin_message_id,
+        lead_minutes=lead,
+        **when,
+    )
+    reminder.next_fire_at = next_fire_after(reminder, now)
+    with transaction.atomic():
+        reminder.save()
+    return reminder
+
+
+def reminder_reschedule(*, reminder: Reminder, now: datetime | None = None) -> Reminder:
+    """Recompute `next_fire_at` after the reminder's when-fields changed (inside the caller's
+    transaction, with the row locked); a one-off whose sends are all past is archived."""
+    now = now or timezone.now()
+    reminder.next_fire_at = next_fire_after(reminder, now)
+    if reminder.next_fire_at is None:
+        reminder.status = Reminder.Status.ARCHIVED
+        reminder.archived_at = now
+    else:
+        reminder.status = Reminder.Status.ACTIVE
+        reminder.archived_at = None
+    return reminder
+
+
+def reminder_archive(*, actor: Actor, guild_id: int, reminder_id: int) -> Reminder:
+    """Archive (stop and hide) a reminder: its creator, an admin or staff. Its dispatch history is kept."""
+    with transaction.atomic():
+        reminder = Reminder.objects.select_for_update().filter(pk=reminder_id, guild_id=guild_id).first()
+        if reminder is None:
+            raise ApplicationError(NO_SUCH_REMINDER, params={"reminder_id": reminder_id}, field="reminder")
+        if not (actor.is_admin or actor.is_staff or (actor.user_id and actor.user_id == reminder.created_by)):
+            raise ApplicationError(NOT_YOURS, code="permission_denied")
+        reminder.status = Reminder.Status.ARCHIVED
+        reminder.archived_at = timezone.now()
+        reminder.next_fire_at = None
+        reminder.save(update_fields=["status", "archived_at", "next_fire_at", "updated_at"])
+    return reminder
+
+
+def reminder_when_text(reminder: Reminder) -> str:
+    """Plain words for when it fires: "weekdays at 20:30 (Europe/Brussels)" or "2026-12-24 18:00 (…)"."""
+    if reminder.event_time is None:
+        return f"{describe_days(reminder.days)} at {reminder.time:%H:%M} ({reminder.timezone})"
+    local = reminder.event_time.astimezone(zone_or_error(reminder.timezone))
+    return f"{local:%Y-%m-%d %H:%M} ({reminder.timezone})"
