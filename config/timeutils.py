@@ -34,6 +34,7 @@ import contextlib
 import difflib
 import re
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -297,11 +298,20 @@ def wall_instant(day: date, clock: time, zone: zoneinfo.ZoneInfo) -> datetime:
 def next_weekly_occurrence(*, day_of_week: int, clock: time, zone: zoneinfo.ZoneInfo, now: datetime) -> datetime:
     """The first UTC instant strictly after `now` at which the weekly wall time (weekday and time
     of day in `zone`) happens."""
+    return next_occurrence_on_days(days=(day_of_week,), clock=clock, zone=zone, now=now)
+
+
+def next_occurrence_on_days(*, days: Iterable[int], clock: time, zone: zoneinfo.ZoneInfo, now: datetime) -> datetime:
+    """The first UTC instant strictly after `now` at which `clock` (local to `zone`) happens on one
+    of the weekdays `days` (0 = Monday); gap shifted, fold first, as :func:`wall_instant`."""
+    wanted = frozenset(days)
+    if not wanted:
+        raise ValueError("give at least one weekday")
     local_today = now.astimezone(zone).date()
     # Start a day early: a shifted (gap) occurrence can land after the local day it belongs to.
     for ahead in range(-1, 8):
         day = local_today + timedelta(days=ahead)
-        if day.weekday() != day_of_week:
+        if day.weekday() not in wanted:
             continue
         instant = wall_instant(day, clock, zone)
         if instant > now:

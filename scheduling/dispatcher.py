@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from config.bulk import bulk_insert, bulk_update
 from scheduling.models import Dispatch, GuildClockSettings
 
 logger = logging.getLogger("scheduling.dispatcher")
@@ -262,13 +263,13 @@ def dispatch_batch(source: ClockSource, *, now: datetime | None = None, batch_si
 
 def _write_batch(source: ClockSource, plans: list[_Plan], now: datetime) -> None:
     records = [record for plan in plans for record in plan.records]
-    Dispatch.objects.bulk_create(records)
+    bulk_insert(Dispatch, records)
     firings = [Firing(plan.row, plan.fire) for plan in plans if plan.fire is not None]
     if firings:
         source.fire(firings)
     for plan in plans:
         _apply_next(source, plan, now)
-    source.model.objects.bulk_update([plan.row for plan in plans], list(source.update_fields))
+    bulk_update(source.model, [plan.row for plan in plans], source.update_fields)
 
 
 def _write_one(source: ClockSource, plan: _Plan, now: datetime, report: DispatchReport) -> None:

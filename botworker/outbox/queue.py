@@ -21,6 +21,7 @@ from django.db.models.functions import Now
 from botworker.models import BotAction
 from botworker.outbox.hooks import get_completion_hook
 from botworker.outbox.payloads import MAX_KEY_LENGTH, OutboxPayload, payload_from_json
+from config.bulk import bulk_insert
 from config.exceptions import ApplicationError
 
 logger = logging.getLogger("botworker.outbox")
@@ -161,7 +162,7 @@ def enqueue_many(items: Iterable[dict[str, Any]]) -> int:
         )
     if rows:
         with transaction.atomic(savepoint=False):
-            BotAction.objects.bulk_create(rows, ignore_conflicts=True)
+            bulk_insert(BotAction, rows, ignore_conflicts=True)
             notify_deliverers()
     return len(rows)
 

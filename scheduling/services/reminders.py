@@ -18,7 +18,7 @@ from config.actors import Actor
 from config.exceptions import ApplicationError
 from config.timeutils import (
     DAY_NAMES,
-    next_weekly_occurrence,
+    next_occurrence_on_days,
     parse_clock,
     parse_local_datetime,
     zone_or_error,
@@ -120,10 +120,7 @@ def next_fire_after(reminder: Reminder, instant: datetime) -> datetime | None:
     """The reminder's first send strictly after `instant` (UTC), or None when it has none left."""
     if reminder.event_time is None:
         zone = zone_or_error(reminder.timezone)
-        return min(
-            next_weekly_occurrence(day_of_week=day, clock=reminder.time, zone=zone, now=instant)
-            for day in reminder.days
-        )
+        return next_occurrence_on_days(days=reminder.days, clock=reminder.time, zone=zone, now=instant)
     candidates = [reminder.event_time]
     if reminder.lead_minutes:
         candidates.insert(0, reminder.event_time - timedelta(minutes=reminder.lead_minutes))
