@@ -158,7 +158,10 @@ DAY_SETS = {
     "daily": ALL_DAYS, "everyday": ALL_DAYS, "dagelijks": ALL_DAYS, "quotidien": ALL_DAYS,
     "weekdays": WORKING_DAYS, "weekday": WORKING_DAYS, "werkdagen": WORKING_DAYS, "semaine": WORKING_DAYS,
     "weekends": WEEKEND_DAYS, "weekend": WEEKEND_DAYS, "week-end": WEEKEND_DAYS, "week-ends": WEEKEND_DAYS,
+    "day": ALL_DAYS, "dag": ALL_DAYS, "jour": ALL_DAYS, "jours": ALL_DAYS,
 }  # fmt: skip
+# Words around days that say nothing more ("every Friday", "tous les lundis", "op maandag").
+DAY_FILLER = frozenset({"every", "each", "on", "elke", "iedere", "op", "chaque", "tous", "toutes", "les", "le"})
 
 LABELS = {
     "date": ("date", "datum", "day", "dag", "jour", "when", "wanneer", "quand"),
@@ -190,7 +193,7 @@ _INSTANT_RE = re.compile(
 _ISO_DATE_RE = re.compile(r"(?<![\d/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/.-]|:\d)")
 # Slashes with or without a year; dots and dashes only with one ("20.30" is a time, "20-23" a range).
 _NUMERIC_DATE_RE = re.compile(
-    r"(?<![\d/.:-])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])"
+    r"(?<![\d/.:-])(?!24/7(?![\d/]))(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])"  # "24/7" means always
     r"|(?<![\d/.:-])(\d{1,2})([.-])(\d{1,2})\5(\d{4})(?![\d/.-])"
 )
 _ORDINAL = r"(?:st|nd|rd|th|er|re|e|ste|de)?"
@@ -225,7 +228,9 @@ _EVERY_SET_RE = re.compile(
 )
 
 _AMPM = r"(?:\s*([ap])\.?\s?m\.?(?![^\W\d_]))?"
-_CLOCK_RE = re.compile(rf"(?<![\d:/.,€$£-])([01]?\d|2[0-3])\s?(?:[:.hu]|uur)\s?([0-5]\d)(?::[0-5]\d)?(?![\d:/]){_AMPM}")
+_CLOCK_RE = re.compile(
+    rf"(?<![\d:/.,€$£-])([01]?\d|2[0-3])\s?(?:[:.hu]|uur)\s?([0-5]\d)(?::[0-5]\d)?(?![\d/]|:\d){_AMPM}"
+)
 _HOUR_RE = re.compile(
     r"(?<![\d:/.,-])([01]?\d|2[0-3])\s?(?:(h|u|uur|heures?)(?![^\W\d_])|([ap])\.?\s?m\.?(?![^\W\d_])|o'clock)"
 )
@@ -382,6 +387,7 @@ def parse_days(value: str) -> tuple[int, ...]:
     parts = [part for part in re.split(r"\s*(?:,|;|&|\+|\s\band\b\s|\s\ben\b\s|\s\bet\b\s)\s*|\s+", text) if part]
     if not parts:
         raise AnnouncementNotUnderstood(BAD_DAYS, params={"value": str(value)[:64]}, field="days")
+    parts = [part for part in parts if part not in DAY_FILLER] or parts
     for part in parts:
         if part in DAY_SETS:
             days.update(DAY_SETS[part])
@@ -439,7 +445,9 @@ def _clean_line(line: str) -> str:
 
 
 def _name(title: str, lines: Sequence[str]) -> str:
-    for candidate in (_normalise(title), *lines):
+    """The title, else the first line that is not a labelled one, else the first line."""
+    unlabelled = [line for line in lines if not _LABEL_RE.match(line.strip().lower()) and not _PIN_RE.match(line)]
+    for candidate in (_normalise(title), *unlabelled, *lines):
         name = _clean_line(candidate)
         if name:
             if len(name) > NAME_MAX_LENGTH:
@@ -493,7 +501,7 @@ def parse_announcement(
     if labelled["days"]:
         days = parse_days(" ".join(labelled["days"]))
     else:
-        days = _recurring_days("\n".join([*lines, *(f"{n} {v}" for n, v in fields), title_text]))
+        days = _recurring_days("\n".join([*lines, *(_normalise(f"{n} {v}") for n, v in fields), title_text]))
 
     instants = [instant for found in findings for instant in found.instants]
     if days:
