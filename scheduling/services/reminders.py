@@ -23,7 +23,7 @@ from config.timeutils import (
     parse_local_datetime,
     zone_or_error,
 )
-from scheduling import dispatcher, signals
+from scheduling import announcements, dispatcher, signals
 from scheduling.models import MAX_LEAD_MINUTES, GuildClockSettings, Reminder
 from scheduling.models.reminders import MAX_LOCATION_LENGTH, MAX_NAME_LENGTH
 
@@ -50,58 +50,17 @@ BAD_DAYS = (
 )
 EVERYONE_NOT_ALLOWED = "This server does not allow reminders to mention @everyone or @here."
 
-# Weekday names and abbreviations in English, Dutch and French, folded to lower case without accents.
-_DAY_WORDS: dict[str, int] = {}
-for _index, _names in enumerate(
-    (
-        ("monday", "mon", "maandag", "ma", "lundi", "lun"),
-        ("tuesday", "tue", "tues", "dinsdag", "di", "mardi", "mar"),
-        ("wednesday", "wed", "woensdag", "wo", "mercredi", "mer"),
-        ("thursday", "thu", "thur", "thurs", "donderdag", "do", "jeudi", "jeu"),
-        ("friday", "fri", "vrijdag", "vr", "vendredi", "ven"),
-        ("saturday", "sat", "zaterdag", "za", "samedi", "sam"),
-        ("sunday", "sun", "zondag", "zo", "dimanche", "dim"),
-    )
-):
-    for _name in _names:
-        _DAY_WORDS[_name] = _index
-_DAY_SETS = {
-    "daily": tuple(range(7)),
-    "everyday": tuple(range(7)),
-    "dagelijks": tuple(range(7)),
-    "quotidien": tuple(range(7)),
-    "weekdays": (0, 1, 2, 3, 4),
-    "werkdagen": (0, 1, 2, 3, 4),
-    "semaine": (0, 1, 2, 3, 4),
-    "weekends": (5, 6),
-    "weekend": (5, 6),
-    "weekenddagen": (5, 6),
-}
-_ACCENTS = str.maketrans("éèêëàâîïôûüç", "eeeeaaiiouuc")
+_DAY_SETS = {"daily": tuple(range(7)), "weekdays": (0, 1, 2, 3, 4), "weekends": (5, 6)}
 
 
 def parse_days(value: object, *, field: str = "days") -> tuple[int, ...]:
-    """Weekdays (0 = Monday), sorted, from "mon,wed", "0,2", "daily", "weekdays", "weekends" or
-    English, Dutch and French names ("maandag, woensdag", "lundi et mercredi")."""
-    text = str(value if value is not None else "").strip().lower().translate(_ACCENTS)
-    if not text:
-        raise ApplicationError(BAD_DAYS, params={"value": ""}, field=field)
-    found: set[int] = set()
-    for word in re.split(r"[\s,;/+&]+|\bet\b|\ben\b|\band\b", text):
-        word = word.strip(". ")
-        if not word:
-            continue
-        if word in _DAY_SETS:
-            found.update(_DAY_SETS[word])
-        elif re.fullmatch(r"[0-6]", word):
-            found.add(int(word))
-        elif word in _DAY_WORDS:
-            found.add(_DAY_WORDS[word])
-        else:
-            raise ApplicationError(BAD_DAYS, params={"value": str(value)[:64]}, field=field)
-    if not found:
-        raise ApplicationError(BAD_DAYS, params={"value": str(value)[:64]}, field=field)
-    return tuple(sorted(found))
+    """Weekdays (0 = Monday), sorted, from "mon,wed", "0,2", "mon-fri", "daily", "weekdays",
+    "weekends" or English, Dutch and French names ("maandag en woensdag", "lundi et mercredi"):
+    the announcement reader's rule, so a command and an announcement read days alike."""
+    try:
+        return announcements.parse_days(str(value if value is not None else ""))
+    except ApplicationError as exc:
+        raise ApplicationError(BAD_DAYS, params={"value": str(value)[:64]}, field=field) from exc
 
 
 def describe_days(days: list[int] | tuple[int, ...]) -> str:
