@@ -12,8 +12,6 @@ from drf_spectacular.utils import extend_schema_field
 from config.serializers import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE
 from config.snowflakes import SNOWFLAKE_MAX, SNOWFLAKE_PATTERN
 
-MAX_UTC_OFFSET = dt.timedelta(hours=18)
-
 
 class SnowflakeFormField(forms.IntegerField):
     default_error_messages = {
@@ -63,14 +61,17 @@ class IsoDateTimeFormField(django_filters.fields.IsoDateTimeField):
     default_error_messages = {"range": DATE_RANGE_MESSAGE}
 
     def to_python(self, value):
-        # An offset such as +23:59 on 0001-01-01 is a valid ISO 8601 instant that no database
-        # column can hold: refuse the date range first, and offsets beyond ±18:00 (PostgreSQL's).
+        # Any ISO 8601 offset is accepted and the instant passed on in UTC: PostgreSQL refuses
+        # offsets beyond about ±16 hours in a parameter, which ISO 8601 allows (up to ±23:59).
         instant = super().to_python(value)
         if instant is None:
             return instant
-        offset = instant.utcoffset()
-        if not DATE_MIN <= instant.date() <= DATE_MAX or (offset is not None and abs(offset) > MAX_UTC_OFFSET):
+        if not DATE_MIN <= instant.date() <= DATE_MAX:
             raise forms.ValidationError(self.error_messages["range"], code="range")
+        if instant.utcoffset() is not None:
+            instant = instant.astimezone(dt.UTC)
+            if not DATE_MIN <= instant.date() <= DATE_MAX:
+                raise forms.ValidationError(self.error_messages["range"], code="range")
         return instant
 
 
