@@ -341,6 +341,9 @@ DISCORD_SHARD_COUNT = env_int("DISCORD_SHARD_COUNT", 0)
 # The prefix commands (!ping, !sync) need the privileged message content intent; false turns
 # both off and the bot asks for no privileged intent.
 DISCORD_MESSAGE_CONTENT = env_bool("DISCORD_MESSAGE_CONTENT", default=True)
+# The privileged server members intent: GUILD_MEMBER_* events keep the directory's member names
+# current between a member's interactions (every interaction records its member anyway).
+DISCORD_MEMBERS_INTENT = env_bool("DISCORD_MEMBERS_INTENT", default=False)
 
 # The outbox deliverer: how long a claimed action is held before another deliverer may take it
 # over, how many attempts before an action is dead, and how often it looks for due retries when
