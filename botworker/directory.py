@@ -421,6 +421,12 @@ def role_choices(guild_id: int | None) -> list[tuple[int, list[Entry]]]:
     return _grouped((g, Entry(r, f"@{name or r}")) for g, r, name in rows if r != g)
 
 
+def guild_choices() -> list[Entry]:
+    """The guilds the bot is in (not gone), by name."""
+    rows = DirectoryGuild.objects.filter(gone_at__isnull=True).order_by("name", "guild_id")
+    return [Entry(g, name or str(g)) for g, name in rows.values_list("guild_id", "name")]
+
+
 def _grouped(items: Iterable[tuple[int, Entry]]) -> list[tuple[int, list[Entry]]]:
     groups: dict[int, list[Entry]] = {}
     for guild_id, entry in items:
