@@ -49,13 +49,19 @@ def day_form_field(**kwargs) -> forms.TypedChoiceField:
 
 
 def format_instant(value: datetime | None, zone: str | None = None) -> str:
-    """`value` in `zone` (the site's zone when None) with the zone named: "Mon 1 Dec 2026 18:00 UTC"."""
+    """`value` in `zone` (the site's zone when None) with the zone named: "Mon 1 Dec 18:00 UTC"
+    (the year too when it is not this year's)."""
     if value is None:
         return "—"
     tz = ZoneInfo(zone) if zone else timezone.get_current_timezone()
     local = value.astimezone(tz)
     name = zone or local.tzname() or str(tz)
-    return format_html('<span class="gh-when">{} {}</span>', f"{local:%a %-d %b %Y %H:%M}", name)
+    shown = (
+        f"{local:%a %-d %b %H:%M}"
+        if local.year == timezone.now().astimezone(tz).year
+        else f"{local:%a %-d %b %Y %H:%M}"
+    )
+    return format_html('<span class="gh-when">{} {}</span>', shown, name)
 
 
 def when(field: str, *, description: str, zone_field: str | None = None) -> Callable:

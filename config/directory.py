@@ -28,6 +28,13 @@ from django.utils.html import format_html
 # What an id names. ANY_CHANNEL: a text channel or a category (a picker offers both, grouped).
 GUILD, CHANNEL, CATEGORY, ANY_CHANNEL, ROLE, MEMBER = "guild", "channel", "category", "any_channel", "role", "member"
 KINDS = (GUILD, CHANNEL, CATEGORY, ANY_CHANNEL, ROLE, MEMBER)
+PICKER_LABELS = {
+    GUILD: "Discord server",
+    CHANNEL: "channel",
+    CATEGORY: "category",
+    ANY_CHANNEL: "channel",
+    ROLE: "role",
+}
 # Wide enough for a 19-digit id and a little more.
 ID_INPUT_ATTRS = {"size": 22, "inputmode": "numeric", "autocomplete": "off", "class": "gh-id-input"}
 
@@ -176,6 +183,7 @@ class DirectoryAdminMixin:
         kind = self.directory_pickers.get(db_field.name)
         if kind is not None:
             kwargs["widget"] = picker(kind, guild_id=getattr(request, "_directory_guild", None))
+            kwargs.setdefault("label", PICKER_LABELS[kind])
         elif db_field.name in self.directory_id_fields:
             kwargs["widget"] = forms.TextInput(attrs=ID_INPUT_ATTRS)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
