@@ -11,15 +11,19 @@ from django.contrib import admin, messages
 
 from attendance import services
 from attendance.models import RaidAttendance, RaidEvent, RaidSeason
+from config import directory as names
+from config.admin_display import when
 from config.exceptions import ApplicationError
 from scheduling.actors import Actor
 
 
 @admin.register(RaidSeason)
-class RaidSeasonAdmin(admin.ModelAdmin):
-    list_display = ("name", "guild_id", "start_date", "is_active", "created_at")
+class RaidSeasonAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "start_date", "is_active", "guild")
     list_editable = ("is_active",)
-    list_filter = ("guild_id", "is_active")
+    list_filter = (names.GuildFilter.on("guild_id"), "is_active")
+    directory_pickers = {"guild_id": names.GUILD}
+    guild = names.named("guild_id", names.GUILD, description="guild")
     search_fields = ("name",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -100,17 +104,14 @@ class RaidEventForm(forms.ModelForm):
 
 
 @admin.register(RaidEvent)
-class RaidEventAdmin(admin.ModelAdmin):
-    list_display = (
-        "title",
-        "guild_id",
-        "season",
-        "start_time_utc",
-        "end_time_utc",
-        "reminder_sent_at",
-        "summary_sent_at",
-    )
-    list_filter = ("guild_id", SeasonFilter)
+class RaidEventAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
+    # The reminder and summary times are on the change page.
+    list_display = ("title", "season", "starts", "ends", "guild")
+    list_filter = (names.GuildFilter.on("guild_id"), SeasonFilter)
+    starts = when("start_time_utc", description="starts")
+    ends = when("end_time_utc", description="ends")
+    guild = names.named("guild_id", names.GUILD, description="guild")
+    event_channel = names.named("discord_channel_id", names.CHANNEL, description="Discord channel")
     search_fields = ("title",)
     inlines = [AttendanceInline]
     form = RaidEventForm
@@ -119,12 +120,12 @@ class RaidEventAdmin(admin.ModelAdmin):
         "notes",
         "log_url",
         "raid_helper_event_id",
-        "guild_id",
-        "start_time_utc",
-        "end_time_utc",
+        "guild",
+        "starts",
+        "ends",
         "event_date",
         "cancelled_at",
-        "discord_channel_id",
+        "event_channel",
         "discord_message_id",
     )
     readonly_fields = fields[4:]

@@ -12,10 +12,14 @@ class BotworkerConfig(AppConfig):
         # Importing these registers the commands, buttons and modals, and connects the receivers
         # of the domain apps' signals.
         from botworker import handlers, receivers  # noqa: F401
+        from botworker.admin.directory import BotworkerDirectory
         from botworker.members import login_actor, member_guild_ids
         from config.actors import register_login_resolver
+        from config.directory import register_directory
 
         register_login_resolver(actor=login_actor, guild_ids=member_guild_ids)
+        # Every app's admin shows names for Discord ids and offers pickers through config.directory.
+        register_directory(BotworkerDirectory())
 
     def load_demo_data(self) -> str:
         """The demo guild, once: its configuration with example roles and channels."""

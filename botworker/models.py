@@ -218,3 +218,113 @@ class GuildMember(models.Model):
     @property
     def role_id_set(self) -> frozenset[int]:
         return frozenset(int(r) for r in self.role_ids)
+
+
+# --- The Discord directory: the names of what the bot has seen ----------------------------------
+# Rows are written by the bot from gateway events and from every interaction (see
+# botworker/directory.py); nothing is deleted: what Discord deleted is marked gone, so an old
+# shift or configuration still shows the name its id had.
+
+
+class DirectoryGuild(models.Model):
+    """A guild (server) the bot is in or was in."""
+
+    guild_id = models.PositiveBigIntegerField(unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    icon = models.CharField(max_length=64, blank=True, help_text="Discord's icon hash.")
+    gone_at = models.DateTimeField(null=True, blank=True, help_text="When the bot left or the guild was deleted.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Discord server"
+        ordering = ["name", "guild_id"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.guild_id)
+
+
+class DirectoryChannel(models.Model):
+    """A guild channel or category."""
+
+    class Type(models.IntegerChoices):
+        TEXT = 0, "text"
+        VOICE = 2, "voice"
+        CATEGORY = 4, "category"
+        ANNOUNCEMENT = 5, "announcement"
+        STAGE = 13, "stage"
+        FORUM = 15, "forum"
+        MEDIA = 16, "media"
+
+    channel_id = models.PositiveBigIntegerField(unique=True)
+    guild_id = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=100, blank=True)
+    type = models.PositiveSmallIntegerField(default=Type.TEXT)
+    parent_id = models.PositiveBigIntegerField(null=True, blank=True, help_text="The category it sits in.")
+    position = models.IntegerField(default=0)
+    gone_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Discord channel"
+        ordering = ["guild_id", "position", "name"]
+        indexes = [models.Index(fields=["guild_id", "type"], name="directorychannel_guild_type")]
+
+    def __str__(self) -> str:
+        return f"#{self.name or self.channel_id}"
+
+
+class DirectoryRole(models.Model):
+    """A guild role."""
+
+    role_id = models.PositiveBigIntegerField(unique=True)
+    guild_id = models.PositiveBigIntegerField()
+    name = models.CharField(max_length=100, blank=True)
+    colour = models.PositiveIntegerField(default=0, help_text="RGB as an integer; 0 is no colour.")
+    position = models.IntegerField(default=0)
+    gone_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Discord role"
+        ordering = ["guild_id", "-position", "name"]
+        indexes = [models.Index(fields=["guild_id"], name="directoryrole_guild")]
+
+    def __str__(self) -> str:
+        return f"@{self.name or self.role_id}"
+
+
+class DirectoryUser(models.Model):
+    """A Discord user, as their account shows them everywhere."""
+
+    user_id = models.PositiveBigIntegerField(unique=True)
+    username = models.CharField(max_length=100, blank=True)
+    global_name = models.CharField(max_length=100, blank=True, help_text="The display name set on the account.")
+    avatar = models.CharField(max_length=64, blank=True, help_text="Discord's avatar hash.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Discord user"
+        ordering = ["username", "user_id"]
+
+    def __str__(self) -> str:
+        return self.global_name or self.username or str(self.user_id)
+
+
+class DirectoryMember(models.Model):
+    """A user's presence in one guild: the nickname and avatar they use there."""
+
+    guild_id = models.PositiveBigIntegerField()
+    user_id = models.PositiveBigIntegerField()
+    nick = models.CharField(max_length=100, blank=True)
+    avatar = models.CharField(max_length=64, blank=True, help_text="The guild-specific avatar hash, if any.")
+    gone_at = models.DateTimeField(null=True, blank=True, help_text="When they left the guild.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Discord member"
+        constraints = [models.UniqueConstraint(fields=["guild_id", "user_id"], name="directorymember_unique")]
+        indexes = [models.Index(fields=["user_id"], name="directorymember_user")]
+        ordering = ["guild_id", "user_id"]
+
+    def __str__(self) -> str:
+        return self.nick or str(self.user_id)

@@ -45,7 +45,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with the front page grouped by what an officer does (config/admin_site.py).
+    "config.admin_site.GuildhallAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,7 +89,8 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' templates, so the project's admin/ templates override Django's.
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -344,6 +346,9 @@ DISCORD_SHARD_COUNT = env_int("DISCORD_SHARD_COUNT", 0)
 # The prefix commands (!ping, !sync) need the privileged message content intent; false turns
 # both off and the bot asks for no privileged intent.
 DISCORD_MESSAGE_CONTENT = env_bool("DISCORD_MESSAGE_CONTENT", default=True)
+# The privileged server members intent: GUILD_MEMBER_* events keep the directory's member names
+# current between a member's interactions (every interaction records its member anyway).
+DISCORD_MEMBERS_INTENT = env_bool("DISCORD_MEMBERS_INTENT", default=False)
 
 # The outbox deliverer: how long a claimed action is held before another deliverer may take it
 # over, how many attempts before an action is dead, and how often it looks for due retries when

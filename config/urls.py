@@ -6,10 +6,6 @@ import config.converters  # noqa: F401 - registers <snowflake:…> before the ap
 from config.api import HealthView
 from config.logins import LoginTokenView
 
-admin.site.site_header = "Guildhall back office"
-admin.site.site_title = "Guildhall"
-admin.site.index_title = "Guild operations"
-
 api_urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("auth/token/", LoginTokenView.as_view(), name="auth-token"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from config import directory as names
+from config.admin_display import day_form_field
 from config.exceptions import ApplicationError
 from scheduling import services
 from scheduling.actors import Actor
@@ -37,10 +39,12 @@ class ServiceErrorsMixin:
 
 
 @admin.register(GuildRank)
-class GuildRankAdmin(admin.ModelAdmin):
-    list_display = ("name", "guild_id", "level", "scheduling_weight", "discord_role_id", "description")
+class GuildRankAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "level", "scheduling_weight", "discord_role_id", "guild", "description")
     list_editable = ("scheduling_weight", "discord_role_id", "description")
-    list_filter = ("guild_id",)
+    list_filter = (names.GuildFilter.on("guild_id"),)
+    directory_pickers = {"discord_role_id": names.ROLE, "guild_id": names.GUILD}
+    guild = names.named("guild_id", names.GUILD, description="guild")
     search_fields = ("name",)
     ordering = ("guild_id", "level")
 
@@ -125,6 +129,8 @@ class SpecializationAdmin(ReadOnlyAdmin):
 
 
 class AvailabilityForm(ServiceErrorsMixin, forms.ModelForm):
+    day_of_week = day_form_field()
+
     class Meta:
         model = PlayerAvailability
         fields = ("day_of_week", "earliest_start", "available_hours")
@@ -190,27 +196,44 @@ class PlayerForm(ServiceErrorsMixin, forms.ModelForm):
         return data
 
 
+class RankFilter(admin.SimpleListFilter):
+    """Players by rank name (ranks of the same name in several guilds are one choice)."""
+
+    title = "rank"
+    parameter_name = "rank"
+
+    def lookups(self, request, model_admin):
+        names_ = GuildRank.objects.order_by("level", "name").values_list("name", flat=True).distinct()
+        return [(name, name) for name in dict.fromkeys(names_)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(rank__name=self.value()) if self.value() else queryset
+
+
 @admin.register(Player)
-class PlayerAdmin(admin.ModelAdmin):
+class PlayerAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     form = PlayerForm
-    list_display = (
-        "__str__",
-        "guild_id",
-        "discord_user_id",
-        "rank",
-        "raid_team",
-        "timezone",
-        "auto_invite_events",
-        "user",
-    )
-    list_filter = ("guild_id", "rank__name", "raid_team", "auto_invite_events")
+    list_display = ("__str__", "member", "rank", "raid_team", "timezone", "guild")
+    list_filter = (names.GuildFilter.on("guild_id"), RankFilter, "raid_team", "auto_invite_events")
     search_fields = ("display_name", "=discord_user_id", "user__username")
+    directory_user_fields = ("discord_user_id",)
+    directory_pickers = {"guild_id": names.GUILD}
+    directory_id_fields = ("discord_user_id",)
+    member = names.named("discord_user_id", names.MEMBER, description="Discord member")
+    guild = names.named("guild_id", names.GUILD, description="guild")
     list_select_related = ("rank", "user")
     autocomplete_fields = ("user",)
     inlines = [AvailabilityInline, CharacterInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return ("guild_id", "discord_user_id") if obj else ()
+        # A player's guild and Discord user are fixed; shown with their names.
+        return ("guild", "member") if obj else ()
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None:
+            fields = [{"guild_id": "guild", "discord_user_id": "member"}.get(f, f) for f in fields]
+        return list(dict.fromkeys(fields))
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -288,11 +311,14 @@ class MemberZoneForm(ServiceErrorsMixin, forms.ModelForm):
 
 
 @admin.register(MemberZone)
-class MemberZoneAdmin(admin.ModelAdmin):
+class MemberZoneAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     """Members' zones (one per Discord user); a change goes through `member_zone_set`."""
 
     form = MemberZoneForm
-    list_display = ("discord_user_id", "timezone", "updated_at")
+    list_display = ("member", "timezone", "updated_at")
+    directory_user_fields = ("discord_user_id",)
+    directory_id_fields = ("discord_user_id",)
+    member = names.named("discord_user_id", names.MEMBER, description="member", guild_field=None)
     search_fields = ("=discord_user_id", "timezone")
     readonly_fields = ("updated_at",)
 

@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
 
+from config import directory as names
+from config.admin_display import DayFilter, day_column, when
 from config.exceptions import ApplicationError
 from config.snowflakes import as_snowflake
 from shifts import services
@@ -19,16 +21,7 @@ BACK_OFFICE_USER_ID = 1
 BACK_OFFICE = services.Actor(user_id=BACK_OFFICE_USER_ID, is_moderator=True, is_admin=True)
 
 
-class GuildFilter(admin.SimpleListFilter):
-    title = "guild"
-    parameter_name = "guild"
-
-    def lookups(self, request, model_admin):
-        guilds = model_admin.model.objects.order_by().values_list("guild_id", flat=True).distinct()
-        return [(str(g), str(g)) for g in sorted(guilds)]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(guild_id=self.value()) if self.value() else queryset
+GuildFilter = names.GuildFilter.on("guild_id")
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -85,9 +78,9 @@ def _run_each(modeladmin, request, queryset, fn, done: str) -> None:
 
 
 @admin.register(ShiftPolicy)
-class ShiftPolicyAdmin(admin.ModelAdmin):
+class ShiftPolicyAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     list_display = (
-        "guild_id",
+        "guild",
         "max_hours_7d",
         "heavy_lock_window_minutes",
         "min_duration_hours",
@@ -95,27 +88,37 @@ class ShiftPolicyAdmin(admin.ModelAdmin):
         "default_duration_hours",
     )
     search_fields = ("guild_id",)
+    directory_pickers = {"guild_id": names.GUILD}
+    guild = names.named("guild_id", names.GUILD, description="guild")
 
     def save_model(self, request, obj, form, change):
         services.policy_save(policy=obj)
 
 
 @admin.register(ModSchedule)
-class ModScheduleAdmin(UserIdSearch, admin.ModelAdmin):
-    list_display = ("id", "guild_id", "user_id", "day_of_week", "hour", "minute", "timezone", "duration_hours")
-    list_filter = (GuildFilter, "day_of_week", "timezone")
+class ModScheduleAdmin(names.DirectoryAdminMixin, UserIdSearch, admin.ModelAdmin):
+    list_display = ("moderator", "day", "local_time", "duration_hours", "guild")
+    list_filter = (GuildFilter, DayFilter, "timezone")
     search_fields = ("user_id",)
     user_fields = ("user_id",)
+    directory_user_fields = ("user_id",)
     readonly_fields = (
-        "guild_id",
-        "user_id",
-        "day_of_week",
-        "hour",
-        "minute",
-        "timezone",
+        "guild",
+        "moderator",
+        "day",
+        "local_time",
         "duration_hours",
         "created_at",
     )
+    fields = readonly_fields
+    moderator = names.named("user_id", names.MEMBER, description="moderator")
+    guild = names.named("guild_id", names.GUILD, description="guild")
+    day = day_column()
+
+    @admin.display(description="time", ordering="hour")
+    def local_time(self, slot: ModSchedule) -> str:
+        return f"{slot.hour:02d}:{slot.minute:02d} {slot.timezone}"
+
     actions = ("remove_slots",)
 
     def has_add_permission(self, request):
@@ -138,23 +141,34 @@ class ModScheduleAdmin(UserIdSearch, admin.ModelAdmin):
 
 
 @admin.register(Shift)
-class ShiftAdmin(UserIdSearch, admin.ModelAdmin):
-    list_display = (
-        "id",
-        "guild_id",
-        "start_time_utc",
-        "duration_hours",
-        "state_label",
-        "created_by",
-        "assigned_user_id",
-        "claimed_by",
-        "message_id",
-    )
+class ShiftAdmin(names.DirectoryAdminMixin, UserIdSearch, admin.ModelAdmin):
+    # Fewer, readable columns; the message, channel and every timestamp are on the change page.
+    list_display = ("id", "starts", "duration_hours", "state_label", "assigned", "claimer", "guild")
     list_filter = (GuildFilter, StateFilter, WhenFilter)
     search_fields = ("created_by",)
     user_fields = ("created_by", "assigned_user_id", "claimed_by", "cancelled_by")
+    directory_user_fields = user_fields
     date_hierarchy = "start_time_utc"
-    readonly_fields = [field.name for field in Shift._meta.fields]
+    starts = when("start_time_utc", description="starts")
+    guild = names.named("guild_id", names.GUILD, description="guild")
+    creator = names.named("created_by", names.MEMBER, description="dropped by")
+    assigned = names.named("assigned_user_id", names.MEMBER, description="assigned to")
+    claimer = names.named("claimed_by", names.MEMBER, description="claimed by")
+    canceller = names.named("cancelled_by", names.MEMBER, description="cancelled by")
+    shift_channel = names.named("channel_id", names.CHANNEL, description="channel")
+    readonly_fields = [
+        {
+            "guild_id": "guild",
+            "created_by": "creator",
+            "assigned_user_id": "assigned",
+            "claimed_by": "claimer",
+            "cancelled_by": "canceller",
+            "channel_id": "shift_channel",
+            "start_time_utc": "starts",
+        }.get(field.name, field.name)
+        for field in Shift._meta.fields
+    ]
+    fields = readonly_fields
     actions = ("cancel_shifts", "expire_started")
 
     def has_add_permission(self, request):

@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from config import directory as names
+from config.admin_display import when
 from config.exceptions import ApplicationError
 from config.timeutils import monday_of
 from scheduling.admin import member_zone_form_field
@@ -67,13 +69,15 @@ class TrackedUserForm(forms.ModelForm):
 
 
 @admin.register(TrackedUser)
-class TrackedUserAdmin(admin.ModelAdmin):
+class TrackedUserAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     form = TrackedUserForm
-    list_display = ("id", "timezone", "weekly_summary", "last_summary_week", "created_at")
+    list_display = ("member", "timezone", "weekly_summary", "last_summary_week")
     list_filter = ("weekly_summary",)
     search_fields = ("id__exact",)
-    fields = ("id", "timezone", "weekly_summary", "last_summary_week", "created_at", "updated_at")
-    readonly_fields = ("id", "last_summary_week", "created_at", "updated_at")
+    directory_user_fields = ("id",)
+    fields = ("member", "timezone", "weekly_summary", "last_summary_week", "created_at", "updated_at")
+    readonly_fields = ("member", "last_summary_week", "created_at", "updated_at")
+    member = names.named("id", names.MEMBER, description="member", guild_field=None)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # users appear when they first use a command
@@ -90,20 +94,24 @@ class TrackedUserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subject)
-class SubjectAdmin(ReadOnlyAdmin):
-    list_display = ("name", "user", "created_at")
+class SubjectAdmin(names.DirectoryAdminMixin, ReadOnlyAdmin):
+    list_display = ("name", "member", "created_at")
+    directory_user_fields = ("user_id",)
+    member = names.named("user_id", names.MEMBER, description="member", guild_field=None)
     list_select_related = ("user",)
     search_fields = ("name", "user__id__exact")
-    list_filter = (("user", admin.RelatedOnlyFieldListFilter),)
+    list_filter = (names.MemberFilter.on("user_id"),)
 
 
 @admin.register(WeeklyAllocation)
-class WeeklyAllocationAdmin(ReadOnlyAdmin):
-    list_display = ("week_start_date", "user", "subject", "allocated")
+class WeeklyAllocationAdmin(names.DirectoryAdminMixin, ReadOnlyAdmin):
+    list_display = ("week_start_date", "member", "subject", "allocated")
+    directory_user_fields = ("user_id",)
+    member = names.named("user_id", names.MEMBER, description="member", guild_field=None)
     list_select_related = ("user", "subject")
     list_filter = (
         WeekFilter,
-        ("user", admin.RelatedOnlyFieldListFilter),
+        names.MemberFilter.on("user_id"),
         ("subject", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("subject__name", "user__id__exact")
@@ -114,24 +122,17 @@ class WeeklyAllocationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FocusSession)
-class FocusSessionAdmin(ReadOnlyAdmin):
-    list_display = (
-        "id",
-        "user",
-        "subject",
-        "status",
-        "started_at",
-        "ended_at",
-        "week_start_date",
-        "effective",
-        "paused",
-        "auto_clocked_out",
-    )
+class FocusSessionAdmin(names.DirectoryAdminMixin, ReadOnlyAdmin):
+    # The week, the pause and the auto-clock-out flag are on the change page and in the filters.
+    list_display = ("id", "member", "subject", "status", "started", "effective")
+    directory_user_fields = ("user_id",)
+    member = names.named("user_id", names.MEMBER, description="member", guild_field=None)
+    started = when("started_at", description="started")
     list_select_related = ("user", "subject")
     list_filter = (
         "status",
         WeekFilter,
-        ("user", admin.RelatedOnlyFieldListFilter),
+        names.MemberFilter.on("user_id"),
         ("subject", admin.RelatedOnlyFieldListFilter),
         "auto_clocked_out",
     )

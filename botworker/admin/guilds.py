@@ -11,17 +11,29 @@ from django.http import HttpRequest
 
 from botworker.guilds import guild_configure, validate_timezone
 from botworker.models import GuildChannel, GuildConfig, GuildRole
+from config import directory as names
 from config.exceptions import ApplicationError
 
 
-class GuildRoleInline(admin.TabularInline):
+class GuildPickerInline(names.DirectoryAdminMixin, admin.TabularInline):
+    """An inline whose id column is a picker of the configured guild's known roles or channels."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._directory_guild = obj.guild_id if obj is not None else None
+        return super().get_formset(request, obj, **kwargs)
+
+
+class GuildRoleInline(GuildPickerInline):
     model = GuildRole
     extra = 1
+    directory_pickers = {"role_id": names.ROLE}
 
 
-class GuildChannelInline(admin.TabularInline):
+class GuildChannelInline(GuildPickerInline):
     model = GuildChannel
     extra = 1
+    # One picker for every feature: the tickets feature wants a category, the others a channel.
+    directory_pickers = {"channel_id": names.ANY_CHANNEL}
 
 
 class GuildConfigForm(forms.ModelForm):
@@ -57,10 +69,12 @@ def _report_saved(formset: BaseInlineFormSet, kept: list[forms.ModelForm]) -> No
 
 
 @admin.register(GuildConfig)
-class GuildConfigAdmin(admin.ModelAdmin):
+class GuildConfigAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     form = GuildConfigForm
-    list_display = ("guild_id", "name", "timezone", "updated_at")
+    list_display = ("name", "guild", "timezone", "updated_at")
     search_fields = ("=guild_id", "name")
+    directory_pickers = {"guild_id": names.GUILD}
+    guild = names.named("guild_id", names.GUILD, description="Discord server")
     inlines = [GuildRoleInline, GuildChannelInline]
     readonly_fields = ("created_at", "updated_at")
 

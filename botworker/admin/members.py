@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from botworker.models import DiscordLink, GuildMember
+from config import directory as names
 
 
 class DiscordLinkInline(admin.StackedInline):
@@ -29,10 +30,13 @@ class UserWithDiscordAdmin(UserAdmin):
 
 
 @admin.register(GuildMember)
-class GuildMemberAdmin(admin.ModelAdmin):
-    list_display = ["guild_id", "user_id", "last_seen_at"]
-    list_filter = ["guild_id"]
+class GuildMemberAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
+    list_display = ["member", "guild", "last_seen_at"]
+    list_filter = [names.GuildFilter.on("guild_id")]
     search_fields = ["=user_id", "=guild_id"]
+    directory_user_fields = ("user_id",)
+    member = names.named("user_id", names.MEMBER, description="member")
+    guild = names.named("guild_id", names.GUILD, description="guild")
     readonly_fields = ["guild_id", "user_id", "role_ids", "permissions", "last_seen_at"]
 
     def has_add_permission(self, request) -> bool:

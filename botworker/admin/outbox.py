@@ -8,12 +8,13 @@ from django.http import HttpRequest
 
 from botworker import outbox
 from botworker.models import BotAction
+from config import directory as names
 
 LAST_ERROR_PREVIEW = 80
 
 
 @admin.register(BotAction)
-class BotActionAdmin(admin.ModelAdmin):
+class BotActionAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     """The outbox, read-only: rows are written by code; a human's one write is "Retry now"."""
 
     list_display = (
@@ -22,11 +23,11 @@ class BotActionAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "next_attempt_at",
-        "guild_id",
+        "guild",
         "dedupe_key",
         "short_last_error",
-        "created_at",
     )
+    guild = names.named("guild_id", names.GUILD, description="guild")
     list_filter = ("status", "kind")
     # guild_id__exact: Django compares the id as text, so a search word that is not a number
     # simply matches no guild instead of failing.

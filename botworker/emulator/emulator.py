@@ -456,6 +456,66 @@ class DiscordEmulator:
         is disconnected); returns how many sessions got it. See :meth:`GatewayEmulator.dispatch`."""
         return self._gateway.dispatch(event, data, shard_id=shard_id)
 
+    # ------------------------------------------------------------------ changes announced on the gateway
+    # Discord tells the bot of every change to a guild's channels, roles and name; these change
+    # the state as an officer's edit in Discord would and dispatch the event it causes.
+
+    def create_channel(self, guild_id: int | str, name: str, type: int = 0, **fields: Any) -> dict:
+        """Create a guild channel and dispatch CHANNEL_CREATE."""
+        channel = self.add_channel(guild_id, name, type, **fields)
+        self.dispatch("CHANNEL_CREATE", channel)
+        return channel
+
+    def update_channel(self, channel_id: int | str, **fields: Any) -> dict:
+        """Change a channel's fields (``name``, ``parent_id`` ...) and dispatch CHANNEL_UPDATE."""
+        with self._lock:
+            channel = self.state.require_channel(str(channel_id))
+            channel.update(copy.deepcopy(fields))
+            channel = copy.deepcopy(channel)
+        self.dispatch("CHANNEL_UPDATE", channel)
+        return channel
+
+    def delete_channel(self, channel_id: int | str) -> dict:
+        """Delete a channel (and its messages) and dispatch CHANNEL_DELETE."""
+        with self._lock:
+            channel = copy.deepcopy(self.state.require_channel(str(channel_id)))
+            self.state.channels.pop(channel["id"])
+            self.state.messages.pop(channel["id"], None)
+        self.dispatch("CHANNEL_DELETE", channel)
+        return channel
+
+    def create_role(self, guild_id: int | str, name: str, *, permissions: int = 0) -> dict:
+        """Create a role and dispatch GUILD_ROLE_CREATE."""
+        role = self.add_role(guild_id, name, permissions=permissions)
+        self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role})
+        return role
+
+    def update_role(self, guild_id: int | str, role_id: int | str, **fields: Any) -> dict:
+        """Change a role's fields (``name``, ``color``, ``position`` ...) and dispatch GUILD_ROLE_UPDATE."""
+        with self._lock:
+            role = self.state.roles[str(guild_id)][str(role_id)]
+            role.update(copy.deepcopy(fields))
+            role = copy.deepcopy(role)
+        self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild_id), "role": role})
+        return role
+
+    def delete_role(self, guild_id: int | str, role_id: int | str) -> None:
+        """Delete a role (members lose it) and dispatch GUILD_ROLE_DELETE."""
+        with self._lock:
+            self.state.roles[str(guild_id)].pop(str(role_id))
+            for record in self.state.members.get(str(guild_id), {}).values():
+                if str(role_id) in record["roles"]:
+                    record["roles"].remove(str(role_id))
+        self.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(guild_id), "role_id": str(role_id)})
+
+    def update_guild(self, guild_id: int | str, **fields: Any) -> dict:
+        """Change a guild's fields (``name``, ``icon`` ...) and dispatch GUILD_UPDATE."""
+        with self._lock:
+            self.state.require_guild(str(guild_id)).update(copy.deepcopy(fields))
+            guild = copy.deepcopy(self.state.guild_view(str(guild_id)))
+        self.dispatch("GUILD_UPDATE", guild)
+        return guild
+
     def send_interaction(self, payload: dict) -> dict:
         """Register an interaction on the REST side, fill in what discord.py needs and dispatch it as
         INTERACTION_CREATE; returns the payload sent. See :meth:`GatewayEmulator.send_interaction`."""

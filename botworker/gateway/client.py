@@ -13,8 +13,10 @@ views held in memory, so every button keeps working across restarts.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import discord
@@ -22,6 +24,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from botworker.directory import apply_gateway_event
 from botworker.gateway.prefix import answer_prefix_command
 from botworker.gateway.state import GuildhallConnectionState, ShardedGuildhallConnectionState
 from botworker.interactions import InvalidInteraction, handle_interaction
@@ -41,14 +44,23 @@ ACTIVITY_TYPES = {
 
 
 def intents() -> discord.Intents:
-    """The least the bot needs: guilds (roles and channels, for permissions); guild messages with
-    message content only for the prefix commands, which DISCORD_MESSAGE_CONTENT=false turns off."""
+    """The least the bot needs: guilds (roles and channels, for permissions and the directory);
+    guild messages with message content only for the prefix commands, which
+    DISCORD_MESSAGE_CONTENT=false turns off; guild members (privileged) only when
+    DISCORD_MEMBERS_INTENT=true, to keep the directory's member names current between interactions."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     if settings.DISCORD_MESSAGE_CONTENT:
         wanted.guild_messages = True
         wanted.message_content = True
+    if settings.DISCORD_MEMBERS_INTENT:
+        wanted.members = True
     return wanted
+
+
+def _apply_directory_event_sync(event: str, data: dict) -> None:
+    close_old_connections()
+    apply_gateway_event(event, data)
 
 
 def _handle_interaction_sync(payload: dict) -> dict | None:
@@ -71,6 +83,11 @@ class GuildhallBot:
         self.deliverer: OutboxDeliverer | None = None
         self.deliverer_task: asyncio.Task | None = None
         self._interaction_tasks: set[asyncio.Task] = set()
+        # Directory events are written in order by one thread of their own, so a large guild's
+        # snapshot never holds up the thread that answers interactions.
+        self._directory_events: asyncio.Queue[tuple[str, dict] | None] = asyncio.Queue()
+        self._directory_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="directory")
+        self.directory_task: asyncio.Task | None = None
         super().__init__(*args, intents=intents(), **kwargs)
 
     def _state_options(self, **options: Any) -> dict[str, Any]:
@@ -80,6 +97,7 @@ class GuildhallBot:
             "hooks": self._hooks,
             "http": self.http,
             "raw_interaction_handler": self.handle_raw_interaction,
+            "directory_handler": self.handle_directory_event,
             **options,
         }
 
@@ -87,6 +105,23 @@ class GuildhallBot:
         self.deliverer = OutboxDeliverer(self.http, presence_setter=self.set_presence)
         self.deliverer_task = asyncio.create_task(self.deliverer.run(self.stop_event), name="outbox-deliverer")
         logger.info("outbox deliverer %s started in the bot process", self.deliverer.worker_id)
+        self.directory_task = asyncio.create_task(self._record_directory(), name="directory")
+
+    # --- the Discord directory ----------------------------------------------------------------
+
+    def handle_directory_event(self, event: str, data: dict) -> None:
+        """Called by the connection state, in the event loop, before discord.py parses the event:
+        queue a copy (discord.py may change the payload it parses)."""
+        self._directory_events.put_nowait((event, copy.deepcopy(data)))
+
+    async def _record_directory(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (item := await self._directory_events.get()) is not None:
+            try:
+                await loop.run_in_executor(self._directory_executor, _apply_directory_event_sync, *item)
+            except Exception:  # the directory is a convenience: the bot goes on without this event
+                logger.exception("could not record %s in the directory", item[0])
+        await loop.run_in_executor(self._directory_executor, connections.close_all)
 
     # --- interactions -------------------------------------------------------------------------
 
@@ -171,6 +206,11 @@ class GuildhallBot:
             await self.deliverer_task
         if self._interaction_tasks:
             await asyncio.gather(*self._interaction_tasks, return_exceptions=True)
+        if self.directory_task is not None:
+            # What was received is written before the bot stops.
+            self._directory_events.put_nowait(None)
+            await self.directory_task
+        self._directory_executor.shutdown(wait=True)
         if not self.is_closed():
             await self.close()
         if not client_task.done():

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 
+from botworker.directory import record_interaction_people
 from botworker.guilds import guild_config_for
 from botworker.interactions import records
 from botworker.interactions.render import render_files, render_interaction_response, render_message
@@ -292,6 +293,7 @@ def handle_interaction(payload: dict) -> dict:
                     role_ids=invocation.role_ids,
                     permissions=invocation.permissions,
                 )
+            record_interaction_people(payload)
             reply = router.dispatch(invocation)
             response = render_interaction_response(reply, invocation.type)
             records.store_response(invocation.interaction_id, response)

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from botworker.gateway import SYNC_REFUSED
 from botworker.guilds import guild_configure
-from botworker.models import BotAction
+from botworker.models import BotAction, DirectoryChannel, DirectoryGuild, DirectoryMember, DirectoryRole
 from botworker.outbox import enqueue
 from botworker.tests.factories import ADMIN_ROLE, MOD_ROLE, Signer, command_payload, next_id
 from conftest import BASE_DIR, wait_for
@@ -473,3 +473,58 @@ def test_time_tracking_works_through_the_gateway_in_a_direct_message(emulator, d
     session = FocusSession.objects.get()
     assert session.status == FocusSession.Status.RUNNING
     assert f"pause:{session.pk}" in json.dumps(body["data"]["components"])
+
+
+# --- the Discord directory, kept current by the bot ------------------------------------------
+
+
+def directory_channel(channel_id) -> DirectoryChannel | None:
+    return DirectoryChannel.objects.filter(channel_id=int(channel_id)).first()
+
+
+def test_the_bot_records_the_guild_it_joins_and_follows_its_changes(emulator, discord_guild, bot):
+    officers = emulator.add_role(str(GUILD), "Officers")
+    start_ready(bot, emulator)
+
+    wait_for(
+        lambda: directory_channel(discord_guild["logs"]), timeout=30, message="the guild's channels in the directory"
+    )
+    assert DirectoryGuild.objects.get(guild_id=GUILD).name == "Raiders"
+    assert directory_channel(discord_guild["general"]).name == "general"
+    assert DirectoryRole.objects.get(role_id=int(officers["id"])).name == "Officers"
+
+    emulator.update_channel(discord_guild["general"], name="shifts")
+    emulator.update_role(str(GUILD), officers["id"], name="Council", color=0x3498DB)
+    emulator.delete_channel(discord_guild["logs"])
+    category = emulator.create_channel(str(GUILD), "Raids", type=4)
+    emulator.update_guild(str(GUILD), name="Raiders Reborn")
+
+    wait_for(
+        lambda: DirectoryGuild.objects.filter(guild_id=GUILD, name="Raiders Reborn").exists(),
+        timeout=30,
+        message="the last change recorded",
+    )
+    # Events are recorded in the order they came, so the earlier ones are in by now.
+    assert directory_channel(discord_guild["general"]).name == "shifts"
+    role = DirectoryRole.objects.get(role_id=int(officers["id"]))
+    assert (role.name, role.colour) == ("Council", 0x3498DB)
+    logs = directory_channel(discord_guild["logs"])
+    assert logs.gone_at is not None and logs.name == "logs"
+    assert directory_channel(category["id"]).type == DirectoryChannel.Type.CATEGORY
+
+    emulator.delete_role(str(GUILD), officers["id"])
+    wait_for(
+        lambda: DirectoryRole.objects.filter(role_id=int(officers["id"]), gone_at__isnull=False).exists(),
+        timeout=30,
+        message="the deleted role marked gone",
+    )
+    assert DirectoryRole.objects.get(role_id=int(officers["id"])).name == "Council"
+
+
+def test_an_interaction_over_the_gateway_records_its_member(emulator, discord_guild, bot):
+    start_ready(bot, emulator)
+    payload = command_payload("whoami", guild_id=GUILD, user_id=MEMBER)
+    payload["channel_id"] = discord_guild["general"]
+    payload["member"]["nick"] = "Shieldwall"
+    gateway_answer(emulator, payload, timeout=30)
+    assert DirectoryMember.objects.get(guild_id=GUILD, user_id=MEMBER).nick == "Shieldwall"
