@@ -3,6 +3,7 @@ the lines of `/schedule list`."""
 
 from __future__ import annotations
 
+from botworker.interactions import PagedText, Reply
 from botworker.presenters.text import role_mention, timestamp
 from scheduling.models import ScheduledJob
 from scheduling.services.jobs import describe_trigger
@@ -35,3 +36,30 @@ def job_line(job: ScheduledJob) -> str:
     else:
         state = f"next {timestamp(job.next_fire_at, 'R')} ({timestamp(job.next_fire_at, 'f')})"
     return f"`{job.job_id}` · {job.method} · {describe_trigger(job)} · {state}"
+
+
+def job_scheduled(job: ScheduledJob) -> Reply:
+    """The answer to `/schedule message` and `/schedule announce`."""
+    first = timestamp(job.next_fire_at, "F") if job.next_fire_at else "never"
+    return Reply(
+        content=f"🗓️ Scheduled `{job.job_id}` ({describe_trigger(job)}). First run: {first}.",
+        ephemeral=True,
+    )
+
+
+def job_changed(job: ScheduledJob, verb: str) -> Reply:
+    """The answer to pause, resume and delete."""
+    return Reply(content=f"Job `{job.job_id}` {verb}.", ephemeral=True)
+
+
+def job_ran(job: ScheduledJob) -> Reply:
+    return Reply(content=f"▶️ Job `{job.job_id}` is running now; its history shows the outcome.", ephemeral=True)
+
+
+def jobs_page(jobs: list[ScheduledJob]) -> PagedText:
+    return PagedText(
+        lines=[job_line(job) for job in jobs],
+        header="**Scheduled jobs**",
+        footer=f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}",
+        empty="No scheduled jobs on this server. Create one with /schedule message or /schedule announce.",
+    )
