@@ -65,7 +65,7 @@ def acting(request, guild_id: int) -> Actor:
 def job_of(request, job_id: str) -> tuple[ScheduledJob, Actor]:
     """The job `job_id` and the login's actor in its guild: a 404 when the login is not a member
     of that guild (so another guild's job is not even confirmed to exist)."""
-    job = ScheduledJob.objects.filter(job_id=job_id).first()
+    job = ScheduledJob.objects.filter(job_id=job_id).first() if services.is_job_id(job_id) else None
     if job is None:
         raise Http404
     actor = actor_for_request(request, guild_id=job.guild_id)

@@ -76,6 +76,8 @@ PAST_RUN_DATE = "run_date {when} is in the past."
 NONEXISTENT_RUN_DATE = "{value} does not exist in {zone} (the clocks skip it for daylight saving time)."
 BAD_PERIOD = "{name} must be a whole number of at least 0."
 SHORT_INTERVAL = "An interval must be at least 60 seconds (this one is {seconds} s)."
+LONG_INTERVAL = "An interval can be at most {days} days."
+FAR_DATE = "{name} must be before the year 9000."
 BAD_CRON = "{value!r} is not a cron schedule: {reason}."
 CRON_FIVE_FIELDS = "a cron expression has five fields: minute hour day month day_of_week"
 BOTH_CRON_FORMS = "Give either expression or the fields (minute, hour, day, month, day_of_week), not both."
@@ -103,6 +105,11 @@ MIN_INTERVAL = timedelta(seconds=60)
 ACTIVITY_TYPES = ("playing", "watching", "listening", "competing")
 STATUSES = ("online", "idle", "dnd", "invisible")
 ROLE_ACTIONS = ("add", "remove")
+# What PostgreSQL cannot store in text or JSON (NUL, lone surrogates).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The longest interval: far enough for any real schedule, near enough that a start plus a few
+# periods stays inside Python's calendar.
+MAX_INTERVAL = timedelta(days=3660)
 _JOB_ID = re.compile(rf"[A-Za-z0-9_.:-]{{1,{MAX_JOB_ID_LENGTH}}}")
 
 # --------------------------------------------------------------------------- parameters, per method
@@ -176,7 +183,7 @@ def _check_param(param: Param, value: Any) -> Any:
             raise _param_error(NOT_AN_ID, name)
         return str(number)
     if param.kind == "text":
-        if not isinstance(value, str) or not value.strip() or len(value) > param.limit:
+        if not isinstance(value, str) or not value.strip() or len(value) > param.limit or _UNSTORABLE.search(value):
             raise _param_error(NOT_TEXT, name, limit=param.limit)
         return value.strip()
     if param.kind == "choice":
@@ -198,7 +205,8 @@ def _check_param(param: Param, value: Any) -> Any:
             raise ApplicationError(BAD_COLOR, field=f"job_params.{name}")
         return number
     if param.kind == "url":
-        parsed = urlparse(value) if isinstance(value, str) and len(value) <= 2048 else None
+        storable = isinstance(value, str) and len(value) <= 2048 and not _UNSTORABLE.search(value)
+        parsed = urlparse(value) if storable else None
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ApplicationError(BAD_URL, field=f"job_params.{name}")
         return value
@@ -216,9 +224,9 @@ def _check_embed_fields(value: Any) -> list[dict]:
         if not isinstance(item, dict) or set(item) - {"name", "value", "inline"}:
             raise ApplicationError(BAD_FIELDS, field=where)
         name, text, inline = item.get("name"), item.get("value"), item.get("inline", False)
-        if not isinstance(name, str) or not name.strip() or len(name) > MAX_FIELD_NAME:
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_FIELD_NAME or _UNSTORABLE.search(name):
             raise ApplicationError(BAD_FIELDS, field=f"{where}.name")
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_FIELD_VALUE:
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_FIELD_VALUE or _UNSTORABLE.search(text):
             raise ApplicationError(BAD_FIELDS, field=f"{where}.value")
         if not isinstance(inline, bool):
             raise ApplicationError(BAD_FIELDS, field=f"{where}.inline")
@@ -284,9 +292,12 @@ def _instant(value: Any, zone, *, name: str) -> datetime:
     """An instant from ISO 8601 (naive: in `zone`) or a unix timestamp."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(value, UTC)
+            instant = datetime.fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError):
             raise _trigger_error(BAD_RUN_DATE, name) from None
+        if instant.year >= 9000:
+            raise _trigger_error(FAR_DATE, name, name=name)
+        return instant
     if not isinstance(value, str):
         raise _trigger_error(BAD_RUN_DATE, name)
     text = value.strip()
@@ -301,9 +312,12 @@ def _instant(value: Any, zone, *, name: str) -> datetime:
         if not exists_locally(parsed):
             raise _trigger_error(NONEXISTENT_RUN_DATE, name, value=parsed.strftime("%Y-%m-%d %H:%M"), zone=zone.key)
     try:
-        return parsed.astimezone(UTC)
+        instant = parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         raise _trigger_error(BAD_RUN_DATE, name) from None
+    if instant.year >= 9000:  # room for the periods and previews computed from it
+        raise _trigger_error(FAR_DATE, name, name=name)
+    return instant
 
 
 def _iso(instant: datetime) -> str:
@@ -411,6 +425,8 @@ def check_trigger(trigger: Any, *, zone_name: Any, now: datetime) -> tuple[dict,
         period = interval_period(clean)
         if period < MIN_INTERVAL:
             raise _trigger_error(SHORT_INTERVAL, "seconds", seconds=int(period.total_seconds()))
+        if period > MAX_INTERVAL:
+            raise _trigger_error(LONG_INTERVAL, "seconds", days=MAX_INTERVAL.days)
         start = (
             now if trigger.get("start_date") in (None, "") else _instant(trigger["start_date"], zone, name="start_date")
         )
@@ -441,11 +457,14 @@ def next_run_after(job: ScheduledJob, instant: datetime) -> datetime | None:
         start = datetime.fromisoformat(trigger["start_date"])
         if instant < start:
             return start
-        return start + ((instant - start) // period + 1) * period
+        try:
+            return start + ((instant - start) // period + 1) * period
+        except OverflowError:  # past the end of the calendar: no run left
+            return None
     zone = zone_or_error(trigger.get("timezone") or job.timezone)
     try:
         local = next(CronSim(trigger["expression"], instant.astimezone(zone)))
-    except (CronSimError, StopIteration):
+    except (CronSimError, StopIteration, OverflowError, ValueError):
         return None
     return local.astimezone(UTC)
 
@@ -595,10 +614,15 @@ def job_create(
     return job
 
 
+def is_job_id(value: object) -> bool:
+    """Whether `value` has a job id's shape (so a lookup by it cannot fail in the database)."""
+    return isinstance(value, str) and _JOB_ID.fullmatch(value) is not None
+
+
 def job_for(*, guild_id: int, job_id: str, lock: bool = False) -> ScheduledJob:
     """The guild's job `job_id` (locked when asked); refuses a job of another guild as missing."""
     queryset = ScheduledJob.objects.filter(guild_id=guild_id, job_id=job_id)
-    job = (queryset.select_for_update() if lock else queryset).first()
+    job = (queryset.select_for_update() if lock else queryset).first() if is_job_id(job_id) else None
     if job is None:
         raise ApplicationError(NO_SUCH_JOB, params={"job_id": str(job_id)[:100]}, field="job_id", code="not_found")
     return job

@@ -337,3 +337,25 @@ def test_when_that_cannot_be_read_names_the_field(text):
     with pytest.raises(ApplicationError) as refused:
         svc.trigger_from_when(text, zone_name="UTC")
     assert refused.value.field == "when"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"params": {"channel_id": CHANNEL, "content": "nul \x00 byte"}}, "job_params.content"),
+        ({"trigger": {"type": "interval", "weeks": 10**7}}, "trigger.seconds"),
+        ({"trigger": {"type": "interval", "hours": 1, "start_date": "9999-12-31T00:00:00Z"}}, "trigger.start_date"),
+        ({"trigger": {"type": "date", "run_date": 10**12}}, "trigger.run_date"),
+    ],
+)
+def test_what_the_database_or_the_calendar_cannot_hold_is_refused(change, field):
+    with pytest.raises(ApplicationError) as refused:
+        message_job(**change)
+    assert refused.value.field == field
+    assert not ScheduledJob.objects.exists()
+
+
+def test_a_job_id_that_cannot_be_one_is_missing():
+    with pytest.raises(ApplicationError) as refused:
+        svc.job_run_now(actor=ADMIN, guild_id=GUILD, job_id="bad\x00id")
+    assert refused.value.code == "not_found"
