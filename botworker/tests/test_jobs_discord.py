@@ -138,3 +138,33 @@ def test_pause_resume_run_now_delete_with_autocomplete_and_list():
     assert "theirs" not in listing and json.dumps(job.job_id)[1:-1] in listing
     assert "deleted" in text(run("delete", job=job.job_id))
     assert not ScheduledJob.objects.filter(guild_id=GUILD_ID).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the deliverer works in a thread of its own
+def test_a_run_shows_retrying_then_done_as_the_deliverer_retries_it(emulator):
+    from datetime import timedelta
+
+    from django.db.models.functions import Now
+
+    from botworker.tests.outbox_helpers import MESSAGES, deliver
+
+    emulator.add_guild(guild_id=str(GUILD_ID), name="Raid Guild")
+    channel = emulator.add_channel(guild_id=str(GUILD_ID), name="general")["id"]
+    services.job_create(
+        actor=SYSTEM,
+        guild_id=GUILD_ID,
+        job_id="daily",
+        method="send_message",
+        params={"channel_id": channel, "content": "Daily update!"},
+        trigger={"type": "interval", "hours": 1},
+    )
+    record = services.job_run_now(actor=SYSTEM, guild_id=GUILD_ID, job_id="daily")
+    emulator.fail_next(1, status=429, retry_after=60, path=MESSAGES, method="POST")
+    deliver()
+    record.refresh_from_db()
+    assert record.outcome == "retrying" and "rate limited" in record.detail
+    BotAction.objects.update(next_attempt_at=Now() - timedelta(seconds=1))
+    deliver()
+    record.refresh_from_db()
+    assert record.outcome == "done"
+    assert [m["content"] for m in emulator.messages(channel)] == ["Daily update!"]
