@@ -25,6 +25,8 @@ urlpatterns = [
     path("discord/", include("botworker.urls")),
     path("api/shifts/", include("shifts.urls")),
     path("api/scheduling/", include("scheduling.urls")),
+    # Scheduled jobs, in ScheduleZero's paths (/api/schedule/, /api/schedules/, /api/run_now/, …).
+    path("api/", include("scheduling.urls_jobs")),
     path("api/attendance/", include("attendance.urls")),
     path("api/timetracking/", include("timetracking.urls")),
 ]

@@ -8,4 +8,4 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the dispatcher's clock sources.
-        from scheduling.services import reminders  # noqa: F401
+        from scheduling.services import jobs, reminders  # noqa: F401

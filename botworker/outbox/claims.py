@@ -31,7 +31,7 @@ from botworker.models import BotAction
 from botworker.outbox.failures import Outcome, backoff_seconds, describe_error
 from botworker.outbox.hooks import get_completion_hook
 from botworker.outbox.queue import FINISHED_STATUSES
-from botworker.signals import action_dead
+from botworker.signals import action_dead, action_retrying
 from config.logging import log_context
 
 logger = logging.getLogger("botworker.delivery")
@@ -157,6 +157,8 @@ class Claims:
             )
             if updated and status == Status.DEAD:
                 action_dead.send(sender=BotAction, action_id=action.pk)
+            elif updated and status == Status.RETRY:
+                action_retrying.send(sender=BotAction, action_id=action.pk, error=error)
         return ("lost" if not updated else status), error, delay
 
     def release(self, pks: list[int]) -> int:

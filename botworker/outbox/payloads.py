@@ -23,6 +23,7 @@ Kind = BotAction.Kind
 
 MAX_KEY_LENGTH = 200
 MAX_CHANNEL_NAME = 100
+MAX_PURGE = 1000
 PRESENCE_STATUSES = ("online", "idle", "dnd", "invisible")
 ACTIVITY_TYPES = ("playing", "streaming", "listening", "watching", "competing", "custom")
 OVERWRITE_KEYS = {"id", "type", "allow", "deny"}
@@ -167,13 +168,16 @@ class MessageTarget(OutboxPayload):
 @dataclass(frozen=True, kw_only=True)
 class SendMessage(MessageBody):
     """Post a message in ``channel_id``, with a nonce derived from the dedupe key so a retried send
-    does not post twice. Result: ``{"message_id", "channel_id"}``."""
+    does not post twice. With ``guild_id``, the channel must be in that guild (a channel id typed
+    by a guild's admin cannot post in another guild). Result: ``{"message_id", "channel_id"}``."""
 
     kind: ClassVar[str] = Kind.SEND_MESSAGE.value
     channel_id: str | None = None
+    guild_id: str | None = None
 
     def validate(self) -> None:
         self._id("channel_id", required=True)
+        self._id("guild_id")
         self.validate_body()
 
 
@@ -319,19 +323,26 @@ class SetPresence(OutboxPayload):
 @dataclass(frozen=True, kw_only=True)
 class PurgeChannel(OutboxPayload):
     """Delete the messages of ``channel_id`` older than ``older_than_days`` (at least 1), keeping
-    pinned ones: bulk deletes for messages younger than 14 days, one by one for older ones.
-    Result: ``{"channel_id", "deleted", "bulk", "single", "kept_pinned"}``."""
+    pinned ones: bulk deletes for messages younger than 14 days, one by one for older ones, at
+    most ``limit`` (1 to 1,000; default: all), newest first. With ``guild_id``, the channel must be
+    in that guild. Result: ``{"channel_id", "deleted", "bulk", "single", "kept_pinned"}``."""
 
     kind: ClassVar[str] = Kind.PURGE_CHANNEL.value
     channel_id: str | None = None
     older_than_days: int | None = None
+    limit: int | None = None
+    guild_id: str | None = None
     reason: str | None = None
 
     def validate(self) -> None:
         days = self.older_than_days
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise self.fail(f"older_than_days must be a whole number of at least 1, got {days!r}")
+        limit = self.limit
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PURGE):
+            raise self.fail(f"limit must be a whole number from 1 to {MAX_PURGE}, got {limit!r}")
         self._id("channel_id", required=True)
+        self._id("guild_id")
         self._string("reason")
 
 

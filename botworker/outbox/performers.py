@@ -110,8 +110,18 @@ async def _post(context: Context, action: BotAction, channel_id: str, body: Mess
     return _message_result(await context.call(context.http.send_message(channel_id, params=params)))
 
 
+async def _check_guild(context: Context, channel_id: str, guild_id: str | None) -> None:
+    """Refuse a channel outside `guild_id` (when the payload names one)."""
+    if guild_id is None:
+        return
+    channel = await context.call(context.http.get_channel(channel_id))
+    if str(channel.get("guild_id") or "") != guild_id:
+        raise PermanentFailure(f"channel {channel_id} is not a channel of guild {guild_id}")
+
+
 @performs(SendMessage)
 async def send_message(context: Context, action: BotAction, payload: SendMessage) -> dict:
+    await _check_guild(context, payload.channel_id, payload.guild_id)
     return await _post(context, action, payload.channel_id, payload)
 
 
@@ -232,6 +242,8 @@ async def set_presence(context: Context, action: BotAction, payload: SetPresence
 @performs(PurgeChannel)
 async def purge_channel(context: Context, action: BotAction, payload: PurgeChannel) -> dict:
     http, channel_id, reason = context.http, payload.channel_id, payload.reason
+    await _check_guild(context, channel_id, payload.guild_id)
+    limit = payload.limit
     now = datetime.now(UTC)
     # Snowflakes are ordered by creation time: every message with a smaller id than the
     # cutoff's is older than older_than_days, so paging starts there and never reads younger ones.
@@ -258,16 +270,21 @@ async def purge_channel(context: Context, action: BotAction, payload: PurgeChann
         await context.call(http.delete_messages(channel_id, chunk, reason=reason))
         counts["bulk"] += len(chunk)
 
-    while True:
+    taken = 0  # messages deleted or queued for a bulk delete, counted against the limit
+    while limit is None or taken < limit:
         page = await context.call(http.logs_from(channel_id, HISTORY_PAGE_SIZE, before=before))
         for message in page:
+            if limit is not None and taken >= limit:
+                break
             if message.get("pinned"):
                 counts["kept_pinned"] += 1
             elif discord.utils.snowflake_time(int(message["id"])) > bulk_floor:
+                taken += 1
                 pending_bulk.append(str(message["id"]))
                 if len(pending_bulk) >= BULK_DELETE_CHUNK:
                     await flush_bulk()
             else:
+                taken += 1
                 await delete_single(str(message["id"]))
         if len(page) < HISTORY_PAGE_SIZE:
             break

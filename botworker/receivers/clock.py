@@ -1,5 +1,6 @@
 """Delivery outcomes of the dispatcher's occurrences: an outbox row sent for a dispatch record
-carries the completion hook below, so the record shows delivered or, when the row dies, why not."""
+carries the completion hook below, so the record shows delivered, retrying (with the last error)
+or, when the row dies, why not."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.dispatch import receiver
 
 from botworker.models import BotAction
 from botworker.outbox import completion_hook
-from botworker.signals import action_dead
+from botworker.signals import action_dead, action_retrying
 from scheduling import dispatcher
 
 DELIVERED_HOOK = "scheduling.dispatch_delivered"
@@ -24,6 +25,15 @@ def dispatch_dead(sender, action_id: int, **kwargs) -> None:
     if action is not None:
         dispatcher.record_outcome(
             dispatch_id=int(action.hook_args["dispatch_id"]), outcome="dead", detail=action.last_error or "gave up"
+        )
+
+
+@receiver(action_retrying, dispatch_uid="botworker.clock.dispatch_retrying")
+def dispatch_retrying(sender, action_id: int, error: str = "", **kwargs) -> None:
+    action = BotAction.objects.filter(pk=action_id, hook=DELIVERED_HOOK).only("hook_args").first()
+    if action is not None:
+        dispatcher.record_outcome(
+            dispatch_id=int(action.hook_args["dispatch_id"]), outcome="retrying", detail=error or "retrying"
         )
 
 

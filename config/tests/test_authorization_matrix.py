@@ -19,8 +19,10 @@ from rest_framework.test import APIClient
 
 from attendance.tests.factories import EventFactory, SeasonFactory
 from botworker.guilds import guild_configure
+from config.actors import SYSTEM
 from conftest import link_member
 from scheduling.models import Role
+from scheduling.services import jobs
 from scheduling.tests.factories import PlayerFactory, rank
 from shifts.tests.factories import ModScheduleFactory, ShiftFactory, ShiftPolicyFactory
 from timetracking import services as timetracking
@@ -58,6 +60,15 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     "attendance_guilds_statistics_list": (401, 403, 200, 403, 200),
     "auth_token_create": (400, 400, 400, 400, 400),
     "health_retrieve": (200, 200, 200, 200, 200),
+    # Scheduled jobs: the guild's admins and staff (no caller here is an admin of A); another
+    # guild's job is a 404, a job of a guild one is a member of a 403.
+    "jobs_schedule": (401, 403, 403, 403, 201),
+    "jobs_list": (401, 200, 200, 200, 200),
+    "jobs_retrieve": (401, 403, 403, 404, 200),
+    "jobs_partial_update": (401, 403, 403, 404, 200),
+    "jobs_destroy": (401, 403, 403, 404, 204),
+    "jobs_run_now": (401, 403, 403, 404, 200),
+    "jobs_executions_list": (401, 200, 200, 200, 200),
     "scheduling_classes_list": (401, 200, 200, 200, 200),
     "scheduling_guilds_best_time_list": (401, 403, 200, 403, 200),
     "scheduling_guilds_me_availability_retrieve": (401, 200, 400, 403, 400),
@@ -105,6 +116,14 @@ def bodies(me: int, rows: dict) -> dict[str, dict]:
         "attendance_guilds_seasons_create": {"name": "Season 9", "start_date": "2030-01-01"},
         "attendance_guilds_seasons_partial_update": {"name": "Season 8"},
         "auth_token_create": {},
+        "jobs_schedule": {
+            "guild_id": str(GUILD_A),
+            "job_method": "send_message",
+            "job_params": {"channel_id": str(CHANNEL_A), "content": "Daily update!"},
+            "trigger": {"type": "interval", "hours": 1},
+        },
+        "jobs_partial_update": {"enabled": False},
+        "jobs_run_now": {"job_id": rows["job"].job_id},
         "scheduling_guilds_me_availability_update": {"days": []},
         "scheduling_guilds_players_partial_update": {"display_name": "Renamed"},
         "scheduling_guilds_ranks_partial_update": {"scheduling_weight": 40},
@@ -163,7 +182,25 @@ def world():
         "event": EventFactory(guild_id=GUILD_A, start_time_utc=started, end_time_utc=started + dt.timedelta(hours=3)),
         "role": Role.objects.get(name="tank"),
     }
+    rows["job"] = jobs.job_create(
+        actor=SYSTEM,
+        guild_id=GUILD_A,
+        job_id="guild-a-daily",
+        method="send_message",
+        params={"channel_id": CHANNEL_A, "content": "Daily update!"},
+        trigger={"type": "interval", "hours": 1},
+    )
+    jobs.job_run_now(actor=SYSTEM, guild_id=GUILD_A, job_id="guild-a-daily")
     # Guild B's rows, which no caller but staff and B's officer may see.
+    jobs.job_create(
+        actor=SYSTEM,
+        guild_id=GUILD_B,
+        job_id=B_TITLE,
+        method="send_message",
+        params={"channel_id": CHANNEL_A + 1, "content": B_TITLE},
+        trigger={"type": "interval", "hours": 1},
+    )
+    jobs.job_run_now(actor=SYSTEM, guild_id=GUILD_B, job_id=B_TITLE)
     ModScheduleFactory(guild_id=GUILD_B, user_id=OFFICER_B)
     ShiftFactory(guild_id=GUILD_B, created_by=OFFICER_B, start_time_utc=future, description=B_TITLE)
     SeasonFactory(guild_id=GUILD_B, name=B_TITLE)
@@ -230,6 +267,7 @@ def test_every_operation_as_every_caller(world):
         url = path.replace("{guild_id}", str(GUILD_A))
         if "{id}" in url:
             url = url.replace("{id}", str(path_id(path, rows)))
+        url = url.replace("{job_id}", rows["job"].job_id)
         query = {"guild_id": str(GUILD_A)} if op == "shifts_stats" else {}
         for role, expected in zip(ROLES, EXPECTED[op], strict=True):
             client = APIClient()

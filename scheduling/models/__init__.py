@@ -1,7 +1,8 @@
 """The scheduling app's models: the roster (`roster`), what runs on a clock (`clock`: the
-dispatcher's records and each guild's settings) and reminders (`reminders`)."""
+dispatcher's records and each guild's settings), reminders (`reminders`) and scheduled jobs (`jobs`)."""
 
 from scheduling.models.clock import DEFAULT_GRACE_MINUTES, Dispatch, GuildClockSettings
+from scheduling.models.jobs import ScheduledJob
 from scheduling.models.reminders import DEFAULT_LEAD_MINUTES, MAX_LEAD_MINUTES, Reminder
 from scheduling.models.roster import (
     GUILD_HELP,
@@ -36,6 +37,7 @@ __all__ = [
     "PlayerAvailability",
     "Reminder",
     "Role",
+    "ScheduledJob",
     "Specialization",
     "WowCharacter",
     "WowClass",
