@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shifts",
     "scheduling",
     "attendance",
+    "support",
 ]
 
 MIDDLEWARE = [
