@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guildhall API",
-    "DESCRIPTION": "Shifts, raid scheduling, attendance and time tracking of a Discord community.",
+    "DESCRIPTION": "Shifts, raid scheduling, attendance, time tracking and the support desk of a Discord community.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "snowflake": {"type": "string", "pattern": r"^[1-9][0-9]{0,18}$", "example": "1180000000000000001"}
     },
+    # The support desk's ticket statuses appear in several fields (status, from/to in the history).
+    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "support.models.TicketStatus"},
 }
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -31,4 +31,5 @@ urlpatterns = [
     path("api/scheduling/", include("scheduling.urls")),
     path("api/attendance/", include("attendance.urls")),
     path("api/timetracking/", include("timetracking.urls")),
+    path("api/support/", include("support.urls")),
 ]
