@@ -64,6 +64,7 @@ class GuildChannel(models.Model):
         RULES = "rules", "rules"
         WELCOME = "welcome", "welcome"
         TICKETS_CATEGORY = "tickets_category", "tickets category"
+        TICKETS_OVERFLOW = "tickets_overflow", "tickets overflow category"
         OFFICERS = "officers", "officers"
         RAIDS = "raids", "raids"
         REMINDERS = "reminders", "reminders"
@@ -95,6 +96,8 @@ class BotAction(models.Model):
         ADD_ROLE = "add_role", "add a role"
         REMOVE_ROLE = "remove_role", "remove a role"
         CREATE_CHANNEL = "create_channel", "create a private text channel"
+        EDIT_CHANNEL = "edit_channel", "rename a channel or change its permissions"
+        DELETE_CHANNEL = "delete_channel", "delete a channel"
         SET_PRESENCE = "set_presence", "set the bot's presence"
         PURGE_CHANNEL = "purge_channel", "delete old messages of a channel"
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shifts",
     "scheduling",
     "attendance",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -245,7 +246,7 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guildhall API",
-    "DESCRIPTION": "Shifts, raid scheduling, attendance and time tracking of a Discord community.",
+    "DESCRIPTION": "Shifts, raid scheduling, attendance, time tracking and the support desk of a Discord community.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -257,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "snowflake": {"type": "string", "pattern": r"^[1-9][0-9]{0,18}$", "example": "1180000000000000001"}
     },
+    # The support desk's ticket statuses appear in several fields (status, from/to in the history).
+    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "support.models.TicketStatus"},
 }
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -29,4 +29,5 @@ urlpatterns = [
     path("api/", include("scheduling.urls_jobs")),
     path("api/attendance/", include("attendance.urls")),
     path("api/timetracking/", include("timetracking.urls")),
+    path("api/support/", include("support.urls")),
 ]

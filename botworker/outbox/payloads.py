@@ -299,6 +299,67 @@ class CreateChannel(OutboxPayload):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChannelTarget(OutboxPayload):
+    """A channel to act on: ``channel_id``, or ``channel_from``, the dedupe key of an earlier
+    create_channel whose result names the channel (give the rows one ordering key, so the
+    creation is done first)."""
+
+    channel_id: str | None = None
+    channel_from: str | None = None
+
+    def validate_target(self) -> None:
+        if (self.channel_id is None) == (self.channel_from is None):
+            raise self.fail("give exactly one of channel_id and channel_from")
+        if self.channel_id is not None:
+            self._id("channel_id")
+            return
+        source = self.channel_from
+        if not isinstance(source, str) or not source or len(source) > MAX_KEY_LENGTH:
+            raise self.fail("channel_from must be the dedupe key of an earlier create_channel")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditChannel(ChannelTarget, CreateChannel):
+    """Change a channel: its ``name``, ``topic``, ``parent_id`` and/or ``permission_overwrites``
+    (which replace the channel's overwrites; same shape as create_channel's). Editing a channel
+    that is gone is a permanent failure. Result: ``{"channel_id"}``."""
+
+    kind: ClassVar[str] = Kind.EDIT_CHANNEL.value
+
+    def validate(self) -> None:
+        self.validate_target()
+        if self.guild_id is not None:
+            raise self.fail("guild_id is not part of an edit (the channel names its guild)")
+        if self.name is not None:
+            if not isinstance(self.name, str) or not 1 <= len(self.name.strip()) <= MAX_CHANNEL_NAME:
+                raise self.fail(f"name must be a string of 1 to {MAX_CHANNEL_NAME} characters")
+            self._set("name", self.name.strip())
+        if self.name is None and self.topic is None and self.parent_id is None and self.permission_overwrites is None:
+            raise self.fail("give at least one of name, topic, parent_id, permission_overwrites")
+        self._id("parent_id")
+        self._string("topic")
+        self._objects("permission_overwrites")
+        if self.permission_overwrites is not None:
+            self._set(
+                "permission_overwrites", [self._overwrite(i, raw) for i, raw in enumerate(self.permission_overwrites)]
+            )
+        self._string("reason")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteChannel(ChannelTarget):
+    """Delete a channel; one already gone counts as done. ``reason`` goes to the audit log.
+    Result: ``{"channel_id", "already_gone"}``."""
+
+    kind: ClassVar[str] = Kind.DELETE_CHANNEL.value
+    reason: str | None = None
+
+    def validate(self) -> None:
+        self.validate_target()
+        self._string("reason")
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetPresence(OutboxPayload):
     """Set the bot's ``status`` (online, idle, dnd, invisible), optionally with an
     ``activity_type`` (playing, streaming, listening, watching, competing, custom) and its
@@ -356,6 +417,8 @@ PAYLOADS: dict[str, type[OutboxPayload]] = {
         AddRole,
         RemoveRole,
         CreateChannel,
+        EditChannel,
+        DeleteChannel,
         SetPresence,
         PurgeChannel,
     )

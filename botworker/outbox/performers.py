@@ -25,8 +25,11 @@ from botworker.models import BotAction
 from botworker.outbox.failures import PermanentFailure, TransientFailure
 from botworker.outbox.payloads import (
     AddRole,
+    ChannelTarget,
     CreateChannel,
+    DeleteChannel,
     DeleteMessage,
+    EditChannel,
     EditMessage,
     MessageBody,
     MessageTarget,
@@ -229,6 +232,46 @@ async def create_channel(context: Context, action: BotAction, payload: CreateCha
         )
     )
     return {"channel_id": str(channel["id"]), "adopted": False}
+
+
+async def _channel(context: Context, payload: ChannelTarget) -> str:
+    """The channel id the payload names, resolving ``channel_from``."""
+    if payload.channel_id is not None:
+        return payload.channel_id
+    key = payload.channel_from
+    source = await context.find_action(key)
+    if source is None or source.kind != BotAction.Kind.CREATE_CHANNEL:
+        raise PermanentFailure(f"channel_from {key!r} names no create_channel action")
+    if source.status == Status.DEAD:
+        raise PermanentFailure(f"the channel it depends on, {key!r} (#{source.pk}), was never created (dead)")
+    if source.status != Status.DONE:
+        raise TransientFailure(f"the channel it depends on, {key!r} (#{source.pk}), is not created yet")
+    return str((source.result or {})["channel_id"])
+
+
+@performs(EditChannel)
+async def edit_channel(context: Context, action: BotAction, payload: EditChannel) -> dict:
+    channel_id = await _channel(context, payload)
+    options = {
+        key: getattr(payload, key)
+        for key in ("name", "topic", "parent_id", "permission_overwrites")
+        if getattr(payload, key) is not None
+    }
+    await context.call(context.http.edit_channel(channel_id, reason=payload.reason, **options))
+    return {"channel_id": channel_id}
+
+
+@performs(DeleteChannel)
+async def delete_channel(context: Context, action: BotAction, payload: DeleteChannel) -> dict:
+    channel_id = await _channel(context, payload)
+    already_gone = False
+    try:
+        await context.call(context.http.delete_channel(channel_id, reason=payload.reason))
+    except discord.NotFound as exc:
+        if exc.code != UNKNOWN_CHANNEL:
+            raise
+        already_gone = True
+    return {"channel_id": channel_id, "already_gone": already_gone}
 
 
 @performs(SetPresence)

@@ -2,4 +2,13 @@
 side effects) inside the transaction that sent the signal. Importing this package connects them;
 one module per domain app."""
 
-from botworker.receivers import clock, jobs, outbox, reminders, scheduling, shifts, timetracking  # noqa: F401
+from botworker.receivers import (  # noqa: F401
+    clock,
+    jobs,
+    outbox,
+    reminders,
+    scheduling,
+    shifts,
+    support,
+    timetracking,
+)

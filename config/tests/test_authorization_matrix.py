@@ -25,6 +25,7 @@ from scheduling.models import Role
 from scheduling.services import jobs
 from scheduling.tests.factories import PlayerFactory, rank
 from shifts.tests.factories import ModScheduleFactory, ShiftFactory, ShiftPolicyFactory
+from support.tests.factories import TicketFactory
 from timetracking import services as timetracking
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,10 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     "shifts_shifts_claim": (401, 403, 400, 404, 200),
     "shifts_shifts_release": (401, 400, 400, 404, 400),  # 400: they hold no claim on it
     "shifts_stats": (401, 200, 200, 200, 200),
+    # Support staff see every ticket of the guild, a member their own; claiming needs a Discord user.
+    "support_guilds_tickets_list": (401, 200, 200, 403, 200),
+    "support_guilds_tickets_retrieve": (401, 200, 200, 403, 200),
+    "support_guilds_tickets_claim_create": (401, 403, 200, 403, 400),
     "timetracking_allocations_list": (401, 200, 200, 200, 200),
     "timetracking_allocations_create": (401, 200, 200, 200, 200),
     "timetracking_allocations_retrieve": (401, 200, 404, 404, 200),
@@ -181,6 +186,7 @@ def world():
         # Started and not ended: attendance can be recorded, and it can still be cancelled.
         "event": EventFactory(guild_id=GUILD_A, start_time_utc=started, end_time_utc=started + dt.timedelta(hours=3)),
         "role": Role.objects.get(name="tank"),
+        "ticket": TicketFactory(guild_id=GUILD_A, number=1, user_id=MEMBER, category_id=CHANNEL_A),
     }
     rows["job"] = jobs.job_create(
         actor=SYSTEM,
@@ -205,6 +211,7 @@ def world():
     ShiftFactory(guild_id=GUILD_B, created_by=OFFICER_B, start_time_utc=future, description=B_TITLE)
     SeasonFactory(guild_id=GUILD_B, name=B_TITLE)
     EventFactory(guild_id=GUILD_B, title=B_TITLE)
+    TicketFactory(guild_id=GUILD_B, number=1, user_id=OFFICER_B, topic=B_TITLE)
     # Personal data: the member's (path ids) and an outsider's (nobody's but staff's to see).
     session = timetracking.session_clock_in(user_id=MEMBER, subject=MEMBER_SUBJECT)
     rows["subject"] = session.subject
@@ -229,6 +236,7 @@ def path_id(path: str, rows: dict) -> int:
         ("/timetracking/subjects/", "subject"),
         ("/timetracking/allocations/", "allocation"),
         ("/timetracking/sessions/", "session"),
+        ("/support/guilds/{guild_id}/tickets/", "ticket"),
     ]:
         if prefix in path:
             row = rows[key]

@@ -1,0 +1,169 @@
+"""The support desk's events as Discord side effects, through the outbox.
+
+Every action on one ticket shares the ordering key `support:ticket:<id>`, so they happen in the
+order they were decided: the channel is created before its message is posted, renamed, locked or
+deleted. Channel edits and the deletion name the channel by the creation's dedupe key
+(`channel_from`), so a ticket closed before its channel existed is still renamed and locked once
+it does. The in-channel message is posted when the channel's id is recorded (completion hook of
+the creation) and re-rendered once per ticket version after that.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings as django_settings
+from django.dispatch import receiver
+
+from botworker.guilds import guild_config_for
+from botworker.models import GuildRole
+from botworker.outbox import (
+    CreateChannel,
+    DeleteChannel,
+    EditChannel,
+    EditMessage,
+    SendMessage,
+    completion_hook,
+    enqueue,
+)
+from botworker.presenters import support as presenter
+from botworker.receivers.common import enqueue_dm, message_body
+from config.snowflakes import as_snowflake
+from support import services
+from support.models import SupportTicket, TicketStatus
+from support.signals import ticket_changed, ticket_channel_ready, ticket_opened
+
+CHANNEL_HOOK = "support.channel_created"
+CONTROL_HOOK = "support.control_posted"
+
+
+def ordering_key(ticket: SupportTicket) -> str:
+    return f"support:ticket:{ticket.pk}"
+
+
+def channel_key(ticket: SupportTicket) -> str:
+    return f"support:ticket:{ticket.pk}:channel"
+
+
+def control_key(ticket: SupportTicket) -> str:
+    return f"support:ticket:{ticket.pk}:control"
+
+
+def staff_role_ids(guild_id: int) -> set[int]:
+    """The roles that see every ticket: the guild's moderator and admin roles and the support
+    settings' staff roles."""
+    roles = set(services.settings_for(guild_id).staff_role_id_set)
+    config = guild_config_for(guild_id)
+    if config is not None:
+        roles |= {role.role_id for role in config.roles.all() if role.kind in GuildRole.Kind.values}
+    return roles
+
+
+def bot_user_id() -> int | None:
+    return as_snowflake(getattr(django_settings, "DISCORD_APPLICATION_ID", None) or None)
+
+
+def overwrites(ticket: SupportTicket) -> list[dict]:
+    return presenter.channel_overwrites(
+        ticket,
+        staff_role_ids=staff_role_ids(ticket.guild_id),
+        bot_user_id=bot_user_id(),
+        locked=ticket.status in (TicketStatus.CLOSED, TicketStatus.ARCHIVED),
+    )
+
+
+@receiver(ticket_opened, dispatch_uid="botworker.support.ticket_opened")
+def on_ticket_opened(sender, ticket: SupportTicket, **kwargs) -> None:
+    enqueue(
+        CreateChannel(
+            guild_id=ticket.guild_id,
+            name=f"ticket-{ticket.number}",
+            parent_id=ticket.category_id,
+            topic=f"Ticket #{ticket.number}: {ticket.topic}"[:1024],
+            permission_overwrites=overwrites(ticket),
+            reason=f"support ticket #{ticket.number}",
+        ),
+        dedupe_key=channel_key(ticket),
+        ordering_key=ordering_key(ticket),
+        hook=CHANNEL_HOOK,
+        hook_args={"ticket_id": ticket.pk},
+    )
+
+
+@completion_hook(CHANNEL_HOOK)
+def record_channel(action, result: dict) -> None:
+    services.ticket_record_channel(ticket_id=int(action.hook_args["ticket_id"]), channel_id=int(result["channel_id"]))
+
+
+@receiver(ticket_channel_ready, dispatch_uid="botworker.support.channel_ready")
+def on_channel_ready(sender, ticket: SupportTicket, **kwargs) -> None:
+    if ticket.status == TicketStatus.ARCHIVED:
+        return  # deleted before its channel existed: the deletion (ordered after) removes it
+    body = message_body(presenter.control_message(ticket))
+    enqueue(
+        SendMessage(channel_id=ticket.channel_id, mention_users=[ticket.user_id], **body),
+        dedupe_key=control_key(ticket),
+        guild_id=ticket.guild_id,
+        ordering_key=ordering_key(ticket),
+        hook=CONTROL_HOOK,
+        hook_args={"ticket_id": ticket.pk},
+    )
+
+
+@completion_hook(CONTROL_HOOK)
+def record_control_message(action, result: dict) -> None:
+    services.ticket_record_control_message(
+        ticket_id=int(action.hook_args["ticket_id"]), message_id=int(result["message_id"])
+    )
+
+
+@receiver(ticket_changed, dispatch_uid="botworker.support.ticket_changed")
+def on_ticket_changed(sender, ticket: SupportTicket, change: str, actor_id: int | None = None, **kwargs) -> None:
+    version_key = f"support:ticket:{ticket.pk}:v{ticket.version}"
+    common = {"guild_id": ticket.guild_id, "ordering_key": ordering_key(ticket)}
+    if change == "deleted":
+        enqueue(
+            DeleteChannel(channel_from=channel_key(ticket), reason=f"support ticket #{ticket.number} deleted"),
+            dedupe_key=f"support:ticket:{ticket.pk}:delete-channel",
+            **common,
+        )
+        return
+    if ticket.channel_id:
+        # The message was queued when the channel id was recorded; until then it shows the latest state.
+        enqueue(
+            EditMessage(message_from=control_key(ticket), **message_body(presenter.control_message(ticket))),
+            dedupe_key=f"{version_key}:control",
+            **common,
+        )
+    if change == "escalated":
+        enqueue(
+            EditChannel(channel_from=channel_key(ticket), permission_overwrites=overwrites(ticket)),
+            dedupe_key=f"{version_key}:overwrites",
+            **common,
+        )
+        if ticket.channel_id:
+            enqueue(
+                SendMessage(
+                    channel_id=ticket.channel_id,
+                    mention_users=[ticket.escalated_to] if ticket.escalated_to else None,
+                    mention_roles=[ticket.escalated_to_role] if ticket.escalated_to_role else None,
+                    **message_body(presenter.escalated_message(ticket, by=actor_id)),
+                ),
+                dedupe_key=f"{version_key}:escalated",
+                **common,
+            )
+    elif change == "closed":
+        enqueue(
+            EditChannel(
+                channel_from=channel_key(ticket),
+                name=ticket.channel_name,
+                permission_overwrites=overwrites(ticket),
+                reason=f"support ticket #{ticket.number} closed",
+            ),
+            dedupe_key=f"{version_key}:lock",
+            **common,
+        )
+        enqueue_dm(
+            user_id=ticket.user_id,
+            reply=presenter.rating_dm(ticket),
+            dedupe_key=f"support:ticket:{ticket.pk}:rating-dm",
+            guild_id=ticket.guild_id,
+        )

@@ -1,0 +1,68 @@
+"""The back office for the support desk: tickets (read-only; they change through Discord and the
+API, where every change is recorded in the status history) and each guild's support settings,
+saved through `support_settings_update`."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from config.actors import SYSTEM
+from config.exceptions import ApplicationError
+from support import services
+from support.models import SupportSettings, SupportTicket, TicketStatusChange
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = TicketStatusChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SupportTicket)
+class SupportTicketAdmin(admin.ModelAdmin):
+    list_display = ["number", "guild_id", "topic", "status", "user_id", "claimed_by", "created_at", "closed_at"]
+    list_filter = ["status", "guild_id"]
+    search_fields = ["topic", "description", "=user_id", "=claimed_by", "=number"]
+    ordering = ["-created_at"]
+    inlines = [StatusChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in SupportTicket._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SupportSettings)
+class SupportSettingsAdmin(admin.ModelAdmin):
+    list_display = ["guild_id", "escalation_role_id", "one_open_per_member", "auto_close_warn_days", "auto_close_days"]
+    fields = [
+        "guild_id",
+        "staff_role_ids",
+        "escalation_role_id",
+        "one_open_per_member",
+        "auto_close_warn_days",
+        "auto_close_days",
+    ]
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            services.support_settings_update(
+                guild_id=obj.guild_id,
+                actor=SYSTEM,
+                staff_role_ids=obj.staff_role_ids or [],
+                escalation_role_id=obj.escalation_role_id,
+                one_open_per_member=obj.one_open_per_member,
+                auto_close_warn_days=obj.auto_close_warn_days,
+                auto_close_days=obj.auto_close_days,
+            )
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)

@@ -1,0 +1,36 @@
+"""What the support desk says when it refuses: plain text with typed parameters (a member is a
+UserRef, a role a RoleRef, a channel a ChannelRef), rendered by each surface its own way."""
+
+NOT_STAFF = "Only the support staff can do that."
+TICKET_NOT_FOUND = "There is no such ticket in this server."
+NOT_A_TICKET_CHANNEL = "This channel is not a ticket's channel. Use the command in the ticket's channel."
+TOPIC_REQUIRED = "Give the ticket a topic."
+TOPIC_TOO_LONG = "The topic is {length} characters long; keep it to {limit}."
+DESCRIPTION_TOO_LONG = "The description is {length} characters long; keep it to {limit}."
+REASON_REQUIRED = "Say why the ticket is closed: a reason is required."
+REASON_TOO_LONG = "The reason is {length} characters long; keep it to {limit}."
+ALREADY_OPEN = "You already have an open ticket: #{number} in {channel}. Please continue there."
+ALREADY_OPEN_PENDING = "You already have an open ticket: #{number}; its channel is being created."
+NO_CATEGORY = "Tickets are not set up in this server yet: an admin must set the tickets category."
+CATEGORIES_FULL = (
+    "Every ticket category is full ({limit} channels each). Staff: close and delete old tickets, "
+    "or set an overflow category."
+)
+ALREADY_CLAIMED = "Ticket #{number} is already claimed by {user}."
+ALREADY_CLAIMED_BY_YOU = "You have already claimed ticket #{number}."
+TICKET_CLOSED = "Ticket #{number} is closed."
+TICKET_DELETED = "Ticket #{number} was deleted."
+ALREADY_WAITING = "Ticket #{number} is already waiting for its requester."
+ALREADY_ESCALATED = "Ticket #{number} is already escalated to {target}."
+NO_ESCALATION_TARGET = (
+    "Name a member to escalate to: this server has no escalation role (an admin can set one in the support settings)."
+)
+ESCALATE_TO_BOT_OR_SELF = "Escalate to someone else than yourself."
+NOT_CLOSED = "Ticket #{number} is not closed; close it first."
+NOT_REQUESTER = "Only the member who opened ticket #{number} can rate it."
+ALREADY_RATED = "You have already rated ticket #{number} ({rating}/5). Thank you!"
+BAD_RATING = "A rating is a whole number from 1 to 5."
+COMMENT_TOO_LONG = "The comment is {length} characters long; keep it to {limit}."
+BAD_STATUS = "Pick one of: {choices}."
+BAD_DAYS = "Warn after at least 1 day, and close after more days than the warning ({warn} → {close})."
+BAD_ROLE = "{value!r} is not a Discord role id."

@@ -1,0 +1,17 @@
+"""Domain events of the support desk, sent by its services inside their transaction.
+
+`ticket_opened(ticket)`: a ticket was opened; its channel is to be created.
+`ticket_channel_ready(ticket)`: the ticket's channel exists (its id is recorded); the in-channel
+message with the staff buttons is to be posted.
+`ticket_changed(ticket, change, actor_id)`: a ticket was claimed, set waiting for its requester,
+escalated, closed or deleted (`change` is one of CHANGES); its message is re-rendered, and the
+channel renamed, locked or deleted as the change requires.
+"""
+
+from django.dispatch import Signal
+
+CHANGES = ("claimed", "waiting", "escalated", "closed", "deleted")
+
+ticket_opened = Signal()
+ticket_channel_ready = Signal()
+ticket_changed = Signal()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from support import api
+
+app_name = "support"
+
+urlpatterns = [
+    path("guilds/<snowflake:guild_id>/tickets/", api.TicketListView.as_view(), name="tickets"),
+    path("guilds/<snowflake:guild_id>/tickets/<int:pk>/", api.TicketDetailView.as_view(), name="ticket"),
+    path("guilds/<snowflake:guild_id>/tickets/<int:pk>/claim/", api.TicketClaimView.as_view(), name="ticket-claim"),
+]
