@@ -255,6 +255,11 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "snowflake": {"type": "string", "pattern": r"^[1-9][0-9]{0,18}$", "example": "1180000000000000001"}
     },
+    # Several models have a `status`: name each enum for its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ReminderStatusEnum": "scheduling.models.reminders.Reminder.Status",
+        "DispatchStatusEnum": "scheduling.models.clock.Dispatch.Status",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
