@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from config.exceptions import ApplicationError
 from config.timeutils import zone_or_error
@@ -384,7 +385,7 @@ class ReminderAdmin(admin.ModelAdmin):
         if not sends:
             return "nothing left to send"
         return format_html_join(
-            format_html("<br>"), "{} ({})", ((_local(at, reminder.timezone), kind) for at, kind in sends)
+            mark_safe("<br>"), "{} ({})", ((_local(at, reminder.timezone), kind) for at, kind in sends)
         )
 
     @admin.display(description="dispatch history")
@@ -398,7 +399,7 @@ class ReminderAdmin(admin.ModelAdmin):
         if not records:
             return format_html("none yet ({})", link)
         rows = format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             "{} {}: {}, {} {}",
             (
                 (
