@@ -258,8 +258,12 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "snowflake": {"type": "string", "pattern": r"^[1-9][0-9]{0,18}$", "example": "1180000000000000001"}
     },
-    # The support desk's ticket statuses appear in several fields (status, from/to in the history).
-    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "support.models.TicketStatus"},
+    # Several models have a `status`: name each enum for its model.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "support.models.TicketStatus",
+        "ReminderStatusEnum": "scheduling.models.reminders.Reminder.Status",
+        "DispatchStatusEnum": "scheduling.models.clock.Dispatch.Status",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

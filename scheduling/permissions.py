@@ -40,3 +40,16 @@ class ActorViewMixin:
 
     def actor(self) -> Actor:
         return actor_for_request(self.request, guild_id=self.kwargs.get("guild_id"))
+
+
+class ModeratorReads(BasePermission):
+    """Safe methods: a moderator or admin of the URL's guild, or staff (the dispatcher's records).
+    Other methods pass to the view, whose service checks the actor."""
+
+    message = "Only moderators can see this."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method not in SAFE_METHODS:
+            return True
+        actor = actor_for_request(request, guild_id=view.kwargs.get("guild_id"))
+        return actor.is_staff or actor.is_moderator or actor.is_admin

@@ -7,14 +7,24 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models import Window as SqlWindow
+from django.db.models.functions import RowNumber
 from django.utils import timezone as djtz
 
 from config.exceptions import ApplicationError
 from config.timeutils import local_midnight, local_today, wall_instant, zone_or_error
 from scheduling.actors import Actor, require_officer
 from scheduling.besttime import Heatmap, RosterEntry, Slot, Window, find_best_slots, weighted_heatmap
-from scheduling.models import GuildRank, MemberZone, Player, PlayerAvailability, member_zone_subquery
+from scheduling.models import (
+    Dispatch,
+    GuildRank,
+    MemberZone,
+    Player,
+    PlayerAvailability,
+    Reminder,
+    member_zone_subquery,
+)
 from scheduling.services import parse_day
 
 BAD_DAYS = "The number of days must be from 1 to 14."
@@ -226,3 +236,34 @@ def raid_time_overview(
         range_end=end,
         length=length,
     )
+
+
+def reminders_for_guild(*, guild_id: int, channel_id: int | None = None, query: str = "") -> QuerySet[Reminder]:
+    """The guild's active reminders, next send first (optionally of one channel, or whose name
+    contains `query`)."""
+    reminders = Reminder.objects.filter(guild_id=guild_id, status=Reminder.Status.ACTIVE)
+    if channel_id is not None:
+        reminders = reminders.filter(channel_id=channel_id)
+    if query:
+        reminders = reminders.filter(name__icontains=query)
+    return reminders.order_by(F("next_fire_at").asc(nulls_last=True), "name", "id")
+
+
+def reminder_dispatches(*, reminder_ids, per_reminder: int = 5) -> dict[int, list[Dispatch]]:
+    """The last `per_reminder` dispatch records of each reminder, newest first (one query)."""
+    ranked = (
+        Dispatch.objects.filter(source="reminder", source_id__in=list(reminder_ids))
+        .annotate(
+            rank=SqlWindow(
+                expression=RowNumber(),
+                partition_by=[F("source_id")],
+                order_by=[F("occurrence").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=per_reminder)
+        .order_by("source_id", "-occurrence", "-id")
+    )
+    found: dict[int, list[Dispatch]] = {}
+    for record in ranked:
+        found.setdefault(record.source_id, []).append(record)
+    return found

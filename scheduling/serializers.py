@@ -3,10 +3,22 @@ own the rules (so the API and Discord refuse the same things with the same messa
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import DateField, HoursField, IntegerField, ModelSerializer, SnowflakeField, ZoneSerializerField
-from scheduling.models import GuildRank, Player, PlayerAvailability, Role, Specialization, WowClass
+from scheduling.models import (
+    MAX_LEAD_MINUTES,
+    Dispatch,
+    GuildRank,
+    Player,
+    PlayerAvailability,
+    Reminder,
+    Role,
+    Specialization,
+    WowClass,
+)
+from scheduling.services.reminders import upcoming_sends
 
 
 class RankSerializer(ModelSerializer):
@@ -138,3 +150,129 @@ class SlotSerializer(serializers.Serializer):
     head_count = IntegerField()
     present = SlotPlayerSerializer(many=True)
     missing = SlotPlayerSerializer(many=True)
+
+
+# ----------------------------------------------------------------------------- reminders
+
+
+class DispatchSerializer(ModelSerializer):
+    """One occurrence as the dispatcher handled it: sent, late, missed (not sent) or failed, and
+    what delivery said."""
+
+    source_id = serializers.IntegerField(read_only=True, help_text="The id of the reminder (or job) that fired.")
+
+    class Meta:
+        model = Dispatch
+        fields = [
+            "id",
+            "source",
+            "source_id",
+            "guild_id",
+            "occurrence",
+            "kind",
+            "status",
+            "dispatched_at",
+            "outcome",
+            "outcome_at",
+            "detail",
+        ]
+        read_only_fields = fields
+
+
+class ReminderSerializer(ModelSerializer):
+    recurring = serializers.BooleanField(source="is_recurring", read_only=True)
+    days = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = Reminder
+        fields = [
+            "id",
+            "guild_id",
+            "name",
+            "message",
+            "location",
+            "channel_id",
+            "created_by",
+            "mention_role_id",
+            "mention_everyone",
+            "origin_channel_id",
+            "origin_message_id",
+            "recurring",
+            "timezone",
+            "days",
+            "time",
+            "event_time",
+            "call_time",
+            "lead_minutes",
+            "status",
+            "next_fire_at",
+            "archived_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SendSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+
+
+class ReminderDetailSerializer(ReminderSerializer):
+    """A reminder with its next five sends and its last dispatches (newest first)."""
+
+    next_sends = serializers.SerializerMethodField()
+    last_dispatches = serializers.SerializerMethodField()
+
+    class Meta(ReminderSerializer.Meta):
+        fields = [*ReminderSerializer.Meta.fields, "next_sends", "last_dispatches"]
+        read_only_fields = fields
+
+    @extend_schema_field(SendSerializer(many=True))
+    def get_next_sends(self, reminder: Reminder) -> list[dict]:
+        return SendSerializer(
+            [{"at": at, "kind": kind} for at, kind in upcoming_sends(reminder, count=5)], many=True
+        ).data
+
+    @extend_schema_field(DispatchSerializer(many=True))
+    def get_last_dispatches(self, reminder: Reminder) -> list[dict]:
+        records = self.context.get("dispatches", {}).get(reminder.pk, [])
+        return DispatchSerializer(records, many=True).data
+
+
+DAYS_HELP = "Recurring: weekdays, 0 = Monday … 6 = Sunday (with `time`)."
+
+
+class ReminderWriteSerializer(serializers.Serializer):
+    """A reminder's fields as typed: `days` + `time` (recurring) or `date` + `time` (one-off), in
+    `timezone`. The service checks the rules; this checks the types."""
+
+    name = serializers.CharField(max_length=200)
+    message = serializers.CharField(max_length=4000)
+    channel_id = SnowflakeField()
+    timezone = ZoneSerializerField()
+    time = serializers.CharField(required=False, max_length=8, help_text="HH:MM, 24-hour, in `timezone`.")
+    days = serializers.ListField(
+        child=IntegerField(min_value=0, max_value=6), required=False, max_length=7, help_text=DAYS_HELP
+    )
+    date = DateField(required=False, help_text="One-off: the local date, sent at `date time`.")
+    location = serializers.CharField(required=False, allow_blank=True, max_length=400)
+    lead_minutes = IntegerField(
+        required=False, min_value=0, max_value=MAX_LEAD_MINUTES, help_text="One-off: the early send, minutes before."
+    )
+    mention_role_id = SnowflakeField(required=False, allow_null=True)
+    mention_everyone = serializers.BooleanField(required=False)
+
+
+class ReminderPatchSerializer(ReminderWriteSerializer):
+    """What to change; what is left out stays. Giving `days` makes it recurring, a `date` a one-off."""
+
+    name = serializers.CharField(required=False, max_length=200)
+    message = serializers.CharField(required=False, max_length=4000)
+    channel_id = SnowflakeField(required=False)
+    timezone = ZoneSerializerField(required=False)
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="The feed's address: whoever has it can subscribe. Rotate to change it.")
+    rotated_at = serializers.DateTimeField()

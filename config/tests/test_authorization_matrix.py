@@ -19,10 +19,11 @@ from rest_framework.test import APIClient
 
 from attendance.tests.factories import EventFactory, SeasonFactory
 from botworker.guilds import guild_configure
-from config.actors import SYSTEM
+from config.actors import SYSTEM, Actor
 from conftest import link_member
-from scheduling.models import Role
+from scheduling.models import Dispatch, Role
 from scheduling.services import jobs
+from scheduling.services.reminders import reminder_create
 from scheduling.tests.factories import PlayerFactory, rank
 from shifts.tests.factories import ModScheduleFactory, ShiftFactory, ShiftPolicyFactory
 from support.tests.factories import TicketFactory
@@ -72,6 +73,14 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     "jobs_executions_list": (401, 200, 200, 200, 200),
     "scheduling_classes_list": (401, 200, 200, 200, 200),
     "scheduling_guilds_best_time_list": (401, 403, 200, 403, 200),
+    "scheduling_guilds_calendar_retrieve": (401, 403, 403, 403, 200),  # admins
+    "scheduling_guilds_calendar_rotate_create": (401, 403, 403, 403, 200),
+    "scheduling_guilds_dispatches_list": (401, 403, 200, 403, 200),
+    "scheduling_guilds_reminders_list": (401, 200, 200, 403, 200),
+    "scheduling_guilds_reminders_create": (401, 403, 201, 403, 201),
+    "scheduling_guilds_reminders_retrieve": (401, 200, 200, 403, 200),
+    "scheduling_guilds_reminders_partial_update": (401, 403, 200, 403, 200),
+    "scheduling_guilds_reminders_destroy": (401, 403, 204, 403, 204),  # its creator (the moderator) or an admin
     "scheduling_guilds_me_availability_retrieve": (401, 200, 400, 403, 400),
     "scheduling_guilds_me_availability_update": (401, 200, 400, 403, 400),
     "scheduling_guilds_players_list": (401, 403, 200, 403, 200),
@@ -131,6 +140,15 @@ def bodies(me: int, rows: dict) -> dict[str, dict]:
         "jobs_run_now": {"job_id": rows["job"].job_id},
         "scheduling_guilds_me_availability_update": {"days": []},
         "scheduling_guilds_players_partial_update": {"display_name": "Renamed"},
+        "scheduling_guilds_reminders_create": {
+            "name": "Raid",
+            "message": "Log in",
+            "channel_id": str(CHANNEL_A),
+            "timezone": "UTC",
+            "days": [0, 2],
+            "time": "20:00",
+        },
+        "scheduling_guilds_reminders_partial_update": {"name": "Renamed", "time": "21:00"},
         "scheduling_guilds_ranks_partial_update": {"scheduling_weight": 40},
         "scheduling_roles_partial_update": {"display_name": "Tanks"},
         "shifts_schedules_create": {
@@ -187,6 +205,16 @@ def world():
         "event": EventFactory(guild_id=GUILD_A, start_time_utc=started, end_time_utc=started + dt.timedelta(hours=3)),
         "role": Role.objects.get(name="tank"),
         "ticket": TicketFactory(guild_id=GUILD_A, number=1, user_id=MEMBER, category_id=CHANNEL_A),
+        "reminder": reminder_create(
+            actor=Actor(user_id=MODERATOR, is_moderator=True),
+            guild_id=GUILD_A,
+            name="Raid night",
+            message="Log in",
+            channel_id=CHANNEL_A,
+            timezone_name="UTC",
+            days="mon",
+            time_text="20:00",
+        ),
     }
     rows["job"] = jobs.job_create(
         actor=SYSTEM,
@@ -197,6 +225,15 @@ def world():
         trigger={"type": "interval", "hours": 1},
     )
     jobs.job_run_now(actor=SYSTEM, guild_id=GUILD_A, job_id="guild-a-daily")
+    Dispatch.objects.create(
+        source="reminder",
+        source_id=rows["reminder"].pk,
+        guild_id=GUILD_A,
+        occurrence=started,
+        kind="weekly",
+        status=Dispatch.Status.MISSED,
+        dispatched_at=started,
+    )
     # Guild B's rows, which no caller but staff and B's officer may see.
     jobs.job_create(
         actor=SYSTEM,
@@ -212,6 +249,26 @@ def world():
     SeasonFactory(guild_id=GUILD_B, name=B_TITLE)
     EventFactory(guild_id=GUILD_B, title=B_TITLE)
     TicketFactory(guild_id=GUILD_B, number=1, user_id=OFFICER_B, topic=B_TITLE)
+    b_reminder = reminder_create(
+        actor=Actor(user_id=OFFICER_B, is_moderator=True),
+        guild_id=GUILD_B,
+        name=B_TITLE,
+        message=B_TITLE,
+        channel_id=CHANNEL_A + 1,
+        timezone_name="UTC",
+        days="mon",
+        time_text="20:00",
+    )
+    Dispatch.objects.create(
+        source="reminder",
+        source_id=b_reminder.pk,
+        guild_id=GUILD_B,
+        occurrence=started,
+        kind="weekly",
+        status=Dispatch.Status.MISSED,
+        dispatched_at=started,
+        detail=B_TITLE,
+    )
     # Personal data: the member's (path ids) and an outsider's (nobody's but staff's to see).
     session = timetracking.session_clock_in(user_id=MEMBER, subject=MEMBER_SUBJECT)
     rows["subject"] = session.subject
@@ -229,6 +286,7 @@ def path_id(path: str, rows: dict) -> int:
         ("/api/shifts/shifts/", "shift"),
         ("/ranks/", "rank"),
         ("/players/", "player"),
+        ("/reminders/", "reminder"),
         ("/roles/", "role"),
         ("/seasons/", "season"),
         ("/events/", "event"),

@@ -1,6 +1,8 @@
 """The scheduling app's models: the roster (`roster`), what runs on a clock (`clock`: the
-dispatcher's records and each guild's settings), reminders (`reminders`) and scheduled jobs (`jobs`)."""
+dispatcher's records and each guild's settings), reminders (`reminders`), scheduled jobs (`jobs`)
+and each guild's calendar feed (`calendar`)."""
 
+from scheduling.models.calendar import CalendarFeed
 from scheduling.models.clock import DEFAULT_GRACE_MINUTES, Dispatch, GuildClockSettings
 from scheduling.models.jobs import ScheduledJob
 from scheduling.models.reminders import DEFAULT_LEAD_MINUTES, MAX_LEAD_MINUTES, Reminder
@@ -22,6 +24,7 @@ from scheduling.models.roster import (
 )
 
 __all__ = [
+    "CalendarFeed",
     "DEFAULT_GRACE_MINUTES",
     "DEFAULT_LEAD_MINUTES",
     "GUILD_HELP",

@@ -25,6 +25,7 @@ from config.timeutils import (
 )
 from scheduling import announcements, dispatcher, signals
 from scheduling.models import MAX_LEAD_MINUTES, GuildClockSettings, Reminder
+from scheduling.models.clock import MAX_GRACE_MINUTES as MAX_GRACE
 from scheduling.models.reminders import MAX_LOCATION_LENGTH, MAX_NAME_LENGTH
 
 # What Discord allows in a message is 2,000 characters; the reminder's name, time and location
@@ -49,6 +50,10 @@ BAD_DAYS = (
     "weekends, in English, Dutch or French."
 )
 EVERYONE_NOT_ALLOWED = "This server does not allow reminders to mention @everyone or @here."
+NOT_MODERATOR_CHANGE = "Only moderators can change reminders."
+ARCHIVED = "Reminder {reminder_id} is archived; create a new one instead."
+BAD_GRACE = "The grace window must be a whole number of minutes from 0 to {limit}."
+NOT_ADMIN_SETTINGS = "Only admins can change the server's reminder settings."
 
 _DAY_SETS = {"daily": tuple(range(7)), "weekdays": (0, 1, 2, 3, 4), "weekends": (5, 6)}
 
@@ -267,6 +272,135 @@ def reminder_reschedule(*, reminder: Reminder, now: datetime | None = None) -> R
         reminder.status = Reminder.Status.ACTIVE
         reminder.archived_at = None
     return reminder
+
+
+# A reminder's fields that say when it fires: changing one of them recomputes its clock.
+_WHEN_INPUTS = ("timezone_name", "time_text", "days", "date_text", "event_time")
+
+
+def _when_for_update(reminder: Reminder, changes: dict, *, now: datetime) -> dict:
+    """The when-fields after an update: what was given, completed from the reminder as it is (a
+    recurring one keeps its days, a one-off its local date; both keep their clock). Giving `days`
+    makes it recurring, a `date` (or an `event_time`) a one-off."""
+    zone_name = changes.get("timezone_name") or str(reminder.timezone)
+    old_zone = zone_or_error(reminder.timezone)
+    time_text = changes.get("time_text")
+    days = changes.get("days")
+    date_text = changes.get("date_text")
+    event_time = changes.get("event_time")
+    if days in (None, "", [], ()) and not date_text and event_time is None:
+        if reminder.is_recurring:
+            days = list(reminder.days)
+        else:
+            date_text = reminder.event_time.astimezone(old_zone).date().isoformat()
+    if not time_text and event_time is None:
+        clock = reminder.time if reminder.time is not None else reminder.call_time
+        time_text = f"{clock:%H:%M}"
+    return resolve_when(
+        zone_name=zone_name, time_text=time_text, days=days, date_text=date_text, event_time=event_time, now=now
+    )
+
+
+_UNSET = object()
+
+
+def reminder_update(
+    *,
+    actor: Actor,
+    guild_id: int,
+    reminder_id: int,
+    name: str | None = None,
+    message: str | None = None,
+    channel_id: int | None = None,
+    location: str | None = None,
+    timezone_name: str | None = None,
+    time_text: str | None = None,
+    days: object = None,
+    date_text: str | None = None,
+    event_time: datetime | None = None,
+    lead_minutes: int | None = None,
+    mention_role_id: int | None | object = _UNSET,
+    mention_everyone: bool | None = None,
+    now: datetime | None = None,
+) -> Reminder:
+    """Change an active reminder (moderators, admins, staff); what is not given stays. A change to
+    when it fires (zone, time, days, date, lead) recomputes `next_fire_at` from now under the
+    row's lock, so the dispatcher never sends the old and the new time both. Refuses what
+    `reminder_create` refuses; every refusal writes nothing."""
+    if not (actor.is_moderator or actor.is_admin or actor.is_staff):
+        raise ApplicationError(NOT_MODERATOR_CHANGE, code="permission_denied")
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminder = Reminder.objects.select_for_update().filter(pk=reminder_id, guild_id=guild_id).first()
+        if reminder is None:
+            raise ApplicationError(NO_SUCH_REMINDER, params={"reminder_id": reminder_id}, field="reminder")
+        if reminder.status != Reminder.Status.ACTIVE:
+            raise ApplicationError(ARCHIVED, params={"reminder_id": reminder_id}, field="reminder")
+        name, message, location = _check_text(
+            name=reminder.name if name is None else name,
+            message=reminder.message if message is None else message,
+            location=reminder.location if location is None else location,
+        )
+        given = {
+            "timezone_name": timezone_name,
+            "time_text": time_text,
+            "days": days,
+            "date_text": date_text,
+            "event_time": event_time,
+        }
+        changes = {key: value for key, value in given.items() if value not in (None, "")}
+        reschedule = bool(changes) or lead_minutes is not None
+        if changes:
+            for field_name, value in _when_for_update(reminder, changes, now=now).items():
+                setattr(reminder, field_name, value)
+        if lead_minutes is not None:
+            if isinstance(lead_minutes, bool) or not isinstance(lead_minutes, int):
+                raise ApplicationError(BAD_LEAD, params={"limit": MAX_LEAD_MINUTES}, field="lead")
+            if not 0 <= lead_minutes <= MAX_LEAD_MINUTES:
+                raise ApplicationError(BAD_LEAD, params={"limit": MAX_LEAD_MINUTES}, field="lead")
+            reminder.lead_minutes = lead_minutes
+        everyone = reminder.mention_everyone if mention_everyone is None else mention_everyone
+        if mention_everyone is not None or message != reminder.message:
+            # Mentioning @everyone is checked again whenever the message or the flag changes.
+            _check_mentions(guild_id=guild_id, message=message, mention_everyone=bool(mention_everyone))
+            everyone = bool(mention_everyone) or bool(_EVERYONE.search(message))
+        reminder.name, reminder.message, reminder.location = name, message, location
+        reminder.mention_everyone = everyone
+        if channel_id is not None:
+            reminder.channel_id = channel_id
+        if mention_role_id is not _UNSET:
+            reminder.mention_role_id = mention_role_id
+        if reschedule:
+            reminder_reschedule(reminder=reminder, now=now)
+        reminder.save()
+    return reminder
+
+
+def clock_settings_update(
+    *,
+    actor: Actor,
+    guild_id: int,
+    grace_minutes: int | None = None,
+    replace_early_reminder: bool | None = None,
+    allow_everyone_mention: bool | None = None,
+) -> GuildClockSettings:
+    """Change a guild's reminder settings (admins, staff); creates the row on first change."""
+    if not (actor.is_admin or actor.is_staff):
+        raise ApplicationError(NOT_ADMIN_SETTINGS, code="permission_denied")
+    if grace_minutes is not None and (
+        isinstance(grace_minutes, bool) or not isinstance(grace_minutes, int) or not 0 <= grace_minutes <= MAX_GRACE
+    ):
+        raise ApplicationError(BAD_GRACE, params={"limit": MAX_GRACE}, field="grace_minutes")
+    with transaction.atomic():
+        settings, _ = GuildClockSettings.objects.select_for_update().get_or_create(guild_id=guild_id)
+        if grace_minutes is not None:
+            settings.grace_minutes = grace_minutes
+        if replace_early_reminder is not None:
+            settings.replace_early_reminder = replace_early_reminder
+        if allow_everyone_mention is not None:
+            settings.allow_everyone_mention = allow_everyone_mention
+        settings.save()
+    return settings
 
 
 def reminder_archive(*, actor: Actor, guild_id: int, reminder_id: int) -> Reminder:
