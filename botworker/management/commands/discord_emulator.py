@@ -11,8 +11,8 @@
     python manage.py discord_emulator messages shifts  # a channel's messages with their buttons
     python manage.py discord_emulator say '!ping'      # a channel message; prints the bot's replies
 
-The served emulator holds the demo guild (the one `make run` configures): its channels, a
-moderator and an admin role, and three members (member, moderator, admin). It prints the
+The served emulator holds the demo guild (config.demo, the one `make run` configures): its
+channels, a moderator and an admin role, and its members holding them. It prints the
 environment that points `manage.py runbot` (and the Celery worker, `deliver_outbox`,
 `sync_commands`) at it; `make sandbox` starts all of them with that environment.
 
@@ -31,29 +31,31 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.core.management.base import BaseCommand, CommandError
 
 from botworker.emulator import DiscordEmulator
-from botworker.guilds import DEMO_GUILD_ID
 from botworker.interactions import OptionType, router
+from config import demo
 
 DEFAULT_PORT = 8765
 DEFAULT_TOKEN = "local-emulator-token"
 DEFAULT_APPLICATION_ID = 1_150_000_000_000_000_001
-DEMO_CHANNELS = {
-    "shifts": 100_000_000_000_000_201,
-    "announcements": 100_000_000_000_000_202,
-    "logs": 100_000_000_000_000_203,
+DEMO_CHANNELS = demo.CHANNELS
+DEMO_MOD_ROLE = demo.MODERATOR_ROLE_ID
+DEMO_ADMIN_ROLE = demo.ADMIN_ROLE_ID
+DEMO_MEMBER = demo.MEMBER.user_id
+DEMO_MODERATOR = demo.MODERATOR.user_id
+DEMO_ADMIN = demo.ADMIN.user_id
+# Who --user may also name: the demo cast by username, and member/moderator/admin.
+DEMO_USERS = {
+    **{m.username: m.user_id for m in demo.MEMBERS},
+    "member": DEMO_MEMBER,
+    "moderator": DEMO_MODERATOR,
+    "admin": DEMO_ADMIN,
 }
-DEMO_MOD_ROLE = 100_000_000_000_000_101
-DEMO_ADMIN_ROLE = 100_000_000_000_000_102
-DEMO_MEMBER = 100_000_000_000_000_301
-DEMO_MODERATOR = 100_000_000_000_000_302
-DEMO_ADMIN = 100_000_000_000_000_303
-DEMO_USERS = {"member": DEMO_MEMBER, "moderator": DEMO_MODERATOR, "admin": DEMO_ADMIN}
 ACTIONS = ["serve", "wait", "send", "click", "submit", "messages", "say"]
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -73,17 +75,15 @@ def sandbox_environment(port: int = DEFAULT_PORT) -> dict[str, str]:
 
 
 def seed_demo_guild(emu: DiscordEmulator) -> None:
-    emu.add_guild(guild_id=DEMO_GUILD_ID, name="Demo Guild")
-    for name, channel_id in DEMO_CHANNELS.items():
-        emu.add_channel(guild_id=DEMO_GUILD_ID, name=name, channel_id=channel_id)
-    emu.add_role(DEMO_GUILD_ID, "Moderators", role_id=DEMO_MOD_ROLE)
-    emu.add_role(DEMO_GUILD_ID, "Admins", role_id=DEMO_ADMIN_ROLE)
-    emu.add_user(DEMO_MEMBER, "member")
-    emu.add_user(DEMO_MODERATOR, "moderator")
-    emu.add_user(DEMO_ADMIN, "admin")
-    emu.add_member(DEMO_GUILD_ID, DEMO_MEMBER)
-    emu.add_member(DEMO_GUILD_ID, DEMO_MODERATOR, roles=[DEMO_MOD_ROLE])
-    emu.add_member(DEMO_GUILD_ID, DEMO_ADMIN, roles=[DEMO_ADMIN_ROLE])
+    """The demo guild of config.demo: its channels, roles and members with the roles they hold."""
+    emu.add_guild(guild_id=demo.GUILD_ID, name=demo.GUILD_NAME)
+    for name, channel_id in demo.CHANNELS.items():
+        emu.add_channel(guild_id=demo.GUILD_ID, name=name, channel_id=channel_id)
+    for role_id, name in demo.ROLES.items():
+        emu.add_role(demo.GUILD_ID, name, role_id=role_id)
+    for member in demo.MEMBERS:
+        emu.add_user(member.user_id, member.username)
+        emu.add_member(demo.GUILD_ID, member.user_id, roles=member.role_ids)
 
 
 def split_command(words: list[str]) -> tuple[str, list[str]]:
@@ -171,16 +171,41 @@ def field_pairs(pairs: list[str]) -> list[dict]:
 
 
 TIMESTAMP = re.compile(r"<t:(-?\d{1,13})(?::([tTdDfFR]))?>")
+USER_MENTION = re.compile(r"<@!?(\d{15,20})>")
+CHANNEL_MENTION = re.compile(r"<#(\d{15,20})>")
+ROLE_MENTION = re.compile(r"<@&(\d{15,20})>")
 
 
-def readable(text: str) -> str:
-    """Discord's timestamp markup (`<t:1700000000:f>`) as the UTC time it stands for."""
+def readable(text: str, now: datetime | None = None) -> str:
+    """Discord's markup as text: timestamps (`<t:1700000000:f>`) as the UTC time they stand for
+    (relative ones as "in 3 h"), and mentions of the demo guild's members, channels and roles by name."""
+    now = now or datetime.now(tz=UTC)
 
-    def utc(match: re.Match) -> str:
-        moment = datetime.fromtimestamp(int(match.group(1)), tz=UTC)
-        return moment.strftime("%H:%M UTC" if match.group(2) in ("t", "T") else "%a %Y-%m-%d %H:%M UTC")
+    def moment(match: re.Match) -> str:
+        at = datetime.fromtimestamp(int(match.group(1)), tz=UTC)
+        style = match.group(2)
+        if style == "R":
+            return relative(at - now)
+        return at.strftime("%H:%M UTC" if style in ("t", "T") else "%a %Y-%m-%d %H:%M UTC")
 
-    return TIMESTAMP.sub(utc, text)
+    names = {str(m.user_id): m.username for m in demo.MEMBERS}
+    channels = {str(i): name for name, i in demo.CHANNELS.items()}
+    roles = {str(i): name for i, name in demo.ROLES.items()}
+    text = TIMESTAMP.sub(moment, text)
+    text = ROLE_MENTION.sub(lambda m: f"@{roles.get(m.group(1), m.group(1))}", text)
+    text = USER_MENTION.sub(lambda m: f"@{names.get(m.group(1), m.group(1))}", text)
+    return CHANNEL_MENTION.sub(lambda m: f"#{channels.get(m.group(1), m.group(1))}", text)
+
+
+def relative(delta: timedelta) -> str:
+    seconds = abs(int(delta.total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            amount = f"{seconds // size} {unit}"
+            break
+    else:
+        amount = "less than a minute"
+    return f"in {amount}" if delta.total_seconds() > 0 else f"{amount} ago"
 
 
 def describe_message(message: dict) -> list[str]:
@@ -289,7 +314,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--port", type=int, default=DEFAULT_PORT)
         parser.add_argument("--token", default=DEFAULT_TOKEN, help="the bot token the emulator accepts (serve)")
-        parser.add_argument("--user", type=int, help="who acts (default: the demo member, moderator or admin)")
+        parser.add_argument(
+            "--user", help="who acts: a user id or a demo member's name (default: the demo member, Mira)"
+        )
         who = parser.add_mutually_exclusive_group()
         who.add_argument("--moderator", action="store_true", help="act as the demo moderator")
         who.add_argument("--admin", action="store_true", help="act as the demo admin")
@@ -301,6 +328,20 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the raw JSON answer")
 
     def handle(self, *args, **options):
+        try:
+            return self.act(options)
+        except BrokenPipeError:
+            # The reader went away (`... | head`): stop quietly, as other command-line tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return None
+        except (CommandError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if options.get("traceback"):
+                raise
+            raise CommandError(f"{type(exc).__name__}: {exc} (run again with --traceback for details)") from None
+
+    def act(self, options):
         action = options["action"]
         if action == "serve":
             return self.serve(options)
@@ -311,24 +352,22 @@ class Command(BaseCommand):
             return self.list_messages(base, options)
         if not options["target"]:
             raise CommandError(f"{action} needs a target (see --help)")
-        user = options["user"] or (
-            DEMO_ADMIN if options["admin"] else DEMO_MODERATOR if options["moderator"] else DEMO_MEMBER
-        )
+        user = self.acting_user(options)
         channel = self.channel_id(options["channel"])
         if action == "say":
-            body = {"channel_id": channel, "content": options["target"], "author_id": user, "guild_id": DEMO_GUILD_ID}
+            body = {"channel_id": channel, "content": options["target"], "author_id": user, "guild_id": demo.GUILD_ID}
             answer = self.post(f"{base}/messages", body)
             if options["json"]:
                 return self.write_json(answer)
             lines = [line for reply in answer["replies"] for line in describe_message(reply)]
             self.stdout.write("\n".join(lines) if lines else "(the bot did not reply)")
             return None
-        roles = [str(DEMO_ADMIN_ROLE)] if options["admin"] else [str(DEMO_MOD_ROLE)] if options["moderator"] else []
         interaction: dict = {"channel_id": str(channel)}
         if options["dm"]:
             interaction = {"user": {"id": str(user)}}
         else:
-            interaction.update(guild_id=str(DEMO_GUILD_ID), member={"user": {"id": str(user)}, "roles": roles})
+            # The member's roles are the ones the emulator's guild gives them (config.demo).
+            interaction.update(guild_id=str(demo.GUILD_ID), member={"user": {"id": str(user)}})
         if action == "send":
             path, pairs = split_command([options["target"], *options["options"]])
             interaction.update(
@@ -353,6 +392,20 @@ class Command(BaseCommand):
             return self.write_json(answer)
         self.stdout.write("\n".join(describe_answer(answer, options["wait"])))
         return None
+
+    def acting_user(self, options) -> int:
+        if options["admin"]:
+            return DEMO_ADMIN
+        if options["moderator"]:
+            return DEMO_MODERATOR
+        given = (options["user"] or "").strip().lstrip("@")
+        if not given:
+            return DEMO_MEMBER
+        if given.isdigit():
+            return int(given)
+        if given.lower() in DEMO_USERS:
+            return DEMO_USERS[given.lower()]
+        raise CommandError(f"--user {given!r}: give a user id or one of: {', '.join(DEMO_USERS)}")
 
     def channel_id(self, value: str) -> int:
         name = str(value).lstrip("#")
