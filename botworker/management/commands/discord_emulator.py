@@ -38,11 +38,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from botworker.emulator import DiscordEmulator
 from botworker.interactions import OptionType, router
-from config import demo
+from config import demo, sandbox
 
-DEFAULT_PORT = 8765
-DEFAULT_TOKEN = "local-emulator-token"
-DEFAULT_APPLICATION_ID = 1_150_000_000_000_000_001
+DEFAULT_PORT = sandbox.DEFAULT_PORT
+DEFAULT_TOKEN = sandbox.TOKEN
+DEFAULT_APPLICATION_ID = sandbox.APPLICATION_ID
 DEMO_CHANNELS = demo.CHANNELS
 DEMO_MOD_ROLE = demo.MODERATOR_ROLE_ID
 DEMO_ADMIN_ROLE = demo.ADMIN_ROLE_ID
@@ -60,18 +60,6 @@ ACTIONS = ["serve", "wait", "send", "click", "submit", "messages", "say"]
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 BUTTON_STYLES = {5: "link"}
-
-
-def sandbox_environment(port: int = DEFAULT_PORT) -> dict[str, str]:
-    """The environment that points the bot, the worker and the management commands at an emulator
-    served on `port` by `discord_emulator` (its token and application id are fixed)."""
-    base = f"http://127.0.0.1:{port}"
-    return {
-        "DISCORD_TOKEN": DEFAULT_TOKEN,
-        "DISCORD_APPLICATION_ID": str(DEFAULT_APPLICATION_ID),
-        "DISCORD_API_BASE": f"{base}/api/v10",
-        "DISCORD_GATEWAY_URL": f"ws{base.removeprefix('http')}/gateway",
-    }
 
 
 def seed_demo_guild(emu: DiscordEmulator) -> None:
@@ -312,7 +300,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "options", nargs="*", help="send: name=value options; submit: field=value; click: a menu's values"
         )
-        parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+        parser.add_argument(
+            "--port", type=int, default=None, help="the emulator's port (default: DISCORD_EMULATOR_PORT, else 8765)"
+        )
         parser.add_argument("--token", default=DEFAULT_TOKEN, help="the bot token the emulator accepts (serve)")
         parser.add_argument(
             "--user", help="who acts: a user id or a demo member's name (default: the demo member, Mira)"
@@ -326,6 +316,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for a (deferred) answer")
         parser.add_argument("--json", action="store_true", help="print the raw JSON answer")
+        parser.add_argument(
+            "--sandbox", action="store_true", help="serve: started by `make sandbox`, which starts the bot itself"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -343,6 +336,11 @@ class Command(BaseCommand):
 
     def act(self, options):
         action = options["action"]
+        if options["port"] is None:
+            try:
+                options["port"] = sandbox.emulator_port()
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
         if action == "serve":
             return self.serve(options)
         base = f"http://127.0.0.1:{options['port']}/_emulator"
@@ -490,11 +488,14 @@ class Command(BaseCommand):
             environment["DEBUG"] = "true"
         assignments = " ".join(f"{name}={value}" for name, value in environment.items())
         self.stdout.write(f"Discord emulator on {emu.url} (REST {emu.api_base}, gateway {emu.gateway_url})")
-        self.stdout.write("Run the bot against it (in another terminal):")
-        self.stdout.write(f"  {assignments} {sys.executable} manage.py runbot")
+        if options["sandbox"]:
+            self.stdout.write("The sandbox starts the bot, the worker and beat with its environment (var/sandbox.env).")
+        else:
+            self.stdout.write("Run the bot against it (in another terminal):")
+            self.stdout.write(f"  {assignments} {sys.executable} manage.py runbot")
         self.stdout.write(
-            "Then: manage.py discord_emulator send /whoami   (or: click CUSTOM_ID, submit CUSTOM_ID field=value, "
-            "messages CHANNEL, say '!ping')"
+            f"Then: {sys.executable} manage.py discord_emulator send /whoami   "
+            "(or: click CUSTOM_ID, submit CUSTOM_ID field=value, messages CHANNEL, say '!ping')"
         )
         self.stdout.flush()
         stop = threading.Event()
