@@ -74,16 +74,27 @@ def seed_demo_guild(emu: DiscordEmulator) -> None:
         emu.add_member(demo.GUILD_ID, member.user_id, roles=member.role_ids)
 
 
+OPTION_START = re.compile(r"(?:^|\s)([^\s=]+=)")
+
+
 def split_command(words: list[str]) -> tuple[str, list[str]]:
-    """`/session in subject=Gym` (one argument or several) as ("session in", ["subject=Gym"])."""
-    # The path is the leading words without "="; options follow (their values may hold spaces).
-    tokens: list[str] = []
-    for word in words:
-        tokens.extend([word] if "=" in word else word.lstrip("/").split())
+    """`/session in subject=Gym`, as one argument or several, as ("session in", ["subject=Gym"]).
+
+    The command's path is the leading words without "="; then come the options, one per argument
+    (a quoted value may hold spaces). In an argument holding both, the options start at the
+    first `name=`."""
     path: list[str] = []
-    while tokens and "=" not in tokens[0]:
-        path.append(tokens.pop(0))
-    return " ".join(path), tokens
+    options: list[str] = []
+    for word in words:
+        if options:
+            options.append(word)
+            continue
+        match = OPTION_START.search(word)
+        head = word if match is None else word[: match.start(1)]
+        path.extend(token.lstrip("/") for token in head.split() if token.lstrip("/"))
+        if match is not None:
+            options.append(word[match.start(1) :])
+    return " ".join(path), options
 
 
 def command_options(path: str, pairs: list[str]) -> list[dict]:
