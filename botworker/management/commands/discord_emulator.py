@@ -44,8 +44,6 @@ DEFAULT_PORT = sandbox.DEFAULT_PORT
 DEFAULT_TOKEN = sandbox.TOKEN
 DEFAULT_APPLICATION_ID = sandbox.APPLICATION_ID
 DEMO_CHANNELS = demo.CHANNELS
-DEMO_MOD_ROLE = demo.MODERATOR_ROLE_ID
-DEMO_ADMIN_ROLE = demo.ADMIN_ROLE_ID
 DEMO_MEMBER = demo.MEMBER.user_id
 DEMO_MODERATOR = demo.MODERATOR.user_id
 DEMO_ADMIN = demo.ADMIN.user_id
@@ -58,8 +56,6 @@ DEMO_USERS = {
 }
 ACTIONS = ["serve", "wait", "send", "click", "submit", "messages", "say"]
 EPHEMERAL = 1 << 6
-LOADING = 1 << 7
-BUTTON_STYLES = {5: "link"}
 
 
 def seed_demo_guild(emu: DiscordEmulator) -> None:
