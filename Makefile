@@ -1,5 +1,6 @@
-# Guildhall: `make run` starts everything locally, `make test` runs the whole suite.
-# Both need only Python 3.11+ and make; each creates .venv and installs requirements.txt on first use.
+# Guildhall: `make run` starts everything locally, `make sandbox` the same with an emulated Discord,
+# `make test` runs the whole suite.
+# Each needs only Python 3.11+ and make, creates .venv and installs requirements.txt on first use.
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 # A value in .env counts as set; the quick start runs with DEBUG on unless told otherwise.
 DOTENV_DEBUG := $(shell sed -n 's/^DEBUG=//p' .env 2>/dev/null | tail -n 1)
 
-.PHONY: run test install lint clean-venv
+.PHONY: run sandbox setup test install lint clean-venv
 
 $(INSTALLED): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Guildhall needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
@@ -21,12 +22,24 @@ $(INSTALLED): requirements.txt
 
 install: $(INSTALLED)
 
-run: export DEBUG ?= $(or $(DOTENV_DEBUG),true)
-run: install
+# What run and sandbox share: the services reachable (a missing database is created), the schema
+# migrated, the periodic tasks, the admin login and the demo data.
+setup: install
+	@$(PY) -m config.preflight run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap
-	@echo "Guildhall: admin at http://127.0.0.1:8000/admin/, API docs at http://127.0.0.1:8000/api/docs/ (Ctrl-C stops everything)"
+
+run: export DEBUG ?= $(or $(DOTENV_DEBUG),true)
+run: setup
+	@$(PY) -m config.processes banner
 	PATH="$(BIN):$$PATH" $(BIN)/honcho --no-prefix -f Procfile start $$($(PY) -m config.processes)
+
+# The whole stack against the Discord emulator: emulator, bot, web, worker and beat, every one with
+# the emulator's environment (var/sandbox.env, which wins over .env).
+sandbox: export DEBUG ?= $(or $(DOTENV_DEBUG),true)
+sandbox: setup
+	@$(PY) -m config.processes sandbox
+	PATH="$(BIN):$$PATH" $(BIN)/honcho -f Procfile.sandbox -e .env,var/sandbox.env start
 
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/guildhall
 test: export REDIS_URL ?= redis://127.0.0.1:6379/0

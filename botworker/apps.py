@@ -22,22 +22,19 @@ class BotworkerConfig(AppConfig):
         register_directory(BotworkerDirectory())
 
     def load_demo_data(self) -> str:
-        """The demo guild, once: its configuration with example roles and channels."""
-        from botworker.guilds import DEMO_GUILD_ID, guild_configure
+        """The demo guild (config.demo), once: its configuration with its roles and channels."""
+        from botworker.guilds import guild_configure
         from botworker.models import GuildConfig
+        from config import demo
 
-        if GuildConfig.objects.filter(guild_id=DEMO_GUILD_ID).exists():
+        if GuildConfig.objects.filter(guild_id=demo.GUILD_ID).exists():
             return "demo guild already present"
         guild_configure(
-            guild_id=DEMO_GUILD_ID,
-            name="Demo Guild",
-            timezone="Europe/Berlin",
-            moderator_role_ids=[100_000_000_000_000_101],
-            admin_role_ids=[100_000_000_000_000_102],
-            channels={
-                "shifts": 100_000_000_000_000_201,
-                "announcements": 100_000_000_000_000_202,
-                "logs": 100_000_000_000_000_203,
-            },
+            guild_id=demo.GUILD_ID,
+            name=demo.GUILD_NAME,
+            timezone=demo.GUILD_TIMEZONE,
+            moderator_role_ids=[demo.MODERATOR_ROLE_ID],
+            admin_role_ids=[demo.ADMIN_ROLE_ID],
+            channels=demo.CHANNELS,
         )
-        return f"demo guild {DEMO_GUILD_ID} created"
+        return f"demo guild {demo.GUILD_ID} created"

@@ -10,11 +10,12 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from botworker.models import GuildChannel, GuildConfig, GuildRole
+from config import demo
 from config.exceptions import ApplicationError
 from config.snowflakes import as_snowflake
 from config.timeutils import zone_or_error
 
-DEMO_GUILD_ID = 100_000_000_000_000_001
+DEMO_GUILD_ID = demo.GUILD_ID
 
 UNKNOWN_FEATURE = "{feature!r} is not a channel feature; use one of: {features}."
 BAD_ID = "{value!r} is not a Discord id (a number like 123456789012345678)."

@@ -1,14 +1,21 @@
-"""`python -m config.preflight`: are PostgreSQL and Redis reachable? Used by `make test`.
+"""`python -m config.preflight [test|run]`: can the services be reached? `make test` and `make run`
+(and `make sandbox`) run it first.
 
-Prints one line naming what to start when either is down and exits 1; exits 0 silently otherwise.
-Creates the database named in DATABASE_URL when the server has none of that name.
-It reads DATABASE_URL and REDIS_URL directly, without loading Django.
+    test (default): PostgreSQL at DATABASE_URL and Redis at REDIS_URL, which the suite needs.
+    run: what the settings will use: PostgreSQL when DATABASE_URL names it (SQLite needs nothing)
+         and Redis when REDIS_URL is set (else the filesystem broker); read from the environment
+         or `.env`, as the processes read them.
+
+Prints one line naming what to start when something is down and exits 1. Creates the database
+named in DATABASE_URL when the server has none of that name, and says so in one line; otherwise
+silent. It reads the URLs directly, without loading Django.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import dj_database_url
 
@@ -17,13 +24,17 @@ from config.env import mask_url
 TIMEOUT_SECONDS = 3
 
 
-def database_problem(url: str) -> str | None:
+def database_problem(url: str, created: list[str] | None = None) -> str | None:
+    """What is wrong with the PostgreSQL database at `url`, or None. A missing database is
+    created (its name appended to `created`)."""
     import psycopg
     import psycopg.sql
 
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
         return f"DATABASE_URL={mask_url(url)!r} is not a PostgreSQL URL; the test suite runs against PostgreSQL."
     config = dj_database_url.parse(url)
+    where = f"{config.get('HOST') or '127.0.0.1'}:{config.get('PORT') or 5432}"
+    name = config["NAME"]
     try:
         with psycopg.connect(
             host=config.get("HOST") or "127.0.0.1",
@@ -35,14 +46,25 @@ def database_problem(url: str) -> str | None:
             autocommit=True,
         ) as conn:
             # The suite runs in test_<NAME>; NAME itself must exist for `makemigrations --check`.
-            name = config["NAME"]
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                return None
+            try:
                 conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+            except psycopg.Error as exc:
+                return (
+                    f"PostgreSQL at {where} has no database {name!r} and it could not be created "
+                    f"({_first_line(exc)}): create it, or set DATABASE_URL."
+                )
     except psycopg.Error as exc:
-        where = f"{config.get('HOST') or '127.0.0.1'}:{config.get('PORT') or 5432}"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"PostgreSQL is not reachable at {where} ({reason}): start it, or set DATABASE_URL."
+        return f"PostgreSQL is not reachable at {where} ({_first_line(exc)}): start it, or set DATABASE_URL."
+    if created is not None:
+        created.append(name)
     return None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def redis_problem(url: str) -> str | None:
@@ -58,20 +80,40 @@ def redis_problem(url: str) -> str | None:
     return None
 
 
-def main() -> int:
-    problems = [
-        problem
-        for problem in (
-            database_problem(os.environ.get("DATABASE_URL", "")),
-            redis_problem(os.environ.get("REDIS_URL", "")),
-        )
-        if problem
-    ]
+def _setting(name: str, *, dotenv: bool) -> str:
+    value = os.environ.get(name, "").strip()
+    if value or not dotenv:
+        return value
+    path = Path(__file__).resolve().parent.parent / ".env"
+    if path.is_file():
+        from dotenv import dotenv_values
+
+        return (dotenv_values(path).get(name) or "").strip()
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    mode = (argv or ["test"])[0]
+    if mode not in ("test", "run"):
+        print(f"config.preflight: unknown mode {mode!r} (test or run)", file=sys.stderr)
+        return 2
+    running = mode == "run"
+    database_url = _setting("DATABASE_URL", dotenv=running)
+    redis_url = _setting("REDIS_URL", dotenv=running)
+    created: list[str] = []
+    problems = []
+    if not running or database_url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        problems.append(database_problem(database_url, created))
+    if not running or redis_url:
+        problems.append(redis_problem(redis_url))
+    problems = [problem for problem in problems if problem]
     if problems:
-        print("make test: " + " ".join(problems), file=sys.stderr)
+        print(f"make {mode}: " + " ".join(problems), file=sys.stderr)
         return 1
+    for name in created:
+        print(f"make {mode}: created the PostgreSQL database {name!r} (it did not exist).")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -9,3 +9,9 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         # Register the dispatcher's clock sources.
         from scheduling.services import jobs, reminders  # noqa: F401
+
+    def load_demo_data(self) -> str:
+        """The demo guild's roster: ranks mapped to roles, players with zones and availability, once."""
+        from scheduling.demo import load_demo_data
+
+        return load_demo_data()

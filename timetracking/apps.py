@@ -9,7 +9,7 @@ class TimetrackingConfig(AppConfig):
     verbose_name = "Time tracking"
 
     def load_demo_data(self) -> str:
-        """A demo user with two subjects, this week's allocations and two sessions, once."""
+        """The demo member's finished week of focus sessions against her allocations, once."""
         from timetracking.demo import load_demo_data
 
         return load_demo_data()

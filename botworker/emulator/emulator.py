@@ -34,6 +34,7 @@ from aiohttp import web
 from botworker.emulator import message_model
 from botworker.emulator.faults import FaultQueue
 from botworker.emulator.gateway import (
+    DEFAULT_HEARTBEAT_ACK_DELAY_MS,
     DEFAULT_HEARTBEAT_INTERVAL_MS,
     GatewayClose,
     GatewayEmulator,
@@ -85,6 +86,7 @@ class DiscordEmulator:
         auto_create_members: bool = False,
         shards: int = 1,
         heartbeat_interval_ms: int = DEFAULT_HEARTBEAT_INTERVAL_MS,
+        heartbeat_ack_delay_ms: int = DEFAULT_HEARTBEAT_ACK_DELAY_MS,
         port: int = 0,
         control: bool = False,
     ) -> None:
@@ -93,6 +95,8 @@ class DiscordEmulator:
         self.token = token
         self.shards = shards  # what GET /gateway/bot recommends; clients may still pick their own count
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # The simulated round trip before a HEARTBEAT_ACK (see DEFAULT_HEARTBEAT_ACK_DELAY_MS).
+        self.heartbeat_ack_delay_ms = heartbeat_ack_delay_ms
         self.requested_port = port  # 0: any free port
         self.control = control  # serve the /_emulator/ control API (for running it by hand)
         self._lock = threading.RLock()

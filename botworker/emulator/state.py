@@ -349,6 +349,18 @@ class State:
         """The channel's messages, oldest first."""
         return sorted(self.messages.get(channel_id, {}).values(), key=lambda m: int(m["id"]))
 
+    def find_message(self, channel_id: str, message_id: str) -> dict[str, Any] | None:
+        """A message of the channel, or an ephemeral one an interaction sent there (those are in no
+        channel's history, yet their components can be clicked and their message updated)."""
+        message = self.messages.get(channel_id, {}).get(message_id)
+        if message is not None:
+            return message
+        for interaction in self.interactions.values():
+            message = interaction.messages.get(message_id)
+            if message is not None and message["channel_id"] == channel_id:
+                return message
+        return None
+
     # ------------------------------------------------------------------ application commands and interactions
 
     def check_application(self, application_id: str) -> None:

@@ -321,57 +321,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_the_emulator_runs_by_hand_and_relays_commands_to_the_bot(subprocess_env, tmp_path):
-    """`discord_emulator` serves, `runbot` connects to it, `discord_emulator send/say` print answers."""
-    from django.apps import apps
-
-    apps.get_app_config("botworker").load_demo_data()
-    port = free_port()
-    manage = [sys.executable, "manage.py"]
-    emulator = subprocess.Popen(
-        [*manage, "discord_emulator", "--port", str(port)],
-        cwd=BASE_DIR,
-        env=subprocess_env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    bot = None
-    try:
-        banner = [emulator.stdout.readline() for _ in range(3)]
-        bot_env_line = banner[2].split()
-        env = {**subprocess_env, **dict(item.split("=", 1) for item in bot_env_line if "=" in item)}
-        bot = subprocess.Popen(
-            [*manage, "runbot"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=(tmp_path / "bot.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-
-        def run(*args):
-            return subprocess.run(
-                [*manage, "discord_emulator", *args, "--port", str(port)],
-                cwd=BASE_DIR,
-                env=subprocess_env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-
-        answer = wait_for(
-            lambda: (r := run("send", "/whoami", "--moderator")).returncode == 0 and r,
-            timeout=40,
-            message="the bot's answer",
-        )
-        assert json.loads(answer.stdout)["data"]["content"].startswith("You are a **moderator** here.")
-        assert run("say", "!ping").stdout.startswith("Pong! Gateway latency")
-    finally:
-        for process in (bot, emulator):
-            if process is not None:
-                process.send_signal(signal.SIGINT)
-                process.wait(timeout=30)
-
-
 def test_the_bot_shards_when_discord_recommends_it(subprocess_env, tmp_path):
     """Discord recommends two shards: the bot runs AutoShardedClient, each shard owns its guilds."""
     from botworker.emulator import DiscordEmulator

@@ -25,10 +25,11 @@ import aiohttp
 import discord
 import pytest
 import yarl
-from discord.gateway import DiscordWebSocket
+from discord.gateway import DiscordWebSocket, KeepAliveHandler
 from discord.http import Route
 
 from botworker.emulator import CloseCode, DiscordEmulator, Intent, Op
+from botworker.emulator.gateway import DEFAULT_HEARTBEAT_INTERVAL_MS
 
 TOKEN = "gateway-test-token"
 WAIT = 5.0  # seconds any single expected event may take
@@ -594,6 +595,43 @@ def test_heartbeats_are_acknowledged_and_can_be_requested(
         hello_interval = 0.1
         assert client.ws._keep_alive.interval == hello_interval
         runner.stop()  # before the emulator stops, or the client would keep trying to reconnect
+
+
+HOUR_OF_BEATS = -(-3600_000 // DEFAULT_HEARTBEAT_INTERVAL_MS)  # heartbeats an hour takes at Discord's interval
+
+
+def test_every_heartbeat_ack_answers_its_own_beat_over_a_simulated_hour(
+    monkeypatch: pytest.MonkeyPatch, run_client: Callable[..., ClientThread]
+) -> None:
+    """An hour of heartbeats on an accelerated clock (80 ms for Discord's 41.25 s): discord.py
+    measures each ACK against the heartbeat it answers. When ACKs came back in zero time they were
+    measured against the previous beat, and discord.py logged "Can't keep up, websocket is 41.2s
+    behind" with the real interval."""
+    interval_ms = 80
+    latencies: list[float] = []
+    acknowledge = KeepAliveHandler.ack
+
+    def recording_ack(handler: KeepAliveHandler) -> None:
+        acknowledge(handler)
+        latencies.append(handler.latency)
+
+    monkeypatch.setattr(KeepAliveHandler, "ack", recording_ack)
+    with DiscordEmulator(token=TOKEN, heartbeat_interval_ms=interval_ms) as emulator:
+        point_discord_at(emulator, monkeypatch)
+        emulator.add_guild(name="Guild")
+        runner = run_client(make_client())
+        emulator.wait_for_ready(WAIT)
+        next_seen(runner.client, "ready")
+        deadline = time.monotonic() + HOUR_OF_BEATS * interval_ms / 1000 * 4
+        while len(latencies) < HOUR_OF_BEATS and time.monotonic() < deadline:
+            time.sleep(interval_ms / 1000)
+        runner.stop()
+        session = emulator.gateway_sessions[0]
+
+    assert len(latencies) >= HOUR_OF_BEATS
+    late = [round(latency, 3) for latency in latencies if latency >= interval_ms / 1000]
+    assert late == [], f"{len(late)} of {len(latencies)} ACKs measured against the previous heartbeat"
+    assert session.identify_count == 1 and session.resume_count == 0
 
 
 # ---------------------------------------------------------------- shards

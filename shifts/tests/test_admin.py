@@ -91,9 +91,9 @@ def test_demo_data_loads_once():
     from django.apps import apps
 
     config = apps.get_app_config("shifts")
-    assert "3 schedule slots" in config.load_demo_data()
+    assert "4 moderator slots" in config.load_demo_data()
     assert config.load_demo_data() == "demo shift policy already present"
-    assert ModSchedule.objects.count() == 3
+    assert ModSchedule.objects.count() == 4
 
 
 @pytest.mark.parametrize("term", ["9223372036854775808", "99999999999999999999", "１２"])

@@ -32,11 +32,19 @@ client ops. (discord.py 2.7.1's ``Client.close()`` closes with 4000: its reading
 close first, so a closed client's session stays resumable, here as on Discord.)
 """
 
-from botworker.emulator.gateway.protocol import DEFAULT_HEARTBEAT_INTERVAL_MS, GATEWAY_PATH, CloseCode, Intent, Op
+from botworker.emulator.gateway.protocol import (
+    DEFAULT_HEARTBEAT_ACK_DELAY_MS,
+    DEFAULT_HEARTBEAT_INTERVAL_MS,
+    GATEWAY_PATH,
+    CloseCode,
+    Intent,
+    Op,
+)
 from botworker.emulator.gateway.records import GatewayClose, GatewayEvent, GatewaySession, PresenceUpdate
 from botworker.emulator.gateway.server import GatewayEmulator
 
 __all__ = [
+    "DEFAULT_HEARTBEAT_ACK_DELAY_MS",
     "DEFAULT_HEARTBEAT_INTERVAL_MS",
     "GATEWAY_PATH",
     "CloseCode",

@@ -14,7 +14,8 @@ What a connection gets, in order:
 * RESUME (op 6): replays every dispatch the session was sent (or that was buffered while it had
   no connection) after the client's ``seq``, then RESUMED; an unknown, invalidated or expired
   session gets INVALID_SESSION (op 9, ``d: false``); a ``seq`` ahead of the session closes 4007.
-* HEARTBEAT (op 1) is answered with HEARTBEAT_ACK (op 11); PRESENCE_UPDATE (op 3), VOICE_STATE_UPDATE
+* HEARTBEAT (op 1) is answered with HEARTBEAT_ACK (op 11) one simulated round trip later
+  (``DiscordEmulator(heartbeat_ack_delay_ms=...)``, see ``DEFAULT_HEARTBEAT_ACK_DELAY_MS``); PRESENCE_UPDATE (op 3), VOICE_STATE_UPDATE
   (op 4), REQUEST_GUILD_MEMBERS (op 8, answered with GUILD_MEMBERS_CHUNKs) and REQUEST_SOUNDBOARD_SOUNDS
   (op 31) need an identified connection (else close 4003); any other op closes 4001, a payload that
   is not a JSON object with an integer ``op`` closes 4002, a second IDENTIFY/RESUME closes 4005.
@@ -22,6 +23,7 @@ What a connection gets, in order:
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import time
@@ -60,6 +62,7 @@ class ConnectionHandler:
     def __init__(self, emulator: DiscordEmulator, table: SessionTable) -> None:
         self._emu = emulator
         self._table = table
+        self._pending_acks: set[asyncio.Task[None]] = set()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(timeout=CLOSE_TIMEOUT, max_msg_size=MAX_MESSAGE_SIZE)
@@ -158,6 +161,13 @@ class ConnectionHandler:
             if conn.session is not None:
                 conn.session.heartbeats += 1
                 conn.session.last_heartbeat_at = now
+        # Answered later without holding up what the client sends next (a round trip, not a stall).
+        task = asyncio.get_running_loop().create_task(self._ack_after_round_trip(conn))
+        self._pending_acks.add(task)
+        task.add_done_callback(self._pending_acks.discard)
+
+    async def _ack_after_round_trip(self, conn: Connection) -> None:
+        await asyncio.sleep(self._emu.heartbeat_ack_delay_ms / 1000)
         await conn.post([frame(Op.HEARTBEAT_ACK)])
 
     async def _refuse_login(self, conn: Connection, d: Any) -> bool:

@@ -9,6 +9,11 @@ from typing import Any
 GATEWAY_PATH = "/gateway"
 GATEWAY_VERSION = 10
 DEFAULT_HEARTBEAT_INTERVAL_MS = 41_250
+# How long a HEARTBEAT_ACK takes to come back: a network round trip. discord.py's keep-alive thread
+# records when it sent a heartbeat only after the send has completed on the event loop, so an ACK
+# processed before that is measured against the previous heartbeat: "Can't keep up, websocket is
+# 41.2s behind". Discord's ACKs always take a round trip; answering in zero time lost that race.
+DEFAULT_HEARTBEAT_ACK_DELAY_MS = 40
 TRACE = ['["guildhall-discord-emulator",{"micros":0}]']
 
 

@@ -81,7 +81,7 @@ def callback(emu: DiscordEmulator, request: Request, interaction_id: str, token:
         interaction.original_id = message["id"]
     elif callback_type in (6, 7):
         ref = interaction.message_ref
-        target = state.messages.get(ref[0], {}).get(ref[1]) if ref else None
+        target = state.find_message(*ref) if ref else None
         if target is not None:
             if callback_type == 7:
                 apply_edit(state, target, data, request.files)
