@@ -126,10 +126,10 @@ class MyAvailabilitySerializer(serializers.Serializer):
 
 class BestTimeQuerySerializer(serializers.Serializer):
     date_from = DateField(required=False, help_text="First day (in `timezone`); default today")
-    days = IntegerField(required=False, default=7)
+    days = IntegerField(required=False, default=7, min_value=1, max_value=366)
     length_hours = HoursField(required=False, default=2.0)
-    grid_minutes = IntegerField(required=False, default=30)
-    top = IntegerField(required=False, default=5)
+    grid_minutes = IntegerField(required=False, default=30, min_value=5, max_value=24 * 60)
+    top = IntegerField(required=False, default=5, min_value=1, max_value=100)
     timezone = ZoneSerializerField(required=False, default="UTC", help_text="IANA zone of the days")
 
 

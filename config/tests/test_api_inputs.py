@@ -129,6 +129,7 @@ REQUESTS = {
     "best time length_hours=1e20": ("get", f"{BEST_TIME}?length_hours=1e20", None),
     "best time length_hours=nan": ("get", f"{BEST_TIME}?length_hours=nan", None),
     "best time grid_minutes=-436": ("get", f"{BEST_TIME}?grid_minutes=-436", None),
+    "best time grid_minutes=2^63-1": ("get", f"{BEST_TIME}?grid_minutes=9223372036854775807", None),
     "best time days=10**9": ("get", f"{BEST_TIME}?days=1000000000", None),
     "best time top=-1": ("get", f"{BEST_TIME}?top=-1", None),
     "event duration_hours=1e300": (
