@@ -23,10 +23,15 @@ class BotworkerConfig(AppConfig):
 
     def load_demo_data(self) -> str:
         """The demo guild (config.demo), once: its configuration with its roles and channels."""
+        from botworker.directory import record_guild_snapshot
         from botworker.guilds import guild_configure
         from botworker.models import GuildConfig
         from config import demo
+        from config.demo import demo_guild_snapshot
 
+        # The names the bot would see on joining (an upsert, so it is safe to repeat): the admin
+        # shows #channels, @roles and members' names without a running bot.
+        record_guild_snapshot(demo_guild_snapshot())
         if GuildConfig.objects.filter(guild_id=demo.GUILD_ID).exists():
             return "demo guild already present"
         guild_configure(

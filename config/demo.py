@@ -126,3 +126,29 @@ MEMBERS = (MEMBER, MODERATOR, ADMIN, *RAIDERS)
 MODERATORS = tuple(m for m in MEMBERS if set(m.role_ids) & {MODERATOR_ROLE_ID, ADMIN_ROLE_ID})
 # The ranks mapped to Discord roles: holding the role is holding the rank.
 RANK_ROLES = {"Officer": MODERATOR_ROLE_ID, "Guild Leader": ADMIN_ROLE_ID}
+
+
+def demo_guild_snapshot() -> dict:
+    """The demo guild as Discord's GUILD_CREATE describes it: channels, roles and members' names."""
+    return {
+        "id": str(GUILD_ID),
+        "name": GUILD_NAME,
+        "icon": None,
+        "channels": [
+            {"id": str(channel_id), "name": name, "type": 0, "position": index}
+            for index, (name, channel_id) in enumerate(CHANNELS.items())
+        ],
+        "roles": [{"id": str(GUILD_ID), "name": "@everyone", "color": 0, "position": 0}]
+        + [
+            {"id": str(role_id), "name": name, "color": 0x3498DB, "position": index}
+            for index, (role_id, name) in enumerate(ROLES.items(), 1)
+        ],
+        "members": [
+            {
+                "user": {"id": str(m.user_id), "username": m.username, "global_name": m.display_name},
+                "nick": None,
+                "roles": [str(role) for role in m.role_ids],
+            }
+            for m in MEMBERS
+        ],
+    }

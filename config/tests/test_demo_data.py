@@ -135,3 +135,13 @@ def test_the_upcoming_raid_has_sign_ups_but_not_the_demo_members(settings, tmp_p
     assert answers.filter(noted_absence=True).exclude(absence_reason="").count() == 1
     assert not answers.filter(player__discord_user_id=demo.MEMBER.user_id).exists()
     assert RaidSeason.objects.filter(guild_id=demo.GUILD_ID, is_active=True).count() == 1
+
+
+def test_the_back_office_knows_the_demo_guilds_names(settings, tmp_path, admin_client):
+    from botworker.models import DirectoryChannel, DirectoryRole
+
+    bootstrap(settings, tmp_path)
+    assert DirectoryChannel.objects.filter(guild_id=demo.GUILD_ID, name="shifts").exists()
+    assert DirectoryRole.objects.filter(guild_id=demo.GUILD_ID, name="Moderators").exists()
+    page = admin_client.get("/admin/shifts/shift/").content.decode()
+    assert demo.MODERATOR.display_name in page
