@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time as _time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -59,7 +60,7 @@ class Firing:
         return self.dispatch.occurrence
 
 
-class ClockSource:
+class ClockSource(ABC):
     """A kind of thing on a clock. Subclasses set ``name`` and ``model`` and implement the hooks;
     :func:`register` makes the dispatcher serve them."""
 
@@ -72,25 +73,30 @@ class ClockSource:
         """The rows that may fire (enabled, not archived)."""
         return queryset
 
+    @abstractmethod
     def kind_at(self, row, instant: datetime) -> str:
         """Which of the row's sends happens at `instant` (one of the instants next_after gives)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def next_after(self, row, instant: datetime) -> datetime | None:
         """The row's first occurrence strictly after `instant` (UTC), or None when it has no more."""
-        raise NotImplementedError
+        ...
 
     def grace(self, row, settings: GuildClockSettings) -> timedelta | None:
         """How late an occurrence may still be sent; None: however late (once)."""
         return timedelta(minutes=settings.grace_minutes)
 
+    @abstractmethod
     def finish(self, row, now: datetime) -> None:
-        """The row has no occurrence left (a one-off that fired): archive or disable it."""
+        """The row has no occurrence left (a one-off that fired): archive or disable it (setting
+        fields named in ``update_fields``)."""
 
+    @abstractmethod
     def fire(self, firings: list[Firing]) -> None:
         """Ask for the Discord side of these occurrences (send the app's signal), in the
         dispatcher's transaction."""
-        raise NotImplementedError
+        ...
 
 
 _sources: dict[str, ClockSource] = {}
