@@ -11,6 +11,7 @@ from django.contrib import messages as _messages
 from django.utils import timezone as _timezone
 from django.utils.html import format_html, format_html_join
 
+from config import directory as names
 from config.actors import Actor as _LoginActor
 from config.exceptions import ApplicationError
 from config.timeutils import zone_or_error as _zone_or_error
@@ -175,10 +176,12 @@ _declare_job_form_fields()
 
 
 @admin.register(ScheduledJob)
-class ScheduledJobAdmin(admin.ModelAdmin):
+class ScheduledJobAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     form = ScheduledJobForm
-    list_display = ("job_id", "name", "guild_id", "method", "enabled", "next_fire_at", "last_run_at")
-    list_filter = ("method", "enabled", "guild_id")
+    list_display = ("job_id", "name", "guild", "method", "enabled", "next_fire_at", "last_run_at")
+    list_filter = (names.GuildFilter.on("guild_id"), "method", "enabled")
+    guild = names.named("guild_id", names.GUILD, description="guild")
+    directory_pickers = {"guild_id": names.GUILD}
     search_fields = ("job_id", "name", "=guild_id")
     readonly_fields = ("next_runs_preview", "execution_history", "next_fire_at", "last_run_at", "finished_at")
     actions = ("enable_jobs", "disable_jobs", "run_jobs_now")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from config import directory as names
 from config.exceptions import ApplicationError
 from config.timeutils import zone_or_error
 from scheduling.actors import Actor
@@ -39,21 +40,36 @@ def _local(instant, zone) -> str:
     return f"{instant.astimezone(zone_or_error(zone)):%a %Y-%m-%d %H:%M %Z}" if instant else "—"
 
 
+class KindFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return (("recurring", "recurring"), ("one_off", "one-off"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "recurring":
+            return queryset.filter(event_time__isnull=True)
+        if self.value() == "one_off":
+            return queryset.filter(event_time__isnull=False)
+        return queryset
+
+
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    list_display = ("name", "guild_id", "channel_id", "when", "status", "next_send")
-    list_filter = ("status", ("event_time", admin.EmptyFieldListFilter))
+class ReminderAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "guild", "channel", "when", "status", "next_send")
+    list_filter = (names.GuildFilter.on("guild_id"), "status", KindFilter)
     search_fields = ("name", "message", "location")
     ordering = ("guild_id", "next_fire_at", "name")
     actions = ("archive",)
     fields = (
-        "guild_id",
+        "guild",
         "name",
         "message",
         "location",
-        "channel_id",
-        "created_by",
-        "mention_role_id",
+        "channel",
+        "creator",
+        "mention_role",
         "mention_everyone",
         "origin_channel_id",
         "origin_message_id",
@@ -76,6 +92,11 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # archived (history kept), never deleted
+
+    guild = names.named("guild_id", names.GUILD, description="guild")
+    channel = names.named("channel_id", names.CHANNEL, description="channel")
+    creator = names.named("created_by", names.MEMBER, description="created by")
+    mention_role = names.named("mention_role_id", names.ROLE, description="mentions role")
 
     @admin.display(description="when")
     def when(self, reminder: Reminder) -> str:
@@ -131,11 +152,12 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Dispatch)
-class DispatchAdmin(admin.ModelAdmin):
+class DispatchAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     """Every occurrence the dispatcher handled: sent, late, missed (not sent) or failed."""
 
-    list_display = ("occurrence", "source", "source_id", "kind", "guild_id", "status", "outcome", "dispatched_at")
-    list_filter = ("status", "source", "kind", "outcome")
+    list_display = ("occurrence", "source", "source_id", "kind", "guild", "status", "outcome", "dispatched_at")
+    list_filter = (names.GuildFilter.on("guild_id"), "status", "source", "kind", "outcome")
+    guild = names.named("guild_id", names.GUILD, description="guild")
     search_fields = ("=source_id", "=guild_id", "detail")
     date_hierarchy = "occurrence"
 
@@ -165,9 +187,11 @@ class ClockSettingsForm(forms.ModelForm):
 
 
 @admin.register(GuildClockSettings)
-class GuildClockSettingsAdmin(admin.ModelAdmin):
+class GuildClockSettingsAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     form = ClockSettingsForm
-    list_display = ("guild_id", "grace_minutes", "replace_early_reminder", "allow_everyone_mention")
+    list_display = ("guild", "grace_minutes", "replace_early_reminder", "allow_everyone_mention")
+    directory_pickers = {"guild_id": names.GUILD}
+    guild = names.named("guild_id", names.GUILD, description="guild")
 
     def get_readonly_fields(self, request, obj=None):
         return ("guild_id",) if obj is not None else ()
