@@ -39,8 +39,16 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     (
         "Scheduled tasks",
-        "What runs on a clock, and when it last ran.",
-        ("django_celery_beat",),
+        "Reminders, scheduled jobs and what the dispatcher sent or missed; the calendar links; the "
+        "periodic tasks and when they last ran.",
+        (
+            "scheduling.Reminder",
+            "scheduling.ScheduledJob",
+            "scheduling.Dispatch",
+            "scheduling.GuildClockSettings",
+            "scheduling.CalendarFeed",
+            "django_celery_beat",
+        ),
     ),
     (
         "Logins and access",
@@ -48,6 +56,9 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("auth", "authtoken", "axes"),
     ),
 )
+
+# Models named one by one in a group are shown there, not in their app's group.
+CLAIMED = frozenset(member for _, _, members in GROUPS for member in members if "." in member)
 
 
 def _slug(name: str) -> str:
@@ -75,7 +86,10 @@ class GuildhallAdminSite(admin.AdminSite):
                 app = by_app.get(label)
                 if app is None:
                     continue
-                models += [m for m in app["models"] if not model_name or m["object_name"] == model_name]
+                if model_name:
+                    models += [m for m in app["models"] if m["object_name"] == model_name]
+                else:
+                    models += [m for m in app["models"] if f"{label}.{m['object_name']}" not in CLAIMED]
                 if not model_name:
                     used.add(label)
             if models:

@@ -12,6 +12,9 @@ def test_the_front_page_groups_the_apps_with_a_line_each(admin_client):
     groups = [app["name"] for app in response.context["app_list"]]
     assert groups[:6] == ["Shifts", "Raids", "Time tracking", "Support", "Discord set-up", "Scheduled tasks"]
     assert "Moderator coverage" in response.content.decode()
+    by_group = {app["name"]: {m["object_name"] for m in app["models"]} for app in response.context["app_list"]}
+    assert {"Reminder", "ScheduledJob", "Dispatch"} <= by_group["Scheduled tasks"]
+    assert not {"Reminder", "ScheduledJob", "Dispatch"} & by_group["Raids"]
     listed = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
     registered = {model.__name__ for model in admin.site._registry}
     assert listed == registered
