@@ -77,6 +77,7 @@ class Dispatch(models.Model):
     outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "dispatches"
         ordering = ["-occurrence", "-id"]
         constraints = [
             models.UniqueConstraint(
