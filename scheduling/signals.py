@@ -9,3 +9,14 @@
 from django.dispatch import Signal
 
 reminders_due = Signal()
+
+# The announcement watcher (scheduling.services.watcher), each sent once per change it makes:
+# - announcement_understood(reminder, created): an announcement became a reminder (created=True)
+#   or an edit changed its reminder (created=False). `reminder.announcement` is its record.
+# - announcement_not_understood(guild_id, channel_id, message_id, reason, fingerprint, reminder):
+#   the announcement does not say when (`reason`, an ApplicationError); `reminder` is the reminder
+#   an edit made it lose (archived), else None; `fingerprint` identifies the text that was read.
+# - announcement_withdrawn(reminder): the announcement was deleted and its reminder archived.
+announcement_understood = Signal()
+announcement_not_understood = Signal()
+announcement_withdrawn = Signal()

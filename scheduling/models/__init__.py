@@ -1,5 +1,6 @@
 """The scheduling app's models: the roster (`roster`), what runs on a clock (`clock`: the
-dispatcher's records and each guild's settings) and reminders (`reminders`)."""
+dispatcher's records and each guild's settings), reminders (`reminders`) and the
+announcements the watcher read (`watcher`)."""
 
 from scheduling.models.clock import DEFAULT_GRACE_MINUTES, Dispatch, GuildClockSettings
 from scheduling.models.reminders import DEFAULT_LEAD_MINUTES, MAX_LEAD_MINUTES, Reminder
@@ -19,8 +20,10 @@ from scheduling.models.roster import (
     member_zone_subquery,
     stored_member_zone,
 )
+from scheduling.models.watcher import Announcement
 
 __all__ = [
+    "Announcement",
     "DEFAULT_GRACE_MINUTES",
     "DEFAULT_LEAD_MINUTES",
     "GUILD_HELP",
