@@ -1,5 +1,6 @@
 """The gateway bot: a discord.py client that answers interactions through the router, answers
-the prefix commands, and runs the outbox deliverer in its own event loop.
+the prefix commands, hands message events to the announcement watcher, and runs the outbox
+deliverer in its own event loop.
 
 Interactions take the same path as over the HTTP endpoint: the raw INTERACTION_CREATE payload
 (see :mod:`botworker.gateway.state`) goes to :func:`botworker.interactions.handle_interaction` and
@@ -13,6 +14,7 @@ views held in memory, so every button keeps working across restarts.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import signal
 from typing import Any
@@ -27,6 +29,7 @@ from botworker.gateway.state import GuildhallConnectionState, ShardedGuildhallCo
 from botworker.interactions import InvalidInteraction, handle_interaction
 from botworker.interactions.webhooks import post_callback
 from botworker.outbox import OutboxDeliverer
+from botworker.watcher import WATCHED_EVENTS, handle_message_event_safely, mentioned_channels
 from config.logging import log_context
 
 logger = logging.getLogger("guildhall.bot")
@@ -42,7 +45,8 @@ ACTIVITY_TYPES = {
 
 def intents() -> discord.Intents:
     """The least the bot needs: guilds (roles and channels, for permissions); guild messages with
-    message content only for the prefix commands, which DISCORD_MESSAGE_CONTENT=false turns off."""
+    message content for the prefix commands and the announcement watcher, which
+    DISCORD_MESSAGE_CONTENT=false turns off (see docs/discord.md)."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     if settings.DISCORD_MESSAGE_CONTENT:
@@ -71,6 +75,7 @@ class GuildhallBot:
         self.deliverer: OutboxDeliverer | None = None
         self.deliverer_task: asyncio.Task | None = None
         self._interaction_tasks: set[asyncio.Task] = set()
+        self._message_tasks: set[asyncio.Task] = set()
         super().__init__(*args, intents=intents(), **kwargs)
 
     def _state_options(self, **options: Any) -> dict[str, Any]:
@@ -80,6 +85,7 @@ class GuildhallBot:
             "hooks": self._hooks,
             "http": self.http,
             "raw_interaction_handler": self.handle_raw_interaction,
+            "raw_message_handler": self.handle_raw_message,
             **options,
         }
 
@@ -108,6 +114,26 @@ class GuildhallBot:
             except discord.HTTPException as exc:
                 # 40060 "already acknowledged": the HTTP endpoint answered this interaction first.
                 logger.warning("interaction callback refused: %s %s", exc.status, exc.text)
+
+    # --- the announcement watcher ------------------------------------------------------------
+
+    def handle_raw_message(self, event: str, data: dict) -> None:
+        """Called by the connection state for each guild message event, in the event loop: the
+        watcher reads it in the sync thread (one event at a time, in arrival order), never here."""
+        if event not in WATCHED_EVENTS or not data.get("guild_id"):
+            return
+        data = copy.deepcopy(data)  # discord.py goes on parsing (and may change) its own copy
+        names = {}
+        for channel_id in mentioned_channels(data):
+            channel = self.get_channel(channel_id)
+            if channel is not None and getattr(channel, "name", None):
+                names[channel_id] = channel.name
+        bot_user_id = self.user.id if self.user else None
+        task = asyncio.get_running_loop().create_task(
+            sync_to_async(handle_message_event_safely)(event, data, bot_user_id=bot_user_id, channel_names=names)
+        )
+        self._message_tasks.add(task)
+        task.add_done_callback(self._message_tasks.discard)
 
     # --- prefix commands and presence ---------------------------------------------------------
 
@@ -169,8 +195,8 @@ class GuildhallBot:
     async def _shutdown(self, client_task: asyncio.Task) -> None:
         if self.deliverer_task is not None:
             await self.deliverer_task
-        if self._interaction_tasks:
-            await asyncio.gather(*self._interaction_tasks, return_exceptions=True)
+        if self._interaction_tasks or self._message_tasks:
+            await asyncio.gather(*self._interaction_tasks, *self._message_tasks, return_exceptions=True)
         if not self.is_closed():
             await self.close()
         if not client_task.done():

@@ -4,7 +4,8 @@ discord.py builds an ``Interaction`` object from every INTERACTION_CREATE and ha
 command tree. Guildhall routes interactions itself, from exactly the payload the HTTP endpoint
 gets, so its connection state overrides the event's parser: the raw payload goes to the client's
 ``handle_raw_interaction`` and discord.py builds nothing from it. Everything else (guilds,
-channels, roles, messages) is parsed by discord.py as usual.
+channels, roles, messages) is parsed by discord.py as usual; message events are also handed raw
+to the client's ``handle_raw_message`` (the announcement watcher) first.
 """
 
 from __future__ import annotations
@@ -33,9 +34,45 @@ class RawInteractions:
         self.raw_interaction_handler(data)
 
 
-class GuildhallConnectionState(RawInteractions, ConnectionState):
-    """The plain client's connection state, with raw interactions."""
+RawMessageHandler = Callable[[str, dict[str, Any]], None]
 
 
-class ShardedGuildhallConnectionState(RawInteractions, AutoShardedConnectionState):
-    """The sharded client's connection state, with raw interactions."""
+class RawMessages:
+    """Mixin for a ``ConnectionState``: each message event's raw payload also goes to
+    ``raw_message_handler`` (the announcement watcher) before discord.py parses it as usual, so
+    ``on_message`` (the prefix commands) is unchanged. discord.py's own edit and delete events
+    only carry what it had cached; the raw payload always has the ids and the new content."""
+
+    raw_message_handler: RawMessageHandler | None
+
+    def __init__(self, *args: Any, raw_message_handler: RawMessageHandler | None = None, **kwargs: Any) -> None:
+        self.raw_message_handler = raw_message_handler
+        super().__init__(*args, **kwargs)
+
+    def _raw_message(self, event: str, data: dict[str, Any]) -> None:
+        if self.raw_message_handler is not None:
+            self.raw_message_handler(event, data)
+
+    def parse_message_create(self, data: dict[str, Any]) -> None:
+        self._raw_message("MESSAGE_CREATE", data)
+        super().parse_message_create(data)
+
+    def parse_message_update(self, data: dict[str, Any]) -> None:
+        self._raw_message("MESSAGE_UPDATE", data)
+        super().parse_message_update(data)
+
+    def parse_message_delete(self, data: dict[str, Any]) -> None:
+        self._raw_message("MESSAGE_DELETE", data)
+        super().parse_message_delete(data)
+
+    def parse_message_delete_bulk(self, data: dict[str, Any]) -> None:
+        self._raw_message("MESSAGE_DELETE_BULK", data)
+        super().parse_message_delete_bulk(data)
+
+
+class GuildhallConnectionState(RawMessages, RawInteractions, ConnectionState):
+    """The plain client's connection state, with raw interactions and raw message events."""
+
+
+class ShardedGuildhallConnectionState(RawMessages, RawInteractions, AutoShardedConnectionState):
+    """The sharded client's connection state, with raw interactions and raw message events."""
