@@ -1,3 +1,3 @@
 """Interaction handlers; importing this package registers them with the router."""
 
-from botworker.handlers import admin, general, scheduling, shifts, timetracking  # noqa: F401
+from botworker.handlers import admin, general, scheduling, shifts, timetracking, watcher  # noqa: F401

@@ -2,4 +2,4 @@
 side effects) inside the transaction that sent the signal. Importing this package connects them;
 one module per domain app."""
 
-from botworker.receivers import clock, outbox, reminders, scheduling, shifts, timetracking  # noqa: F401
+from botworker.receivers import clock, outbox, reminders, scheduling, shifts, timetracking, watcher  # noqa: F401
