@@ -10,8 +10,9 @@ reminder's message is the text as written, with ``@everyone``/``@here`` defused:
 announcement never makes a reminder that pings everyone.
 
 The gateway's events are read in the bot's sync thread (never in the event loop), one at a time
-and in the order they arrived. Messages from the bot itself are ignored; so is a MESSAGE_UPDATE
-without content or embeds (Discord's partial updates). Watching needs the message content intent
+and in the order they arrived. Messages from the bot itself are ignored, as are Discord's system
+messages ("… pinned a message"), a new message with no text and no embed (a picture alone) and a
+MESSAGE_UPDATE without content or embeds (Discord's partial updates). Watching needs the message content intent
 (``DISCORD_MESSAGE_CONTENT``, see docs/discord.md): without it Discord sends empty messages.
 """
 
@@ -113,6 +114,19 @@ def announcement_input(data: Mapping[str, Any], channel_names: Mapping[int, str]
 # ----------------------------------------------------------------------------- gateway events
 
 
+READ_MESSAGE_TYPES = frozenset({0, 19})  # DEFAULT and REPLY
+
+
+def _has_text(data: Mapping[str, Any]) -> bool:
+    if (data.get("content") or "").strip():
+        return True
+    return any(
+        embed.get("title") or embed.get("description") or embed.get("fields")
+        for embed in data.get("embeds") or []
+        if isinstance(embed, dict)
+    )
+
+
 def _watched(data: Mapping[str, Any]):
     """The guild configuration when the event is about the guild's announcements channel."""
     guild_id = as_snowflake(data.get("guild_id"))
@@ -130,7 +144,6 @@ def handle_message_event(
 ) -> None:
     """Read one gateway message event (``MESSAGE_CREATE``, ``MESSAGE_UPDATE``, ``MESSAGE_DELETE``,
     ``MESSAGE_DELETE_BULK``) if it is in a watched channel; in the sync thread, one transaction."""
-    close_old_connections()
     config = _watched(data)
     if config is None:
         return
@@ -147,6 +160,10 @@ def handle_message_event(
             return
         if event == "MESSAGE_UPDATE" and "content" not in data and "embeds" not in data:
             return
+        if data.get("type", 0) not in READ_MESSAGE_TYPES:
+            return  # "X pinned a message", "X started a thread" …: Discord's system messages
+        if event == "MESSAGE_CREATE" and not _has_text(data):
+            return  # a picture or a file alone announces nothing to read
         announcements = int(data["channel_id"])
         read = announcement_input(data, channel_names)
         service = watcher.announcement_seen if event == "MESSAGE_CREATE" else watcher.announcement_edited
@@ -169,6 +186,8 @@ WATCHED_EVENTS = frozenset({"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE"
 
 def handle_message_event_safely(event: str, data: Mapping[str, Any], **kwargs: Any) -> None:
     """:func:`handle_message_event`, logging instead of raising: a bad message must not stop the bot."""
+    # One unit of work in the sync thread, like a request: drop a connection that broke or aged.
+    close_old_connections()
     try:
         handle_message_event(event, data, **kwargs)
     except Exception:

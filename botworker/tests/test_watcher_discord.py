@@ -21,6 +21,7 @@ from botworker.watcher import (
     OTHER_GUILD,
     announcement_from_link,
     announcement_input,
+    handle_message_event,
     parse_message_link,
 )
 from conftest import wait_for
@@ -84,6 +85,25 @@ def test_message_links(link, expected):
     with pytest.raises(Exception) as refused:
         parse_message_link(link, guild_id=GUILD_ID)
     assert expected in refused.value.message and refused.value.field == "embed_link"
+
+
+def test_only_readable_messages_in_the_announcements_channel_are_read(db):
+    guild_configure(guild_id=GUILD_ID, timezone=ZONE, channels={"announcements": ANNOUNCEMENTS, "logs": LOGS})
+    base = {"guild_id": str(GUILD_ID), "channel_id": str(ANNOUNCEMENTS), "author": {"id": str(AUTHOR)}}
+    text = "Raid night\nDate: 21/11/2030\nTime: 20:30"
+    ignored = [
+        {**base, "id": "11", "channel_id": "999", "content": text},  # another channel
+        {**base, "id": "12", "guild_id": None, "content": text},  # not in a guild
+        {**base, "id": "13", "type": 6, "content": ""},  # "… pinned a message"
+        {**base, "id": "14", "content": "", "embeds": [], "attachments": [{"id": "1"}]},  # a picture alone
+        {**base, "id": "15", "content": text, "author": {"id": "777"}},  # the bot itself
+    ]
+    for data in ignored:
+        handle_message_event("MESSAGE_CREATE", data, bot_user_id=777)
+    handle_message_event("MESSAGE_UPDATE", {**base, "id": "16"}, bot_user_id=777)  # a partial update
+    assert not Announcement.objects.exists()
+    handle_message_event("MESSAGE_CREATE", {**base, "id": "17", "type": 19, "content": text}, bot_user_id=777)
+    assert Reminder.objects.get().origin_message_id == 17
 
 
 # --- message links through the emulator's REST API --------------------------------------------------
