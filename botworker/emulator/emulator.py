@@ -540,6 +540,23 @@ class DiscordEmulator:
             channel_id, content, author_id=author_id, embeds=embeds, guild_id=guild_id
         )
 
+    def send_message_update(
+        self,
+        channel_id: int | str,
+        message_id: int | str,
+        *,
+        content: str | None = None,
+        embeds: Iterable[dict] | None = None,
+    ) -> dict:
+        """Edit a stored message (content and/or embeds) and dispatch MESSAGE_UPDATE; returns the
+        payload sent. See :meth:`GatewayEmulator.send_message_update`."""
+        return self._gateway.send_message_update(channel_id, message_id, content=content, embeds=embeds)
+
+    def send_message_delete(self, channel_id: int | str, message_id: int | str) -> dict:
+        """Delete a stored message and dispatch MESSAGE_DELETE; returns the payload sent. See
+        :meth:`GatewayEmulator.send_message_delete`."""
+        return self._gateway.send_message_delete(channel_id, message_id)
+
     def drop_gateway(self, shard_id: int | None = None) -> int:
         """Abort live gateway connections (of ``shard_id``) without a close frame; the client resumes."""
         return self._gateway.drop(shard_id)

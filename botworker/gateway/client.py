@@ -1,5 +1,6 @@
 """The gateway bot: a discord.py client that answers interactions through the router, answers
-the prefix commands, and runs the outbox deliverer in its own event loop.
+the prefix commands, hands message events to the announcement watcher, and runs the outbox
+deliverer in its own event loop.
 
 Interactions take the same path as over the HTTP endpoint: the raw INTERACTION_CREATE payload
 (see :mod:`botworker.gateway.state`) goes to :func:`botworker.interactions.handle_interaction` and
@@ -30,6 +31,7 @@ from botworker.gateway.state import GuildhallConnectionState, ShardedGuildhallCo
 from botworker.interactions import InvalidInteraction, handle_interaction
 from botworker.interactions.webhooks import post_callback
 from botworker.outbox import OutboxDeliverer
+from botworker.watcher import WATCHED_EVENTS, handle_message_event_safely, mentioned_channels
 from config.logging import log_context
 
 logger = logging.getLogger("guildhall.bot")
@@ -45,9 +47,9 @@ ACTIVITY_TYPES = {
 
 def intents() -> discord.Intents:
     """The least the bot needs: guilds (roles and channels, for permissions and the directory);
-    guild messages with message content only for the prefix commands, which
-    DISCORD_MESSAGE_CONTENT=false turns off; guild members (privileged) only when
-    DISCORD_MEMBERS_INTENT=true, to keep the directory's member names current between interactions."""
+    guild messages with message content for the prefix commands and the announcement watcher, which
+    DISCORD_MESSAGE_CONTENT=false turns off (see docs/discord.md); guild members (privileged) only
+    when DISCORD_MEMBERS_INTENT=true, to keep the directory's member names current between interactions."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     if settings.DISCORD_MESSAGE_CONTENT:
@@ -88,6 +90,7 @@ class GuildhallBot:
         self._directory_events: asyncio.Queue[tuple[str, dict] | None] = asyncio.Queue()
         self._directory_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="directory")
         self.directory_task: asyncio.Task | None = None
+        self._message_tasks: set[asyncio.Task] = set()
         super().__init__(*args, intents=intents(), **kwargs)
 
     def _state_options(self, **options: Any) -> dict[str, Any]:
@@ -98,6 +101,7 @@ class GuildhallBot:
             "http": self.http,
             "raw_interaction_handler": self.handle_raw_interaction,
             "directory_handler": self.handle_directory_event,
+            "raw_message_handler": self.handle_raw_message,
             **options,
         }
 
@@ -143,6 +147,26 @@ class GuildhallBot:
             except discord.HTTPException as exc:
                 # 40060 "already acknowledged": the HTTP endpoint answered this interaction first.
                 logger.warning("interaction callback refused: %s %s", exc.status, exc.text)
+
+    # --- the announcement watcher ------------------------------------------------------------
+
+    def handle_raw_message(self, event: str, data: dict) -> None:
+        """Called by the connection state for each guild message event, in the event loop: the
+        watcher reads it in the sync thread (one event at a time, in arrival order), never here."""
+        if event not in WATCHED_EVENTS or not data.get("guild_id"):
+            return
+        data = copy.deepcopy(data)  # discord.py goes on parsing (and may change) its own copy
+        names = {}
+        for channel_id in mentioned_channels(data):
+            channel = self.get_channel(channel_id)
+            if channel is not None and getattr(channel, "name", None):
+                names[channel_id] = channel.name
+        bot_user_id = self.user.id if self.user else None
+        task = asyncio.get_running_loop().create_task(
+            sync_to_async(handle_message_event_safely)(event, data, bot_user_id=bot_user_id, channel_names=names)
+        )
+        self._message_tasks.add(task)
+        task.add_done_callback(self._message_tasks.discard)
 
     # --- prefix commands and presence ---------------------------------------------------------
 
@@ -204,8 +228,8 @@ class GuildhallBot:
     async def _shutdown(self, client_task: asyncio.Task) -> None:
         if self.deliverer_task is not None:
             await self.deliverer_task
-        if self._interaction_tasks:
-            await asyncio.gather(*self._interaction_tasks, return_exceptions=True)
+        if self._interaction_tasks or self._message_tasks:
+            await asyncio.gather(*self._interaction_tasks, *self._message_tasks, return_exceptions=True)
         if self.directory_task is not None:
             # What was received is written before the bot stops.
             self._directory_events.put_nowait(None)

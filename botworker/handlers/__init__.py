@@ -9,4 +9,5 @@ from botworker.handlers import (  # noqa: F401
     shifts,
     support,
     timetracking,
+    watcher,
 )

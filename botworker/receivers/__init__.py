@@ -11,4 +11,5 @@ from botworker.receivers import (  # noqa: F401
     shifts,
     support,
     timetracking,
+    watcher,
 )

@@ -1,6 +1,6 @@
 """The scheduling app's models: the roster (`roster`), what runs on a clock (`clock`: the
-dispatcher's records and each guild's settings), reminders (`reminders`), scheduled jobs (`jobs`)
-and each guild's calendar feed (`calendar`)."""
+dispatcher's records and each guild's settings), reminders (`reminders`), scheduled jobs (`jobs`),
+each guild's calendar feed (`calendar`) and the announcements the watcher read (`watcher`)."""
 
 from scheduling.models.calendar import CalendarFeed
 from scheduling.models.clock import DEFAULT_GRACE_MINUTES, Dispatch, GuildClockSettings
@@ -22,9 +22,11 @@ from scheduling.models.roster import (
     member_zone_subquery,
     stored_member_zone,
 )
+from scheduling.models.watcher import Announcement
 
 __all__ = [
     "CalendarFeed",
+    "Announcement",
     "DEFAULT_GRACE_MINUTES",
     "DEFAULT_LEAD_MINUTES",
     "GUILD_HELP",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from botworker.emulator import message_model
 from botworker.emulator.gateway import faults, routing
 from botworker.emulator.gateway.handler import ConnectionHandler
 from botworker.emulator.gateway.interactions import build_interaction
@@ -211,6 +212,53 @@ class GatewayEmulator:
             message.update(guild_id=channel_guild, member=member)
         self._dispatch_now("MESSAGE_CREATE", copy.deepcopy(message), None)
         return message
+
+    def send_message_update(
+        self,
+        channel_id: int | str,
+        message_id: int | str,
+        *,
+        content: str | None = None,
+        embeds: Iterable[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Edit a stored message as its author would (``content`` and/or ``embeds``; None keeps
+        it) and dispatch MESSAGE_UPDATE with the whole message, as Discord does. Returns the payload."""
+        cid, mid = str(channel_id), str(message_id)
+        state = self._emu.state
+        with self._table.lock:
+            message = state.messages.get(cid, {}).get(mid)
+            if message is None:
+                raise ValueError(f"unknown message {mid} in channel {cid}")
+            body: dict[str, Any] = {}
+            if content is not None:
+                body["content"] = content
+            if embeds is not None:
+                body["embeds"] = [dict(e) for e in embeds]
+            message_model.apply_edit(state, message, body, [])
+            payload = copy.deepcopy(message)
+            channel_guild = state.channels[cid].get("guild_id")
+            if channel_guild is not None:
+                member = state.member_payload(state.member_record(channel_guild, payload["author"]["id"]))
+                member.pop("user")
+                payload.update(guild_id=channel_guild, member=member)
+        self._dispatch_now("MESSAGE_UPDATE", copy.deepcopy(payload), None)
+        return payload
+
+    def send_message_delete(self, channel_id: int | str, message_id: int | str) -> dict[str, Any]:
+        """Delete a stored message (as its author or a moderator would) and dispatch MESSAGE_DELETE
+        (``id``, ``channel_id`` and ``guild_id`` in a guild). Returns the payload."""
+        cid, mid = str(channel_id), str(message_id)
+        state = self._emu.state
+        with self._table.lock:
+            if mid not in state.messages.get(cid, {}):
+                raise ValueError(f"unknown message {mid} in channel {cid}")
+            message_model.delete_message(state, cid, mid)
+            payload: dict[str, Any] = {"id": mid, "channel_id": cid}
+            channel_guild = state.channels[cid].get("guild_id")
+            if channel_guild is not None:
+                payload["guild_id"] = channel_guild
+        self._dispatch_now("MESSAGE_DELETE", copy.deepcopy(payload), None)
+        return payload
 
     # ------------------------------------------------------------------ faults (see gateway.faults)
 
