@@ -68,7 +68,7 @@ def test_choice_options_take_the_choice_name_and_options_are_typed():
 @pytest.mark.parametrize(
     ("path", "pairs", "message"),
     [
-        ("nope", [], "no command /nope; known: /alloc set"),
+        ("nope", [], "no command /nope; known: /add_reminder, /alloc set"),
         ("session", [], "no command /session; its subcommands: /session in, /session out"),
         (
             "availability set",
