@@ -15,6 +15,7 @@ from botworker.interactions import Choice, Invocation, Option, OptionType, Paged
 from botworker.interactions.routing import NEEDS_GUILD
 from botworker.models import PermissionLevel
 from botworker.presenters import reminders as present
+from botworker.watcher import announcement_from_link
 from config.actors import Actor
 from config.exceptions import ApplicationError, ChannelRef
 from scheduling import selectors
@@ -44,6 +45,11 @@ ADD_OPTIONS = [
         max_value=MAX_LEAD_MINUTES,
     ),
     Option("mention", "A role to mention when it is sent", OptionType.ROLE),
+    Option(
+        "embed_link",
+        "A message link: its announcement gives the date, time, days and location (read as the watcher does)",
+        max_length=200,
+    ),
 ]
 
 
@@ -91,30 +97,54 @@ def _mention(inv: Invocation) -> tuple[int | None, bool]:
     return role_id, False
 
 
+def _from_link(inv: Invocation) -> dict:
+    """What the linked announcement says (when, location), for the options not typed. Typed
+    options win: `time`, `days` or `date` given with a link replace what the link says of when."""
+    link = inv.options.get("embed_link")
+    if not link:
+        return {}
+    found = announcement_from_link(link, inv.guild_id, zone=_zone_name(inv))
+    when: dict = {}
+    if not any(inv.options.get(name) for name in ("time", "days", "date")):
+        when = {key: found[key] for key in ("event_time", "days", "time_text") if key in found}
+        when["timezone_name"] = found["timezone_name"]
+    if not inv.options.get("location") and found.get("location"):
+        when["location"] = found["location"]
+    return when
+
+
 @router.command(
     "add_reminder",
     description="Add a reminder: recurring (days + time) or one-off (date + time) (moderators)",
     options=ADD_OPTIONS,
     level=PermissionLevel.MODERATOR,
     guild_only=True,
+    # Reading a linked message asks Discord: that invocation is deferred and runs with no
+    # transaction open; without a link the answer is immediate.
+    defer_when=lambda inv: bool(inv.options.get("embed_link")),
+    calls_discord=True,
 )
 def add_reminder(inv: Invocation) -> Reply:
     channel_id = _channel(inv)
     role_id, everyone = _mention(inv)
+    arguments = {
+        "timezone_name": _zone_name(inv),
+        "time_text": inv.options.get("time"),
+        "days": inv.options.get("days"),
+        "date_text": inv.options.get("date"),
+        "location": inv.options.get("location", ""),
+        **_from_link(inv),
+    }
     reminder = services.reminder_create(
         actor=actor_of(inv),
         guild_id=inv.guild_id,
         name=inv.options["name"],
         message=inv.options["message"],
         channel_id=channel_id,
-        timezone_name=_zone_name(inv),
-        time_text=inv.options.get("time"),
-        days=inv.options.get("days"),
-        date_text=inv.options.get("date"),
         lead_minutes=inv.options.get("lead"),
-        location=inv.options.get("location", ""),
         mention_role_id=role_id,
         mention_everyone=everyone,
+        **arguments,
     )
     return Reply(content=present.reminder_created(reminder), ephemeral=True, allowed_mentions={"parse": []})
 

@@ -198,6 +198,12 @@ class HandlerSpec:
     # never waits inside one); it must be idempotent, since a worker that dies mid-run leaves it
     # to run again. See botworker.interactions.handling.run_deferred.
     calls_discord: bool = False
+    # Deferred only for some invocations (e.g. an option that makes the handler call Discord):
+    # a predicate on the invocation; the others are answered at once.
+    defer_when: Callable[[Invocation], bool] | None = None
+
+    def defers(self, invocation: Invocation) -> bool:
+        return self.deferred or (self.defer_when is not None and bool(self.defer_when(invocation)))
 
 
 @dataclass
@@ -245,11 +251,13 @@ class Router:
         deferred: bool = False,
         ephemeral_defer: bool = True,
         calls_discord: bool = False,
+        defer_when: Callable[[Invocation], bool] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register a slash command; `path` is "name", "name sub" or "name group sub".
 
-        `calls_discord` (deferred handlers only) runs the handler outside any transaction."""
-        if calls_discord and not deferred:
+        `calls_discord` (deferred handlers only) runs the handler outside any transaction.
+        `defer_when` defers only the invocations it is true for (the rest are answered at once)."""
+        if calls_discord and not (deferred or defer_when):
             raise ValueError(f"command /{path}: only a deferred handler may call Discord itself")
 
         def register(handler: Handler) -> Handler:
@@ -266,6 +274,7 @@ class Router:
                 deferred=deferred,
                 ephemeral_defer=ephemeral_defer,
                 calls_discord=calls_discord,
+                defer_when=defer_when,
             )
             return handler
 
@@ -342,7 +351,7 @@ class Router:
             return refusal
         if invocation.type == InteractionType.AUTOCOMPLETE:
             return self._autocomplete(invocation)
-        if found.deferred and not run_deferred:
+        if not run_deferred and found.defers(invocation):
             return Reply(deferred=True, ephemeral=found.ephemeral_defer)
         try:
             command_spec = found if isinstance(found, CommandSpec) else None

@@ -18,6 +18,7 @@ from django.utils import timezone
 from botworker.discord_api import discord_http_client
 from botworker.guilds import guild_configure
 from botworker.interactions import handle_interaction, router
+from botworker.interactions.handling import run_deferred
 from botworker.outbox import OutboxDeliverer
 from botworker.presenters.reminders import reminder_content
 from botworker.tests.factories import (
@@ -111,6 +112,7 @@ def test_commands_are_registered_with_the_issues_names_and_options():
         "location",
         "lead",
         "mention",
+        "embed_link",
     ]
     options = {o["name"]: o for o in add["options"]}
     assert options["name"]["required"] and options["message"]["required"]
@@ -408,3 +410,65 @@ def bot_env(emulator, subprocess_env, settings):
         "DISCORD_APPLICATION_ID": emulator.application_id,
         "OUTBOX_LEASE_SECONDS": "5",
     }
+
+
+# --- embed_link: the when and where read from a linked announcement ---------------------------------
+
+
+@pytest.fixture
+def announcement(emulator):
+    guild = str(GUILD_ID)
+    emulator.add_guild(guild, "Raid Guild")
+    channel = emulator.add_channel(guild, "announcements")
+    emulator.add_channel(guild, "voice", channel_id="222222222222222299")
+    start = (timezone.now() + dt.timedelta(days=4)).replace(microsecond=0)
+    message = emulator.add_message(
+        channel["id"],
+        "",
+        author_id=str(MOD_ID),
+        embeds=[
+            {
+                "title": "Raid night",
+                "description": f"When: <t:{int(start.timestamp())}:F>\nWhere: <#222222222222222299>",
+            }
+        ],
+    )
+    link = f"https://discord.com/channels/{GUILD_ID}/{channel['id']}/{message['id']}"
+    return {"link": link, "start": start}
+
+
+def test_add_reminder_reads_the_when_and_where_of_a_linked_announcement(announcement):
+    payload = payload_for("add_reminder", name="Raid", message="Be there", embed_link=announcement["link"])
+    # Reading the message asks Discord: the command is deferred (ephemerally) and answered by the follow-up.
+    first = handle_interaction(payload)
+    assert first["type"] == 5 and first["data"]["flags"] == 64
+    answer = run_deferred(payload)
+    reminder = Reminder.objects.get()
+    assert (reminder.name, reminder.message, reminder.location) == ("Raid", "Be there", "#voice")
+    assert reminder.event_time == announcement["start"]
+    assert "Raid" in answer["content"]
+
+
+def test_typed_options_win_over_the_linked_announcement(announcement):
+    payload = payload_for(
+        "add_reminder", name="Raid", message="m", days="mon", time="20:00", embed_link=announcement["link"]
+    )
+    handle_interaction(payload)
+    run_deferred(payload)
+    reminder = Reminder.objects.get()
+    assert (reminder.days, reminder.time, reminder.event_time) == ([0], dt.time(20, 0), None)
+    assert reminder.location == "#voice"
+
+
+def test_a_link_to_another_servers_message_is_refused_and_writes_nothing(announcement):
+    link = f"https://discord.com/channels/999999999999999999/{FOREIGN_CHANNEL}/1"
+    payload = payload_for("add_reminder", name="Raid", message="m", embed_link=link)
+    handle_interaction(payload)
+    answer = run_deferred(payload)
+    assert "server" in answer["content"]  # the deferred answer was ephemeral already
+    assert not Reminder.objects.exists()
+
+
+def test_without_a_link_the_answer_is_immediate():
+    response = run("add_reminder", name="Raid", message="m", days="mon", time="20:00")
+    assert response["type"] == 4

@@ -24,7 +24,7 @@ from config.timeutils import (
     zone_or_error,
 )
 from scheduling import announcements, dispatcher, signals
-from scheduling.models import MAX_LEAD_MINUTES, GuildClockSettings, Reminder
+from scheduling.models import MAX_LEAD_MINUTES, Announcement, GuildClockSettings, Reminder
 from scheduling.models.clock import MAX_GRACE_MINUTES as MAX_GRACE
 from scheduling.models.reminders import MAX_LOCATION_LENGTH, MAX_NAME_LENGTH
 
@@ -415,6 +415,10 @@ def reminder_archive(*, actor: Actor, guild_id: int, reminder_id: int) -> Remind
         reminder.archived_at = timezone.now()
         reminder.next_fire_at = None
         reminder.save(update_fields=["status", "archived_at", "next_fire_at", "updated_at"])
+        # One the announcement watcher made stays deleted: later edits of the announcement are ignored.
+        Announcement.objects.filter(reminder=reminder).update(
+            status=Announcement.Status.DISMISSED, updated_at=timezone.now()
+        )
     return reminder
 
 

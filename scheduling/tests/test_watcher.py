@@ -296,3 +296,17 @@ def test_delete_is_for_moderators_and_this_guilds_reminders():
         watcher.reminder_dismiss(actor=MOD, guild_id=GUILD + 1, reminder_id=pk)
     assert "no reminder" in refused.value.message
     assert Reminder.objects.get().status == Reminder.Status.ACTIVE
+
+
+def test_deleting_its_reminder_with_reminder_delete_also_stops_watching_the_announcement(events):
+    """/reminder_delete and the API's delete archive through reminder_archive: a later edit of the
+    announcement must not bring the reminder back."""
+    from scheduling.services.reminders import reminder_archive
+
+    seen()
+    reminder = Reminder.objects.get()
+    reminder_archive(actor=Actor(user_id=AUTHOR), guild_id=GUILD, reminder_id=reminder.pk)
+    assert Announcement.objects.get().status == Announcement.Status.DISMISSED
+    assert edited(text="Date: 28/11/2026\nTime: 20:30") is None
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.ARCHIVED
