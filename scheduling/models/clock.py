@@ -84,7 +84,9 @@ class Dispatch(models.Model):
                 fields=["source", "source_id", "occurrence", "kind"], name="dispatch_once_per_occurrence"
             )
         ]
-        indexes = [models.Index(fields=["source", "source_id", "-occurrence"], name="dispatch_by_source")]
+        # A source's history is read through the unique constraint's index (source, source id,
+        # occurrence, scanned backwards for the latest first): no second index to maintain on
+        # every dispatch.
 
     def __str__(self) -> str:
         return f"{self.source} {self.source_id} {self.kind} at {self.occurrence:%Y-%m-%d %H:%M} UTC: {self.status}"
