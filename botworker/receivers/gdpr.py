@@ -1,11 +1,11 @@
-"""GDPR's events as Discord side effects: the consent role given on acceptance, and the erasure's
-confirmation DM."""
+"""GDPR's events as Discord side effects: the consent role given on acceptance, and on erasure the
+consent roles taken back and the confirmation DM."""
 
 from __future__ import annotations
 
 from django.dispatch import receiver
 
-from botworker.outbox import AddRole, enqueue
+from botworker.outbox import AddRole, RemoveRole, enqueue
 from botworker.presenters import gdpr as presenter
 from botworker.receivers.common import enqueue_dm
 from support.models import ConsentAcceptance, GdprRequest
@@ -29,7 +29,12 @@ def on_consent_accepted(sender, acceptance: ConsentAcceptance, **kwargs) -> None
 
 
 @receiver(member_erased, dispatch_uid="botworker.gdpr.member_erased")
-def on_member_erased(sender, request: GdprRequest, **kwargs) -> None:
+def on_member_erased(sender, request: GdprRequest, consent_roles=(), **kwargs) -> None:
+    for guild_id, role_id in consent_roles:
+        enqueue(
+            RemoveRole(guild_id=guild_id, user_id=request.subject_user_id, role_id=role_id, reason="Data erased"),
+            dedupe_key=f"gdpr:erased:{request.pk}:role:{guild_id}:{role_id}",
+        )
     enqueue_dm(
         user_id=request.subject_user_id,
         reply=presenter.erased_dm(request),

@@ -161,11 +161,20 @@ def gdpr_erase(
 ) -> GdprRequest:
     """Erase the member from every registered model in this one transaction: rows only about
     them are deleted, rows other members depend on keep a tombstone id (docs/gdpr.md lists the
-    exceptions). `confirmation` must be the word DELETE. The member gets a confirmation DM."""
+    exceptions). `confirmation` must be the word DELETE. The member gets a confirmation DM, and
+    loses the roles their consent acceptances gave."""
     _authorise(actor, subject_user_id)
     if (confirmation or "").strip() != CONFIRMATION_WORD:
         raise ApplicationError(NOT_CONFIRMED, field="confirmation")
     now = now or timezone.now()
+    # The roles their acceptances gave go with the acceptances.
+    consent_roles = sorted(
+        set(
+            ConsentAcceptance.objects.filter(user_id=subject_user_id, consent__role_id__isnull=False).values_list(
+                "consent__guild_id", "consent__role_id"
+            )
+        )
+    )
     tombstone = tombstone_id(Tombstone.objects.create().pk)
     summary = erase.erase_subject(subject_user_id, tombstone=tombstone)
     request = _audit(
@@ -178,5 +187,5 @@ def gdpr_erase(
     )
     request.summary = {"erased": summary}
     request.save(update_fields=["summary"])
-    member_erased.send(sender=GdprRequest, request=request)
+    member_erased.send(sender=GdprRequest, request=request, consent_roles=consent_roles)
     return request

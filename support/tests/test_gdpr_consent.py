@@ -79,3 +79,19 @@ def test_another_guilds_version_cannot_be_accepted():
         services.consent_accept(guild_id=GUILD, user_id=MEMBER, consent_id=theirs.pk)
     assert refused.value.template == gdpr.CONSENT_NOT_FOUND
     assert not ConsentAcceptance.objects.exists()
+
+
+def test_an_erased_member_loses_the_consent_role():
+    services.consent_accept(guild_id=GUILD, user_id=MEMBER, consent_id=publish(role_id=ROLE).pk)
+    request = services.gdpr_erase(
+        subject_user_id=MEMBER, actor=Actor(user_id=MEMBER), source="discord", confirmation="DELETE"
+    )
+    removal = BotAction.objects.get(kind="remove_role")
+    assert removal.payload == {
+        "guild_id": str(GUILD),
+        "user_id": str(MEMBER),
+        "role_id": str(ROLE),
+        "reason": "Data erased",
+    }
+    assert removal.dedupe_key == f"gdpr:erased:{request.pk}:role:{GUILD}:{ROLE}"
+    assert not ConsentAcceptance.objects.exists()
