@@ -15,9 +15,11 @@ register(DirectoryUser, Link("user_id", Erase.DELETE))
 register(DirectoryMember, Link("user_id", Erase.DELETE))
 # An interaction's record guards against handling its id twice, so it stays, with a tombstone and
 # without what was answered (the erasure's own interaction is recorded in the same transaction).
+# Its answer bodies are not exported: replies may list other members (a staff member's ticket list).
 register(
     InteractionRecord,
     Link("user_id", Erase.ANONYMISE, owns=("response", "followup", "deferred_payload")),
+    omit=("response", "followup", "deferred_payload"),
 )
 
 
@@ -51,4 +53,7 @@ register(
     BotAction,
     Link("payload__user_id", Erase.KEEP, as_text=True, reason="actions still to be delivered (pending ones)"),
     eraser=_erase_actions,
+    # The payload is what was sent to the member (a DM's text) and is exported; the delivery's
+    # technical traces are not.
+    omit=("result", "last_error", "hook", "hook_args", "claimed_by"),
 )

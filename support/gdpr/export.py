@@ -40,7 +40,7 @@ def export_row(entry: PersonalModel, row: models.Model, user_id: int) -> dict[st
     """One row as JSON-ready values: ids as strings (JavaScript rounds big integers), other
     members' ids and their own words hidden."""
     direct_links = {link.lookup: link for link in entry.links if link.is_direct and not link.as_text}
-    hidden: set[str] = set()
+    hidden: set[str] = set(entry.omit)
     for link in direct_links.values():
         value = getattr(row, entry.model._meta.get_field(link.lookup).attname)
         if value is not None and int(value) != user_id:

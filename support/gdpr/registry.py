@@ -65,6 +65,8 @@ class PersonalModel:
     keep_when: Callable[[int], Q] | None = None
     eraser: Eraser | None = None
     note: str = ""
+    # Fields left out of every export (technical bodies that may quote other members).
+    omit: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -100,6 +102,7 @@ class Registry:
         keep_when: Callable[[int], Q] | None = None,
         eraser: Eraser | None = None,
         note: str = "",
+        omit: tuple[str, ...] = (),
     ) -> PersonalModel:
         """Declare a model's personal data: the links to the member and how each is erased."""
         if model in self.personal or model in self.not_personal:
@@ -108,7 +111,11 @@ class Registry:
             raise ValueError(f"{model._meta.label}: a personal model needs at least one link")
         for link in links:
             _check_link(model, link)
-        entry = PersonalModel(model=model, links=tuple(links), keep_when=keep_when, eraser=eraser, note=note)
+        for name in omit:
+            model._meta.get_field(name)
+        entry = PersonalModel(
+            model=model, links=tuple(links), keep_when=keep_when, eraser=eraser, note=note, omit=tuple(omit)
+        )
         self.personal[model] = entry
         return entry
 

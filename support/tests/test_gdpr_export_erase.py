@@ -61,6 +61,9 @@ def test_the_export_holds_a_row_of_every_registered_model_and_nothing_of_another
     assert GdprRequest.objects.get() == request and request.kind == "export" and request.guild_id == GUILD
     assert request.summary["exported"]["shifts.Shift"] == 3
     assert exported["data"]["support.GdprRequest"][0]["kind"] == "export"
+    # An interaction's answer bodies may quote other members: never exported.
+    [record] = exported["data"]["botworker.InteractionRecord"]
+    assert record["kind"] == "gdpr status" and "response" not in record
 
 
 def test_only_the_member_or_staff_may_ask():
