@@ -36,3 +36,22 @@ def as_snowflake(value: object) -> int | None:
     """`value` as a Discord id, or None when it is not one."""
     number = whole_number(value)
     return number if number is not None and is_snowflake_range(number) else None
+
+
+# An erased member's place in rows other members depend on (support.models.Tombstone): an id in
+# [2^21, 2^22). Discord's ids carry their creation time (milliseconds since 2015) above bit 22, so
+# no Discord account, channel or role has one this small, and test ids like 42 stay clear of it.
+TOMBSTONE_BASE = 1 << 21
+TOMBSTONE_LIMIT = 1 << 22
+
+
+def tombstone_id(number: int) -> int:
+    """The id that stands for erased member number `number` (1, 2, ...)."""
+    if not 0 < number < TOMBSTONE_LIMIT - TOMBSTONE_BASE:
+        raise ValueError(f"tombstone number {number} is out of range")
+    return TOMBSTONE_BASE + number
+
+
+def is_tombstone(number: int | None) -> bool:
+    """Whether `number` stands for an erased member rather than a Discord user."""
+    return number is not None and TOMBSTONE_BASE < number < TOMBSTONE_LIMIT

@@ -66,3 +66,6 @@ class SupportSettingsAdmin(admin.ModelAdmin):
             )
         except ApplicationError as error:
             self.message_user(request, error.message, level=messages.ERROR)
+
+
+from support import admin_gdpr  # noqa: E402, F401

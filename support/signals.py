@@ -15,3 +15,11 @@ CHANGES = ("claimed", "waiting", "escalated", "closed", "deleted")
 ticket_opened = Signal()
 ticket_channel_ready = Signal()
 ticket_changed = Signal()
+
+# GDPR (support.services.gdpr):
+# `consent_accepted(acceptance)`: a member accepted a version of their guild's consent text; the
+# version's role, if it has one, is to be given.
+# `member_erased(request, consent_roles)`: a member's data was erased (`request` is the audit row);
+# they are to be told by DM, and lose the roles their consent gave (`consent_roles`: (guild, role) pairs).
+consent_accepted = Signal()
+member_erased = Signal()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from support import api
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("guilds/<snowflake:guild_id>/tickets/", api.TicketListView.as_view(), name="tickets"),
     path("guilds/<snowflake:guild_id>/tickets/<int:pk>/", api.TicketDetailView.as_view(), name="ticket"),
     path("guilds/<snowflake:guild_id>/tickets/<int:pk>/claim/", api.TicketClaimView.as_view(), name="ticket-claim"),
+    path("guilds/<snowflake:guild_id>/gdpr/", include("support.urls_gdpr")),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from config.exceptions import ApplicationError, ChannelRef, RoleRef, UserRef
+from config.snowflakes import is_tombstone
 
 TIMESTAMP_STYLES = frozenset("tTdDfFR")
 
@@ -20,7 +21,13 @@ def when(instant: datetime) -> str:
     return f"{timestamp(instant, 'F')} ({timestamp(instant, 'R')})"
 
 
+DELETED_MEMBER = "*deleted member*"
+
+
 def user_mention(user_id: int) -> str:
+    """A member's mention; an erased member's tombstone id (docs/gdpr.md) reads "deleted member"."""
+    if is_tombstone(int(user_id)):
+        return DELETED_MEMBER
     return f"<@{int(user_id)}>"
 
 

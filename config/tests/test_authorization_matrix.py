@@ -106,6 +106,9 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     "support_guilds_tickets_list": (401, 200, 200, 403, 200),
     "support_guilds_tickets_retrieve": (401, 200, 200, 403, 200),
     "support_guilds_tickets_claim_create": (401, 403, 200, 403, 400),
+    # GDPR records (consent counts, export/erasure requests): the guild's admins and staff.
+    "support_guilds_gdpr_retrieve": (401, 403, 403, 403, 200),
+    "support_guilds_gdpr_requests_list": (401, 403, 403, 403, 200),
     "timetracking_allocations_list": (401, 200, 200, 200, 200),
     "timetracking_allocations_create": (401, 200, 200, 200, 200),
     "timetracking_allocations_retrieve": (401, 200, 404, 404, 200),

@@ -1,5 +1,6 @@
-"""The support app's models: tickets (`tickets`)."""
+"""The support app's models: tickets (`tickets`), GDPR (`gdpr`)."""
 
+from support.models.gdpr import ConsentAcceptance, ConsentVersion, GdprRequest, Tombstone
 from support.models.tickets import (
     ACTIVE_STATUSES,
     CHANNEL_STATUSES,
@@ -16,4 +17,8 @@ __all__ = [
     "SupportTicket",
     "TicketStatus",
     "TicketStatusChange",
+    "ConsentAcceptance",
+    "ConsentVersion",
+    "GdprRequest",
+    "Tombstone",
 ]

@@ -39,3 +39,21 @@ __all__ = [
     "ticket_record_control_message",
     "ticket_wait_for_user",
 ]
+
+from support.services.gdpr import (
+    consent_accept,
+    consent_acceptances,
+    consent_current,
+    consent_version_publish,
+    gdpr_erase,
+    gdpr_export,
+)
+
+__all__ += [
+    "consent_accept",
+    "consent_acceptances",
+    "consent_current",
+    "consent_version_publish",
+    "gdpr_erase",
+    "gdpr_export",
+]

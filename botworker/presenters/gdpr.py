@@ -1,0 +1,121 @@
+"""How GDPR looks in Discord: the consent text with its Accept button, a member's consent status,
+the export's answer, the erasure's confirmation modal and DM."""
+
+from __future__ import annotations
+
+from botworker.interactions import Modal, Reply, ReplyFile, TextInput, button
+from botworker.presenters.text import discord_format
+from support.models import ConsentAcceptance, ConsentVersion, GdprRequest
+from support.services.gdpr import CONFIRMATION_WORD
+
+ACCEPT_ACTION = "gdpr_accept"
+DELETE_ACTION = "gdpr_delete"
+CONFIRMATION_FIELD = "confirmation"
+
+CONSENT_TITLE = "Data protection: version {version}"
+ACCEPTED = "Thank you: you accepted version {version} of this server's consent text."
+ALREADY_CURRENT = "You accepted version {version}, the current one, on {accepted_at:FR}. Nothing more to do."
+STATUS_NONE = "This server has no consent text yet."
+STATUS_CURRENT = "The current consent text is version {version}, published {published_at:F}."
+STATUS_ACCEPTED = "You accepted it on {accepted_at:FR}."
+STATUS_PENDING = "You have not accepted it yet: run `/gdpr accept` to read it."
+STATUS_HISTORY = "Earlier versions you accepted: {versions}."
+EXPORT_READY = (
+    "Here is everything Guildhall stores about you, from every part of it ({rows} rows), as a JSON "
+    "file. This request is recorded."
+)
+DELETE_TITLE = "Erase your data"
+DELETE_LABEL = f"Type {CONFIRMATION_WORD} to erase everything"
+ERASED_REPLY = (
+    "Your data was erased. Rows other members depend on (a shift someone claimed, a ticket staff "
+    "worked on) now show a deleted member. You will get a DM confirming it."
+)
+ERASED_DM = (
+    "**Your data was erased** from Guildhall on {when:F}: {deleted} rows deleted, {anonymised} rows "
+    "anonymised (they now show a deleted member). The record that you asked, and when, is kept as "
+    "the proof the request was met."
+)
+
+
+def consent_message(consent: ConsentVersion) -> Reply:
+    """The consent text, ephemeral, with the button that accepts this version (and only it)."""
+    return Reply(
+        embeds=[{"title": CONSENT_TITLE.format(version=consent.version), "description": consent.text}],
+        components=[[button("Accept", f"{ACCEPT_ACTION}:{consent.pk}", style=3)]],
+        ephemeral=True,
+    )
+
+
+def accepted(acceptance: ConsentAcceptance) -> Reply:
+    """The consent message once its button was pressed: the text stays, the button goes."""
+    return Reply(content=ACCEPTED.format(version=acceptance.consent.version), components=[], update=True)
+
+
+def already_current(acceptance: ConsentAcceptance) -> Reply:
+    return Reply(
+        content=discord_format(ALREADY_CURRENT, version=acceptance.consent.version, accepted_at=acceptance.accepted_at),
+        ephemeral=True,
+    )
+
+
+def status(current: ConsentVersion | None, acceptances: list[ConsentAcceptance]) -> Reply:
+    if current is None:
+        return Reply(content=STATUS_NONE, ephemeral=True)
+    lines = [discord_format(STATUS_CURRENT, version=current.version, published_at=current.published_at)]
+    of_current = next((a for a in acceptances if a.consent_id == current.pk), None)
+    if of_current is not None:
+        lines.append(discord_format(STATUS_ACCEPTED, accepted_at=of_current.accepted_at))
+    else:
+        lines.append(STATUS_PENDING)
+    earlier = [a for a in acceptances if a.consent_id != current.pk]
+    if earlier:
+        versions = ", ".join(
+            discord_format("v{version} on {at:D}", version=a.consent.version, at=a.accepted_at) for a in earlier
+        )
+        lines.append(STATUS_HISTORY.format(versions=versions))
+    return Reply(content="\n".join(lines), ephemeral=True)
+
+
+def export_file(request: GdprRequest, data: bytes) -> Reply:
+    rows = sum((request.summary.get("exported") or {}).values())
+    return Reply(
+        content=EXPORT_READY.format(rows=rows),
+        files=[
+            ReplyFile(
+                filename=f"guildhall-data-{request.subject_user_id}.json",
+                data=data,
+                description="Everything Guildhall stores about you",
+            )
+        ],
+        ephemeral=True,
+    )
+
+
+def delete_modal() -> Reply:
+    return Reply(
+        modal=Modal(
+            custom_id=DELETE_ACTION,
+            title=DELETE_TITLE,
+            inputs=[TextInput(CONFIRMATION_FIELD, DELETE_LABEL, placeholder=CONFIRMATION_WORD, max_length=20)],
+        )
+    )
+
+
+def erased_reply() -> Reply:
+    return Reply(content=ERASED_REPLY, ephemeral=True)
+
+
+def _total(summary: dict, key: str) -> int:
+    return sum(counts.get(key, 0) for counts in summary.values())
+
+
+def erased_dm(request: GdprRequest) -> Reply:
+    erased = request.summary.get("erased") or {}
+    return Reply(
+        content=discord_format(
+            ERASED_DM,
+            when=request.requested_at,
+            deleted=_total(erased, "deleted"),
+            anonymised=_total(erased, "anonymised"),
+        )
+    )

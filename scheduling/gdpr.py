@@ -1,0 +1,16 @@
+"""The scheduling app's personal data (registry: support.gdpr.registry; rules: docs/gdpr.md)."""
+
+from __future__ import annotations
+
+from scheduling.models import MemberZone, Player, PlayerAvailability, Reminder, ScheduledJob, WowCharacter
+from support.gdpr.registry import Erase, Link, register
+
+register(MemberZone, Link("discord_user_id", Erase.DELETE))
+# A player's characters, availability and attendance records go with them (CASCADE); the raid
+# events they created stay, with no creator (SET_NULL).
+register(Player, Link("discord_user_id", Erase.DELETE, owns=("display_name",)))
+register(WowCharacter, Link("player__discord_user_id", Erase.FOLLOWS))
+register(PlayerAvailability, Link("player__discord_user_id", Erase.FOLLOWS))
+# Reminders and scheduled jobs post for the whole guild: they stay, with a tombstone for their creator.
+register(Reminder, Link("created_by", Erase.ANONYMISE))
+register(ScheduledJob, Link("created_by", Erase.ANONYMISE))

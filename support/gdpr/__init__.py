@@ -1,0 +1,6 @@
+"""GDPR: the personal-data registry (:mod:`.registry`), the export (:mod:`.export`) and the
+erasure (:mod:`.erase`) that walk it. The support app's own models are declared in
+:mod:`.declarations`, imported here so that ``autodiscover_modules("gdpr")`` finds them like
+every other app's ``gdpr`` module."""
+
+from support.gdpr import declarations  # noqa: F401

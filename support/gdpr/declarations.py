@@ -1,0 +1,28 @@
+"""The support app's personal data (see docs/gdpr.md)."""
+
+from __future__ import annotations
+
+from support.gdpr.registry import Erase, Link, register
+from support.models import ConsentAcceptance, GdprRequest, SupportTicket, TicketStatusChange
+
+register(
+    SupportTicket,
+    # The ticket stays (the guild's statistics, the staff's work on it) with a tombstone for its
+    # requester, whose words in it are blanked.
+    Link("user_id", Erase.ANONYMISE, owns=("username", "description", "rating_comment")),
+    Link("claimed_by", Erase.ANONYMISE),
+    Link("escalated_to", Erase.ANONYMISE),
+    Link("closed_by", Erase.ANONYMISE, owns=("close_reason",)),
+    Link("deleted_by", Erase.ANONYMISE),
+)
+register(
+    TicketStatusChange,
+    Link("ticket__user_id", Erase.FOLLOWS),
+    Link("changed_by", Erase.ANONYMISE, owns=("note",)),
+)
+register(ConsentAcceptance, Link("user_id", Erase.DELETE))
+register(
+    GdprRequest,
+    Link("subject_user_id", Erase.KEEP, reason="the proof that a request was met (who, when, what)"),
+    Link("requested_by_user_id", Erase.KEEP, reason="the proof of who asked"),
+)
