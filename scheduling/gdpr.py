@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from scheduling.models import MemberZone, Player, PlayerAvailability, Reminder, ScheduledJob, WowCharacter
+from scheduling.models import (
+    Announcement,
+    MemberZone,
+    Player,
+    PlayerAvailability,
+    Reminder,
+    ScheduledJob,
+    WowCharacter,
+)
 from support.gdpr.registry import Erase, Link, register
 
 register(MemberZone, Link("discord_user_id", Erase.DELETE))
@@ -14,3 +22,5 @@ register(PlayerAvailability, Link("player__discord_user_id", Erase.FOLLOWS))
 # Reminders and scheduled jobs post for the whole guild: they stay, with a tombstone for their creator.
 register(Reminder, Link("created_by", Erase.ANONYMISE))
 register(ScheduledJob, Link("created_by", Erase.ANONYMISE))
+# The watcher's record of an announcement (ids and a hash of its text) goes with its reminder.
+register(Announcement, Link("reminder__created_by", Erase.FOLLOWS))

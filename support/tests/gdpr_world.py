@@ -15,7 +15,7 @@ from botworker import outbox
 from botworker.members import member_seen
 from botworker.models import BotAction, DirectoryMember, DirectoryUser, DiscordLink, GuildMember, InteractionRecord
 from config.actors import Actor
-from scheduling.models import Reminder, WowCharacter
+from scheduling.models import Announcement, Reminder, WowCharacter
 from scheduling.services import jobs, member_zone_set
 from scheduling.tests.factories import AvailabilityFactory, PlayerFactory
 from shifts.tests.factories import ModScheduleFactory, ShiftFactory
@@ -71,6 +71,14 @@ def personal_rows(user_id: int, *, other: int) -> dict[str, object]:
         days=[0],
         time=dt.time(19),
         timezone="UTC",
+    )
+    rows["announcement"] = Announcement.objects.create(
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        message_id=7_000 + n,
+        reminder=rows["reminder"],
+        status=Announcement.Status.UNDERSTOOD,
+        fingerprint="0" * 64,
     )
     rows["job"] = jobs.job_create(
         actor=Actor(user_id=user_id, is_admin=True),
