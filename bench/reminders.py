@@ -113,7 +113,7 @@ def reset() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE scheduling_dispatch, botworker_botaction")
+        cursor.execute("TRUNCATE scheduling_dispatch, botworker_botaction CASCADE")
         cursor.execute(
             "UPDATE scheduling_reminder SET status = 'active', archived_at = NULL, "
             "next_fire_at = now() + interval '2 days' + (id % 500000) * interval '1 second' "
@@ -273,7 +273,7 @@ def main() -> None:
     if Reminder.objects.count() != args.reminders:
         print(f"filling {args.reminders} reminders …", flush=True)
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE scheduling_reminder, scheduling_dispatch, botworker_botaction")
+            cursor.execute("TRUNCATE scheduling_reminder, scheduling_dispatch, botworker_botaction CASCADE")
         populate(args.reminders, rng)
 
     print(f"reminders: {args.reminders} in {DB_NAME}; machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
