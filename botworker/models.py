@@ -157,7 +157,6 @@ class BotActionFile(models.Model):
     position = models.PositiveSmallIntegerField()
     filename = models.CharField(max_length=100)
     description = models.CharField(max_length=1024, blank=True, default="")
-    content_type = models.CharField(max_length=100, blank=True, default="")
     content = models.BinaryField()
     size = models.PositiveIntegerField()
 

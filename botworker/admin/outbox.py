@@ -17,7 +17,7 @@ class BotActionFileInline(admin.TabularInline):
     """The files a message uploads: their names and sizes (the bytes stay in the database)."""
 
     model = BotActionFile
-    fields = ("position", "filename", "size", "content_type", "description")
+    fields = ("position", "filename", "size", "description")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -18,7 +18,6 @@ class Migration(migrations.Migration):
                 ('position', models.PositiveSmallIntegerField()),
                 ('filename', models.CharField(max_length=100)),
                 ('description', models.CharField(blank=True, default='', max_length=1024)),
-                ('content_type', models.CharField(blank=True, default='', max_length=100)),
                 ('content', models.BinaryField()),
                 ('size', models.PositiveIntegerField()),
                 ('action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='botworker.botaction')),

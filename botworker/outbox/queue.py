@@ -43,7 +43,6 @@ class OutboxFile:
     filename: str
     content: bytes
     description: str = ""
-    content_type: str = ""
 
 
 def _check_files(typed: OutboxPayload, files: Sequence[OutboxFile]) -> None:
@@ -157,7 +156,6 @@ def enqueue(
                     position=position,
                     filename=file.filename,
                     description=file.description,
-                    content_type=file.content_type,
                     content=bytes(file.content),
                     size=len(file.content),
                 )

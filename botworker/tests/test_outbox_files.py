@@ -27,7 +27,7 @@ from botworker.tests.outbox_helpers import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REPORT = OutboxFile("report.txt", "line one\nligne deux é\n".encode(), description="the report")
-PAGE = OutboxFile("report.html", b"<p>one</p>", content_type="text/html")
+PAGE = OutboxFile("report.html", b"<p>one</p>")
 
 
 def attachment_bytes(emulator: DiscordEmulator, attachment: dict) -> bytes:
