@@ -1,6 +1,6 @@
 """How the support desk looks in Discord: the ticket panel, the ticket modal, the in-channel
 message with the staff buttons, the channel's permission overwrites, the rating DM and modal,
-and a ticket's line in a list. The handlers answer with these and the receivers post them through
+the transcript's message in the log channel, and a ticket's line in a list. The handlers answer with these and the receivers post them through
 the outbox, so both show a ticket the same way."""
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ RATING_DM = (
     "How did we do? Pick a rating from 1 (poor) to 5 (excellent)."
 )
 LINE = "**#{number}** {status} — {topic} · {user}{channel}"
+TRANSCRIPT = "📄 Transcript of ticket #{number} ({topic}) of {user}: {count} messages, closed by {closed_by}: {reason}"
 DELETE_CONFIRM = "Delete ticket #{number}'s channel for good? Its record and history are kept."
 
 
@@ -204,6 +205,21 @@ def rating_dm(ticket: SupportTicket) -> Reply:
             reason=ticket.close_reason,
         ),
         components=[[button(str(n), f"{RATE_ACTION}:{ticket.pk}-{n}", style=1 if n >= 4 else 2) for n in range(1, 6)]],
+    )
+
+
+def transcript_message(ticket: SupportTicket, *, message_count: int) -> Reply:
+    """The log channel's message that carries a closed ticket's transcript files."""
+    return Reply(
+        content=discord_format(
+            TRANSCRIPT,
+            number=ticket.number,
+            topic=ticket.topic,
+            user=UserRef(ticket.user_id),
+            count=message_count,
+            closed_by=UserRef(ticket.closed_by) if ticket.closed_by else "Guildhall (auto-close)",
+            reason=ticket.close_reason,
+        )
     )
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 from django.conf import settings as django_settings
 from django.dispatch import receiver
 
-from botworker.guilds import guild_config_for
+from botworker.guilds import channel_for, guild_config_for
 from botworker.models import GuildRole
 from botworker.outbox import (
     CreateChannel,
     DeleteChannel,
     EditChannel,
     EditMessage,
+    OutboxFile,
     SendMessage,
     completion_hook,
     enqueue,
@@ -28,7 +29,7 @@ from botworker.presenters import support as presenter
 from botworker.receivers.common import enqueue_dm, message_body
 from config.snowflakes import as_snowflake
 from support import services
-from support.models import SupportTicket, TicketStatus
+from support.models import SupportTicket, TicketStatus, TicketTranscript
 from support.signals import ticket_changed, ticket_channel_ready, ticket_opened
 
 CHANNEL_HOOK = "support.channel_created"
@@ -67,6 +68,31 @@ def overwrites(ticket: SupportTicket) -> list[dict]:
         staff_role_ids=staff_role_ids(ticket.guild_id),
         bot_user_id=bot_user_id(),
         locked=ticket.status in (TicketStatus.CLOSED, TicketStatus.ARCHIVED),
+    )
+
+
+def logs_channel(guild_id: int) -> int | None:
+    config = guild_config_for(guild_id)
+    return channel_for(config, "logs") if config is not None else None
+
+
+def post_transcript(ticket: SupportTicket) -> None:
+    """Post the closed ticket's transcript (text and HTML files) to the guild's log channel, once."""
+    transcript = TicketTranscript.objects.filter(ticket=ticket).first()
+    channel_id = logs_channel(ticket.guild_id)
+    if transcript is None or channel_id is None:
+        return
+    enqueue(
+        SendMessage(
+            channel_id=channel_id,
+            guild_id=ticket.guild_id,
+            **message_body(presenter.transcript_message(ticket, message_count=transcript.message_count)),
+        ),
+        dedupe_key=f"support:ticket:{ticket.pk}:transcript",
+        files=[
+            OutboxFile(transcript.text_filename, transcript.text.encode()),
+            OutboxFile(transcript.html_filename, transcript.html.encode()),
+        ],
     )
 
 
@@ -119,6 +145,8 @@ def record_control_message(action, result: dict) -> None:
 def on_ticket_changed(sender, ticket: SupportTicket, change: str, actor_id: int | None = None, **kwargs) -> None:
     version_key = f"support:ticket:{ticket.pk}:v{ticket.version}"
     common = {"guild_id": ticket.guild_id, "ordering_key": ordering_key(ticket)}
+    if change in ("closed", "deleted"):
+        post_transcript(ticket)
     if change == "deleted":
         enqueue(
             DeleteChannel(channel_from=channel_key(ticket), reason=f"support ticket #{ticket.number} deleted"),
