@@ -93,7 +93,12 @@ class SupportTicket(models.Model):
     requester_last_message_at = models.DateTimeField(
         help_text="The requester's last message in its channel (its opening, before any)."
     )
-    closed_by = models.PositiveBigIntegerField(null=True, blank=True)
+    auto_close_warned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the requester was warned of the auto-close (cleared by their answer).",
+    )
+    closed_by = models.PositiveBigIntegerField(null=True, blank=True, help_text="None with closed_at: auto-closed.")
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=500, blank=True)
     deleted_by = models.PositiveBigIntegerField(null=True, blank=True)

@@ -1,7 +1,7 @@
 """The conversation in a ticket's channel: every message the bot sees there is recorded, once.
 
 A message of the requester moves ``requester_last_message_at`` (the auto-close clock) and cancels
-a pending auto-close warning; the first message of a staff member (not the requester, not a bot)
+a pending auto-close (its warning is cleared); the first message of a staff member (not the requester, not a bot)
 sets ``first_response_at``. The transcript is made from these rows when the ticket is closed. Gateway events can arrive late or twice (a resumed session replays
 them): the message id is unique and the times only ever move to the exact message's time (the
 latest for the requester, the earliest for staff), so the order of arrival does not matter.
@@ -69,6 +69,9 @@ def ticket_record_message(
     if from_requester and created_at > ticket.requester_last_message_at:
         ticket.requester_last_message_at = created_at
         fields.append("requester_last_message_at")
+        if ticket.auto_close_warned_at is not None:
+            ticket.auto_close_warned_at = None  # the requester answered: the auto-close is off
+            fields.append("auto_close_warned_at")
     if staff and (ticket.first_response_at is None or created_at < ticket.first_response_at):
         ticket.first_response_at = created_at
         fields.append("first_response_at")

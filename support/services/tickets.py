@@ -270,14 +270,22 @@ def ticket_claim(*, guild_id: int, actor: Actor, ticket_id: int, now: datetime |
 @transaction.atomic
 def ticket_wait_for_user(*, guild_id: int, actor: Actor, ticket_id: int, now: datetime | None = None) -> SupportTicket:
     """Set a ticket waiting for its requester (staff): the auto-close clock runs from the
-    requester's last message."""
+    requester's last message (see :mod:`support.services.autoclose`)."""
     now = now or timezone.now()
     _require_staff(actor, guild_id)
     ticket = _locked(guild_id=guild_id, ticket_id=ticket_id)
     _require_active(ticket)
     if ticket.status == TicketStatus.WAITING_FOR_USER:
         raise ApplicationError(ALREADY_WAITING, params={"number": ticket.number}, code="already_waiting")
-    return _change_status(ticket, TicketStatus.WAITING_FOR_USER, by=actor.user_id, now=now, change="waiting", fields=[])
+    ticket.auto_close_warned_at = None  # a warning of an earlier wait does not count for this one
+    return _change_status(
+        ticket,
+        TicketStatus.WAITING_FOR_USER,
+        by=actor.user_id,
+        now=now,
+        change="waiting",
+        fields=["auto_close_warned_at"],
+    )
 
 
 @transaction.atomic
