@@ -148,6 +148,29 @@ class BotAction(models.Model):
         return f"{self.kind} #{self.pk} ({self.status})"
 
 
+class BotActionFile(models.Model):
+    """A file an outbox message uploads (``files`` in a send_message/send_dm payload names it),
+    stored with its row: written in the same transaction, deleted with it, read only by the
+    performer, so the claim query never carries file contents and a retry uploads the same bytes."""
+
+    action = models.ForeignKey(BotAction, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveSmallIntegerField()
+    filename = models.CharField(max_length=100)
+    description = models.CharField(max_length=1024, blank=True, default="")
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["action", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "filename"], name="botactionfile_unique_name"),
+            models.UniqueConstraint(fields=["action", "position"], name="botactionfile_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.size} bytes) of {self.action_id}"
+
+
 class InteractionRecord(models.Model):
     """An interaction already handled, with the answer it got: Discord may deliver the same
     interaction twice (and the gateway and HTTP transports may both see it); the repeat gets the

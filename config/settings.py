@@ -338,6 +338,8 @@ PERIODIC_TASKS = {
     # The dispatcher: every reminder and scheduled job that is due, sent once (scheduling/dispatcher.py).
     # Every 5 seconds, so an occurrence is queued within seconds of its instant.
     "dispatch due": {"task": "scheduling.dispatch_due", "every_seconds": 5},
+    # Support: warn, then close, tickets whose requester stays silent (days, so every 10 minutes).
+    "support auto-close": {"task": "support.auto_close_idle_tickets", "every_seconds": 600},
 }
 
 # --- Discord ----------------------------------------------------------------------------------

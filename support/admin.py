@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from config.actors import SYSTEM
 from config.exceptions import ApplicationError
 from support import services
-from support.models import SupportSettings, SupportTicket, TicketStatusChange
+from support.models import SupportSettings, SupportTicket, TicketMessage, TicketStatusChange, TicketTranscript
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -23,13 +23,37 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class MessageInline(admin.TabularInline):
+    """The conversation of the ticket's channel, as recorded from the gateway."""
+
+    model = TicketMessage
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "author_id", "author_name", "author_is_staff", "content", "attachments", "edited_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TranscriptInline(admin.StackedInline):
+    model = TicketTranscript
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "message_count", "text"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(SupportTicket)
 class SupportTicketAdmin(admin.ModelAdmin):
     list_display = ["number", "guild_id", "topic", "status", "user_id", "claimed_by", "created_at", "closed_at"]
     list_filter = ["status", "guild_id"]
     search_fields = ["topic", "description", "=user_id", "=claimed_by", "=number"]
     ordering = ["-created_at"]
-    inlines = [StatusChangeInline]
+    inlines = [StatusChangeInline, MessageInline, TranscriptInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in SupportTicket._meta.fields]

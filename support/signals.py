@@ -5,7 +5,9 @@
 message with the staff buttons is to be posted.
 `ticket_changed(ticket, change, actor_id)`: a ticket was claimed, set waiting for its requester,
 escalated, closed or deleted (`change` is one of CHANGES); its message is re-rendered, and the
-channel renamed, locked or deleted as the change requires.
+channel renamed, locked or deleted as the change requires (`actor_id` None: the auto-close).
+`ticket_auto_close_warned(ticket, close_at)`: the requester of a ticket waiting for them is
+warned that it will be closed at `close_at` unless they answer.
 """
 
 from django.dispatch import Signal
@@ -15,6 +17,7 @@ CHANGES = ("claimed", "waiting", "escalated", "closed", "deleted")
 ticket_opened = Signal()
 ticket_channel_ready = Signal()
 ticket_changed = Signal()
+ticket_auto_close_warned = Signal()
 
 # GDPR (support.services.gdpr):
 # `consent_accepted(acceptance)`: a member accepted a version of their guild's consent text; the

@@ -7,15 +7,30 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from botworker import outbox
-from botworker.models import BotAction
+from botworker.models import BotAction, BotActionFile
 from config import directory as names
 
 LAST_ERROR_PREVIEW = 80
 
 
+class BotActionFileInline(admin.TabularInline):
+    """The files a message uploads: their names and sizes (the bytes stay in the database)."""
+
+    model = BotActionFile
+    fields = ("position", "filename", "size", "description")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: BotAction | None = None) -> bool:
+        return False
+
+
 @admin.register(BotAction)
 class BotActionAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     """The outbox, read-only: rows are written by code; a human's one write is "Retry now"."""
+
+    inlines = (BotActionFileInline,)
 
     list_display = (
         "id",

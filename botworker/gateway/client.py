@@ -28,6 +28,7 @@ from django.db import close_old_connections, connections
 from botworker.directory import apply_gateway_event
 from botworker.gateway.prefix import answer_prefix_command
 from botworker.gateway.state import GuildhallConnectionState, ShardedGuildhallConnectionState
+from botworker.gateway.tickets import record_ticket_message, record_ticket_message_edit
 from botworker.interactions import InvalidInteraction, handle_interaction
 from botworker.interactions.webhooks import post_callback
 from botworker.outbox import OutboxDeliverer
@@ -171,7 +172,11 @@ class GuildhallBot:
     # --- prefix commands and presence ---------------------------------------------------------
 
     async def on_message(self, message: discord.Message) -> None:
+        await record_ticket_message(message)  # never raises
         await answer_prefix_command(self, message)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await record_ticket_message_edit(payload)
 
     async def set_presence(self, payload: dict) -> None:
         """Perform an outbox ``set_presence`` row."""

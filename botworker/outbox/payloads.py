@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from botworker.interactions import limits
 from botworker.models import BotAction
 from config.snowflakes import as_snowflake
 
@@ -122,11 +123,25 @@ class MessageBody(OutboxPayload):
         self._ids("mention_users")
         if self.mention_everyone is not None and not isinstance(self.mention_everyone, bool):
             raise self.fail("mention_everyone must be true or false")
+        files = getattr(self, "files", None)
+        if files is not None:
+            self._filenames(files)
         if self.editing:
             if self.content is None and self.embeds is None and self.components is None:
                 raise self.fail("give at least one of content, embeds, components")
-        elif not ((self.content or "").strip() or self.embeds or self.components):
-            raise self.fail("a message needs non-empty content, embeds or components")
+        elif not ((self.content or "").strip() or self.embeds or self.components or files):
+            raise self.fail("a message needs non-empty content, embeds, components or files")
+
+    def _filenames(self, files: Any) -> None:
+        if not isinstance(files, list | tuple) or not all(isinstance(name, str) for name in files):
+            raise self.fail("files must be a list of file names")
+        if not 1 <= len(files) <= limits.FILES_PER_MESSAGE:
+            raise self.fail(f"files must name 1 to {limits.FILES_PER_MESSAGE} files")
+        if any(not 1 <= len(name) <= limits.FILENAME or "/" in name or "\\" in name for name in files):
+            raise self.fail(f"a file name has 1 to {limits.FILENAME} characters and no slashes")
+        if len(set(files)) != len(files):
+            raise self.fail("file names must be distinct")
+        self._set("files", list(files))
 
     def message_json(self) -> dict[str, Any]:
         """The message's JSON for Discord: the body given, pinging only who it names."""
@@ -169,11 +184,14 @@ class MessageTarget(OutboxPayload):
 class SendMessage(MessageBody):
     """Post a message in ``channel_id``, with a nonce derived from the dedupe key so a retried send
     does not post twice. With ``guild_id``, the channel must be in that guild (a channel id typed
-    by a guild's admin cannot post in another guild). Result: ``{"message_id", "channel_id"}``."""
+    by a guild's admin cannot post in another guild). ``files`` names the files stored with the
+    row (``enqueue(..., files=[OutboxFile(...)])``), uploaded with the message. Result:
+    ``{"message_id", "channel_id"}``."""
 
     kind: ClassVar[str] = Kind.SEND_MESSAGE.value
     channel_id: str | None = None
     guild_id: str | None = None
+    files: list[str] | None = None
 
     def validate(self) -> None:
         self._id("channel_id", required=True)
@@ -210,10 +228,12 @@ class DeleteMessage(MessageTarget):
 @dataclass(frozen=True, kw_only=True)
 class SendDM(MessageBody):
     """Open (or reuse) the DM channel of ``user_id`` and post there with the nonce; a user who does
-    not accept DMs makes the row dead. Result: ``{"message_id", "channel_id"}`` (the DM channel)."""
+    not accept DMs makes the row dead. ``files`` as in send_message. Result: ``{"message_id",
+    "channel_id"}`` (the DM channel)."""
 
     kind: ClassVar[str] = Kind.SEND_DM.value
     user_id: str | None = None
+    files: list[str] | None = None
 
     def validate(self) -> None:
         self._id("user_id", required=True)

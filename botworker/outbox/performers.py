@@ -13,15 +13,18 @@ already gone counts as done; role changes are idempotent on Discord's side.
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import discord
-from discord.http import HTTPClient, MultipartParameters
+from asgiref.sync import sync_to_async
+from discord.http import HTTPClient, MultipartParameters, handle_message_parameters
 
-from botworker.models import BotAction
+from botworker.models import BotAction, BotActionFile
 from botworker.outbox.failures import PermanentFailure, TransientFailure
 from botworker.outbox.payloads import (
     AddRole,
@@ -104,13 +107,45 @@ def _message_params(body: MessageBody, **extra: Any) -> MultipartParameters:
     return MultipartParameters(payload={**body.message_json(), **extra}, multipart=None, files=None)
 
 
+def _stored_files(action_id: int, names: list[str]) -> list[discord.File]:
+    stored = {file.filename: file for file in BotActionFile.objects.filter(action_id=action_id)}
+    missing = [name for name in names if name not in stored]
+    if missing:
+        raise PermanentFailure(f"the files {missing} named by the payload are not stored with the action")
+    return [
+        discord.File(
+            io.BytesIO(bytes(stored[name].content)),
+            filename=name,
+            description=stored[name].description or None,
+        )
+        for name in names
+    ]
+
+
+async def _upload_params(action: BotAction, body: MessageBody, names: list[str], **extra: Any) -> MultipartParameters:
+    """The message as multipart: discord.py lays out ``payload_json``, ``files[n]`` and their
+    ``attachments``; the message JSON itself is ours (mentions as the payload allows)."""
+    files = await sync_to_async(_stored_files)(action.pk, names)
+    params = handle_message_parameters(files=files)
+    described = json.loads(params.multipart[0]["value"])
+    params.multipart[0]["value"] = json.dumps({**body.message_json(), **extra, "attachments": described["attachments"]})
+    return params
+
+
 def _message_result(message: dict) -> dict:
     return {"message_id": str(message["id"]), "channel_id": str(message["channel_id"])}
 
 
-async def _post(context: Context, action: BotAction, channel_id: str, body: MessageBody) -> dict:
-    params = _message_params(body, nonce=derive_nonce(action.dedupe_key), enforce_nonce=True)
-    return _message_result(await context.call(context.http.send_message(channel_id, params=params)))
+async def _post(context: Context, action: BotAction, channel_id: str, body: SendMessage | SendDM) -> dict:
+    # The same nonce on every attempt: Discord answers a repeated send, files and all, with the
+    # message it already created. Every attempt uploads the same stored bytes.
+    nonce = {"nonce": derive_nonce(action.dedupe_key), "enforce_nonce": True}
+    if body.files:
+        params = await _upload_params(action, body, body.files, **nonce)
+    else:
+        params = _message_params(body, **nonce)
+    with params:
+        return _message_result(await context.call(context.http.send_message(channel_id, params=params)))
 
 
 async def _check_guild(context: Context, channel_id: str, guild_id: str | None) -> None:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models.functions import Now
 
-from botworker.models import BotAction
+from botworker.interactions import limits
+from botworker.models import BotAction, BotActionFile
 from botworker.outbox.hooks import get_completion_hook
 from botworker.outbox.payloads import MAX_KEY_LENGTH, OutboxPayload, payload_from_json
 from config.bulk import bulk_insert
@@ -32,6 +34,33 @@ NONCE_LENGTH = 25
 # A row in one of these states no longer holds back its ordering-key successors or the rows
 # that name it in `message_from`.
 FINISHED_STATUSES = (BotAction.Status.DONE, BotAction.Status.DEAD)
+
+
+@dataclass(frozen=True)
+class OutboxFile:
+    """A file for an outbox message to upload: stored with the row by :func:`enqueue`."""
+
+    filename: str
+    content: bytes
+    description: str = ""
+
+
+def _check_files(typed: OutboxPayload, files: Sequence[OutboxFile]) -> None:
+    named = getattr(typed, "files", None)
+    if not files and named is None:
+        return
+    if not hasattr(typed, "files"):
+        raise ValueError(f"a {typed.kind} action cannot carry files")
+    given = [file.filename for file in files]
+    if named != given:
+        raise ValueError(f"the payload names the files {named}, but the files given are {given}")
+    if any(not isinstance(file.content, bytes | bytearray) for file in files):
+        raise ValueError("a file's content must be bytes")
+    if any(len(file.description) > limits.ATTACHMENT_DESCRIPTION for file in files):
+        raise ValueError(f"a file's description has at most {limits.ATTACHMENT_DESCRIPTION} characters")
+    total = sum(len(file.content) for file in files)
+    if total > limits.UPLOAD_BYTES:
+        raise ValueError(f"the files hold {total} bytes; Discord takes at most {limits.UPLOAD_BYTES} per message")
 
 
 def derive_nonce(dedupe_key: str) -> str:
@@ -62,6 +91,7 @@ def enqueue(
     ordering_key: str = "",
     hook: str = "",
     hook_args: dict | None = None,
+    files: Sequence[OutboxFile] = (),
 ) -> BotAction:
     """Add a Discord action to the outbox, in the caller's transaction; return its row.
 
@@ -73,7 +103,10 @@ def enqueue(
     the same ``dedupe_key`` (even concurrently, from another transaction) creates nothing and
     returns the existing row unchanged; deliverers are woken at commit. Rows sharing a non-empty
     ``ordering_key`` are performed one after another in id order. ``guild_id`` defaults to the
-    payload's ``guild_id``. Raises ValueError for an invalid payload, key or unknown hook."""
+    payload's ``guild_id``. ``files`` (send_message, send_dm) are stored with the row, in the same
+    transaction, and must be the ones the payload's ``files`` names, in that order; when the
+    payload names none, their names are filled in. Raises ValueError for an invalid payload, key,
+    unknown hook, or files that do not match or exceed Discord's limits."""
     if isinstance(payload, OutboxPayload):
         if kind is not None and kind != payload.kind:
             raise ValueError(f"kind {kind!r} does not match the {type(payload).__name__} payload ({payload.kind!r})")
@@ -82,6 +115,9 @@ def enqueue(
         if kind is None:
             raise ValueError("give a typed outbox payload, or kind= with a dict payload")
         typed = payload_from_json(kind, payload)
+    if files and getattr(typed, "files", ()) is None:
+        typed = payload_from_json(typed.kind, {**typed.as_json(), "files": [file.filename for file in files]})
+    _check_files(typed, files)
     kind = typed.kind
     normalized = typed.as_json()
     if not isinstance(dedupe_key, str) or not dedupe_key or len(dedupe_key) > MAX_KEY_LENGTH:
@@ -114,6 +150,17 @@ def enqueue(
             },
         )
         if created:
+            BotActionFile.objects.bulk_create(
+                BotActionFile(
+                    action=action,
+                    position=position,
+                    filename=file.filename,
+                    description=file.description,
+                    content=bytes(file.content),
+                    size=len(file.content),
+                )
+                for position, file in enumerate(files)
+            )
             notify_deliverers()
     if not created and action.kind != kind:
         logger.warning(
@@ -139,6 +186,8 @@ def enqueue_many(items: Iterable[dict[str, Any]]) -> int:
         payload = item["payload"]
         if not isinstance(payload, OutboxPayload):
             raise ValueError("enqueue_many takes typed outbox payloads")
+        if getattr(payload, "files", None) is not None:
+            raise ValueError("enqueue_many cannot store files: enqueue a message with files on its own")
         normalized = payload.as_json()
         dedupe_key = item["dedupe_key"]
         if not isinstance(dedupe_key, str) or not dedupe_key or len(dedupe_key) > MAX_KEY_LENGTH:

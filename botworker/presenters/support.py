@@ -1,6 +1,7 @@
 """How the support desk looks in Discord: the ticket panel, the ticket modal, the in-channel
 message with the staff buttons, the channel's permission overwrites, the rating DM and modal,
-and a ticket's line in a list. The handlers answer with these and the receivers post them through
+the auto-close warning, the log channel's entries and the transcript's message there, and a
+ticket's line in a list. The handlers answer with these and the receivers post them through
 the outbox, so both show a ticket the same way."""
 
 from __future__ import annotations
@@ -62,6 +63,17 @@ RATING_DM = (
     "How did we do? Pick a rating from 1 (poor) to 5 (excellent)."
 )
 LINE = "**#{number}** {status} — {topic} · {user}{channel}"
+TRANSCRIPT = "📄 Transcript of ticket #{number} ({topic}) of {user}: {count} messages, closed by {closed_by}: {reason}"
+AUTO_CLOSE_WARNING = (
+    "{user}, this ticket is waiting for your answer. Without one it will be closed {close_at:FR}. "
+    "Just write here to keep it open."
+)
+LOG_OPENED = "🎫 Ticket #{number} opened by {user}: {topic}"
+LOG_CLAIMED = "🙋 Ticket #{number} claimed by {by}."
+LOG_CLOSED = "🔒 Ticket #{number} closed by {by}: {reason}"
+LOG_AUTO_CLOSED = "🔒 Ticket #{number} auto-closed: {reason}"
+LOG_DELETED = "🗑️ Ticket #{number} deleted by {by}."
+LOG_TEMPLATES = {"claimed": LOG_CLAIMED, "closed": LOG_CLOSED, "deleted": LOG_DELETED}
 DELETE_CONFIRM = "Delete ticket #{number}'s channel for good? Its record and history are kept."
 
 
@@ -204,6 +216,49 @@ def rating_dm(ticket: SupportTicket) -> Reply:
             reason=ticket.close_reason,
         ),
         components=[[button(str(n), f"{RATE_ACTION}:{ticket.pk}-{n}", style=1 if n >= 4 else 2) for n in range(1, 6)]],
+    )
+
+
+def transcript_message(ticket: SupportTicket, *, message_count: int) -> Reply:
+    """The log channel's message that carries a closed ticket's transcript files."""
+    return Reply(
+        content=discord_format(
+            TRANSCRIPT,
+            number=ticket.number,
+            topic=ticket.topic,
+            user=UserRef(ticket.user_id),
+            count=message_count,
+            closed_by=UserRef(ticket.closed_by) if ticket.closed_by else "Guildhall (auto-close)",
+            reason=ticket.close_reason,
+        )
+    )
+
+
+def auto_close_warning(ticket: SupportTicket, *, close_at) -> Reply:
+    """The warning in the ticket's channel that it will be closed unless its requester answers."""
+    return Reply(content=discord_format(AUTO_CLOSE_WARNING, user=UserRef(ticket.user_id), close_at=close_at))
+
+
+def log_entry(ticket: SupportTicket, change: str, *, by: int | None = None) -> Reply | None:
+    """The log channel's line for a ticket opened ("opened"), claimed, closed or deleted; None for
+    changes that are not logged (waiting, escalated)."""
+    if change == "opened":
+        template = LOG_OPENED
+    elif change == "closed" and by is None:
+        template = LOG_AUTO_CLOSED
+    else:
+        template = LOG_TEMPLATES.get(change)
+    if template is None:
+        return None
+    return Reply(
+        content=discord_format(
+            template,
+            number=ticket.number,
+            user=UserRef(ticket.user_id),
+            topic=ticket.topic,
+            by=UserRef(by) if by else "Guildhall",
+            reason=ticket.close_reason,
+        )
     )
 
 

@@ -6,6 +6,11 @@ deleted. Channel edits and the deletion name the channel by the creation's dedup
 (`channel_from`), so a ticket closed before its channel existed is still renamed and locked once
 it does. The in-channel message is posted when the channel's id is recorded (completion hook of
 the creation) and re-rendered once per ticket version after that.
+
+The guild configuration's `logs` channel gets a line when a ticket is opened, claimed, closed
+(by staff or the auto-close) or deleted (once per ticket version), and a closed ticket's
+transcript as two files (once per ticket). The auto-close warning is posted in the ticket's
+channel, pinging its requester, once per warning.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ from __future__ import annotations
 from django.conf import settings as django_settings
 from django.dispatch import receiver
 
-from botworker.guilds import guild_config_for
+from botworker.guilds import channel_for, guild_config_for
 from botworker.models import GuildRole
 from botworker.outbox import (
     CreateChannel,
     DeleteChannel,
     EditChannel,
     EditMessage,
+    OutboxFile,
     SendMessage,
     completion_hook,
     enqueue,
@@ -28,8 +34,8 @@ from botworker.presenters import support as presenter
 from botworker.receivers.common import enqueue_dm, message_body
 from config.snowflakes import as_snowflake
 from support import services
-from support.models import SupportTicket, TicketStatus
-from support.signals import ticket_changed, ticket_channel_ready, ticket_opened
+from support.models import SupportTicket, TicketStatus, TicketTranscript
+from support.signals import ticket_auto_close_warned, ticket_changed, ticket_channel_ready, ticket_opened
 
 CHANNEL_HOOK = "support.channel_created"
 CONTROL_HOOK = "support.control_posted"
@@ -70,8 +76,47 @@ def overwrites(ticket: SupportTicket) -> list[dict]:
     )
 
 
+def logs_channel(guild_id: int) -> int | None:
+    config = guild_config_for(guild_id)
+    return channel_for(config, "logs") if config is not None else None
+
+
+def log(ticket: SupportTicket, change: str, *, by: int | None, key: str) -> None:
+    """Post the change's line in the guild's log channel (if it has one), once per `key`. Nobody
+    is pinged: mentions in a log line are for reading."""
+    entry = presenter.log_entry(ticket, change, by=by)
+    channel_id = logs_channel(ticket.guild_id)
+    if entry is None or channel_id is None:
+        return
+    enqueue(
+        SendMessage(channel_id=channel_id, guild_id=ticket.guild_id, **message_body(entry)),
+        dedupe_key=f"support:ticket:{ticket.pk}:log:{key}",
+    )
+
+
+def post_transcript(ticket: SupportTicket) -> None:
+    """Post the closed ticket's transcript (text and HTML files) to the guild's log channel, once."""
+    transcript = TicketTranscript.objects.filter(ticket=ticket).first()
+    channel_id = logs_channel(ticket.guild_id)
+    if transcript is None or channel_id is None:
+        return
+    enqueue(
+        SendMessage(
+            channel_id=channel_id,
+            guild_id=ticket.guild_id,
+            **message_body(presenter.transcript_message(ticket, message_count=transcript.message_count)),
+        ),
+        dedupe_key=f"support:ticket:{ticket.pk}:transcript",
+        files=[
+            OutboxFile(transcript.text_filename, transcript.text.encode()),
+            OutboxFile(transcript.html_filename, transcript.html.encode()),
+        ],
+    )
+
+
 @receiver(ticket_opened, dispatch_uid="botworker.support.ticket_opened")
 def on_ticket_opened(sender, ticket: SupportTicket, **kwargs) -> None:
+    log(ticket, "opened", by=ticket.user_id, key="opened")
     enqueue(
         CreateChannel(
             guild_id=ticket.guild_id,
@@ -119,6 +164,9 @@ def record_control_message(action, result: dict) -> None:
 def on_ticket_changed(sender, ticket: SupportTicket, change: str, actor_id: int | None = None, **kwargs) -> None:
     version_key = f"support:ticket:{ticket.pk}:v{ticket.version}"
     common = {"guild_id": ticket.guild_id, "ordering_key": ordering_key(ticket)}
+    log(ticket, change, by=actor_id, key=f"v{ticket.version}")
+    if change in ("closed", "deleted"):
+        post_transcript(ticket)
     if change == "deleted":
         enqueue(
             DeleteChannel(channel_from=channel_key(ticket), reason=f"support ticket #{ticket.number} deleted"),
@@ -167,3 +215,20 @@ def on_ticket_changed(sender, ticket: SupportTicket, change: str, actor_id: int 
             dedupe_key=f"support:ticket:{ticket.pk}:rating-dm",
             guild_id=ticket.guild_id,
         )
+
+
+@receiver(ticket_auto_close_warned, dispatch_uid="botworker.support.auto_close_warned")
+def on_auto_close_warned(sender, ticket: SupportTicket, close_at, **kwargs) -> None:
+    if not ticket.channel_id:
+        return  # a ticket whose channel was never made has nowhere to be warned (it is still closed)
+    enqueue(
+        SendMessage(
+            channel_id=ticket.channel_id,
+            mention_users=[ticket.user_id],
+            **message_body(presenter.auto_close_warning(ticket, close_at=close_at)),
+        ),
+        # One per warning: the warning's recorded time is part of the key.
+        dedupe_key=f"support:ticket:{ticket.pk}:auto-close-warning:{ticket.auto_close_warned_at.timestamp():.6f}",
+        guild_id=ticket.guild_id,
+        ordering_key=ordering_key(ticket),
+    )

@@ -85,7 +85,7 @@ def test_enqueue_same_key_from_two_concurrent_transactions_creates_one_row() -> 
     ("kind", "payload", "message"),
     [
         ("launch_rocket", {}, "unknown outbox action kind 'launch_rocket'"),
-        (Kind.SEND_MESSAGE, {"channel_id": "1"}, "a message needs non-empty content, embeds or components"),
+        (Kind.SEND_MESSAGE, {"channel_id": "1"}, "a message needs non-empty content, embeds, components or files"),
         (Kind.SEND_MESSAGE, {"channel_id": "general", "content": "x"}, "channel_id must be a Discord id"),
         (Kind.SEND_MESSAGE, {"channel_id": 1, "contnet": "x"}, "unknown keys ['contnet']"),
         (Kind.SEND_MESSAGE, {"channel_id": 1, "content": "x", "mention_roles": "5"}, "must be a list of Discord ids"),

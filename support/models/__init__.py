@@ -6,8 +6,10 @@ from support.models.tickets import (
     CHANNEL_STATUSES,
     SupportSettings,
     SupportTicket,
+    TicketMessage,
     TicketStatus,
     TicketStatusChange,
+    TicketTranscript,
 )
 
 __all__ = [
@@ -17,6 +19,8 @@ __all__ = [
     "SupportTicket",
     "TicketStatus",
     "TicketStatusChange",
+    "TicketMessage",
+    "TicketTranscript",
     "ConsentAcceptance",
     "ConsentVersion",
     "GdprRequest",

@@ -93,7 +93,12 @@ class SupportTicket(models.Model):
     requester_last_message_at = models.DateTimeField(
         help_text="The requester's last message in its channel (its opening, before any)."
     )
-    closed_by = models.PositiveBigIntegerField(null=True, blank=True)
+    auto_close_warned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the requester was warned of the auto-close (cleared by their answer).",
+    )
+    closed_by = models.PositiveBigIntegerField(null=True, blank=True, help_text="None with closed_at: auto-closed.")
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=500, blank=True)
     deleted_by = models.PositiveBigIntegerField(null=True, blank=True)
@@ -158,3 +163,48 @@ class TicketStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class TicketMessage(models.Model):
+    """One message in a ticket's channel, as the bot saw it (the gateway's MESSAGE_CREATE): what
+    makes the first staff response, the requester's last message and the transcript exact."""
+
+    ticket = models.ForeignKey(SupportTicket, on_delete=models.CASCADE, related_name="messages")
+    message_id = models.PositiveBigIntegerField(unique=True)
+    author_id = models.PositiveBigIntegerField()
+    author_name = models.CharField(max_length=100, blank=True)
+    author_is_staff = models.BooleanField(default=False, help_text="Support staff when they wrote it.")
+    author_is_bot = models.BooleanField(default=False)
+    content = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True, help_text='[{"filename": …, "url": …}, …]')
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True, help_text="Its last edit (the content is the edited one).")
+
+    class Meta:
+        ordering = ["created_at", "message_id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticketmessage_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} of {self.author_name or self.author_id}"
+
+
+class TicketTranscript(models.Model):
+    """The conversation of a ticket as it stood when it was closed, as text and as HTML; the same
+    files are posted to the guild's log channel."""
+
+    ticket = models.OneToOneField(SupportTicket, on_delete=models.CASCADE, related_name="transcript")
+    text = models.TextField()
+    html = models.TextField()
+    message_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"transcript of ticket #{self.ticket.number}"
+
+    @property
+    def text_filename(self) -> str:
+        return f"ticket-{self.ticket.number}-transcript.txt"
+
+    @property
+    def html_filename(self) -> str:
+        return f"ticket-{self.ticket.number}-transcript.html"

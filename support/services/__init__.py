@@ -1,5 +1,6 @@
 """Every write of the support desk (see the modules for what each guarantees)."""
 
+from support.services.conversation import ticket_record_message, ticket_record_message_edit
 from support.services.messages import *  # noqa: F403
 from support.services.settings import settings_for, support_settings_update
 from support.services.tickets import (
@@ -37,6 +38,8 @@ __all__ = [
     "ticket_rate",
     "ticket_record_channel",
     "ticket_record_control_message",
+    "ticket_record_message",
+    "ticket_record_message_edit",
     "ticket_wait_for_user",
 ]
 

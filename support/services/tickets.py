@@ -29,6 +29,7 @@ from support.models import (
     SupportTicket,
     TicketStatus,
     TicketStatusChange,
+    TicketTranscript,
 )
 from support.services.messages import (
     ALREADY_CLAIMED,
@@ -58,6 +59,7 @@ from support.services.messages import (
 )
 from support.services.settings import settings_for
 from support.signals import ticket_changed, ticket_channel_ready, ticket_opened
+from support.transcripts import transcript_html, transcript_text
 
 TOPIC_LIMIT = 100
 DESCRIPTION_LIMIT = 2000
@@ -129,6 +131,22 @@ def _change_status(
     ticket.save(update_fields=[*fields, "status", "version", "updated_at"])
     ticket_changed.send(sender=SupportTicket, ticket=ticket, change=change, actor_id=by)
     return ticket
+
+
+def _make_transcript(ticket: SupportTicket, *, now: datetime) -> TicketTranscript:
+    """The ticket's transcript (text and HTML) from the messages recorded so far, made once, in
+    the transaction that closes it (a ticket closed and later deleted keeps its first)."""
+    existing = TicketTranscript.objects.filter(ticket=ticket).first()
+    if existing is not None:
+        return existing
+    messages = list(ticket.messages.order_by("created_at", "message_id"))
+    return TicketTranscript.objects.create(
+        ticket=ticket,
+        text=transcript_text(ticket, messages),
+        html=transcript_html(ticket, messages),
+        message_count=len(messages),
+        created_at=now,
+    )
 
 
 def _category(*, guild_id: int, category_id: int | None, overflow_category_id: int | None) -> int:
@@ -252,14 +270,22 @@ def ticket_claim(*, guild_id: int, actor: Actor, ticket_id: int, now: datetime |
 @transaction.atomic
 def ticket_wait_for_user(*, guild_id: int, actor: Actor, ticket_id: int, now: datetime | None = None) -> SupportTicket:
     """Set a ticket waiting for its requester (staff): the auto-close clock runs from the
-    requester's last message."""
+    requester's last message (see :mod:`support.services.autoclose`)."""
     now = now or timezone.now()
     _require_staff(actor, guild_id)
     ticket = _locked(guild_id=guild_id, ticket_id=ticket_id)
     _require_active(ticket)
     if ticket.status == TicketStatus.WAITING_FOR_USER:
         raise ApplicationError(ALREADY_WAITING, params={"number": ticket.number}, code="already_waiting")
-    return _change_status(ticket, TicketStatus.WAITING_FOR_USER, by=actor.user_id, now=now, change="waiting", fields=[])
+    ticket.auto_close_warned_at = None  # a warning of an earlier wait does not count for this one
+    return _change_status(
+        ticket,
+        TicketStatus.WAITING_FOR_USER,
+        by=actor.user_id,
+        now=now,
+        change="waiting",
+        fields=["auto_close_warned_at"],
+    )
 
 
 @transaction.atomic
@@ -297,8 +323,9 @@ def ticket_escalate(
 def ticket_close(
     *, guild_id: int, actor: Actor, ticket_id: int, reason: str, now: datetime | None = None
 ) -> SupportTicket:
-    """Close a ticket (staff) with a reason (required). The Discord layer locks the channel for
-    the requester, renames it closed-<number> and asks the requester for a rating."""
+    """Close a ticket (staff) with a reason (required), keeping its transcript. The Discord layer
+    locks the channel for the requester, renames it closed-<number>, posts the transcript to the
+    log channel and asks the requester for a rating."""
     now = now or timezone.now()
     _require_staff(actor, guild_id)
     reason = _text(reason, limit=CLOSE_REASON_LIMIT, field="reason", too_long=REASON_TOO_LONG)
@@ -307,6 +334,7 @@ def ticket_close(
     ticket = _locked(guild_id=guild_id, ticket_id=ticket_id)
     _require_active(ticket)
     ticket.closed_by, ticket.closed_at, ticket.close_reason = actor.user_id, now, reason
+    _make_transcript(ticket, now=now)
     return _change_status(
         ticket,
         TicketStatus.CLOSED,
@@ -331,6 +359,7 @@ def ticket_delete(*, guild_id: int, actor: Actor, ticket_id: int, now: datetime 
     if ticket.closed_at is None:
         ticket.closed_by, ticket.closed_at, ticket.close_reason = actor.user_id, now, "deleted"
         fields += ["closed_by", "closed_at", "close_reason"]
+        _make_transcript(ticket, now=now)
     ticket.deleted_by, ticket.deleted_at = actor.user_id, now
     return _change_status(ticket, TicketStatus.ARCHIVED, by=actor.user_id, now=now, change="deleted", fields=fields)
 
