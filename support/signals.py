@@ -15,3 +15,14 @@ CHANGES = ("claimed", "waiting", "escalated", "closed", "deleted")
 ticket_opened = Signal()
 ticket_channel_ready = Signal()
 ticket_changed = Signal()
+
+# Rules and onboarding (support/services/onboarding.py):
+# `rules_posted(rules, channel_id, post_number)`: post the rules version with its Accept button
+# in the rules channel (each post its own message).
+# `rules_accepted(acceptance, role_id)`: a member accepted a rules version for the first time;
+# `role_id` (or None) is the member role to grant (the rules-only mode).
+# `onboarding_completed(flow, role_id)`: a member completed the questionnaire; its log entry is to
+# be written and `role_id` (or None) granted.
+rules_posted = Signal()
+rules_accepted = Signal()
+onboarding_completed = Signal()

@@ -1,4 +1,4 @@
-"""The support app's models: tickets (`tickets`)."""
+"""The support app's models: tickets (`tickets`), rules and onboarding (`onboarding`)."""
 
 from support.models.tickets import (
     ACTIVE_STATUSES,
@@ -16,4 +16,30 @@ __all__ = [
     "SupportTicket",
     "TicketStatus",
     "TicketStatusChange",
+]
+
+from support.models.onboarding import (
+    FlowStatus,
+    FollowupKind,
+    OnboardingFlow,
+    OnboardingMode,
+    OnboardingOption,
+    OnboardingQuestion,
+    OnboardingSettings,
+    QuestionKind,
+    RulesAcceptance,
+    RulesVersion,
+)
+
+__all__ += [
+    "FlowStatus",
+    "FollowupKind",
+    "OnboardingFlow",
+    "OnboardingMode",
+    "OnboardingOption",
+    "OnboardingQuestion",
+    "OnboardingSettings",
+    "QuestionKind",
+    "RulesAcceptance",
+    "RulesVersion",
 ]
