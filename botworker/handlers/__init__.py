@@ -1,3 +1,3 @@
 """Interaction handlers; importing this package registers them with the router."""
 
-from botworker.handlers import admin, general, jobs, scheduling, shifts, support, timetracking  # noqa: F401
+from botworker.handlers import admin, general, jobs, onboarding, scheduling, shifts, support, timetracking  # noqa: F401

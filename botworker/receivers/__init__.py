@@ -5,6 +5,7 @@ one module per domain app."""
 from botworker.receivers import (  # noqa: F401
     clock,
     jobs,
+    onboarding,
     outbox,
     reminders,
     scheduling,

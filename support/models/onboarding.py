@@ -174,7 +174,6 @@ class OnboardingFlow(models.Model):
 
     guild_id = models.PositiveBigIntegerField()
     user_id = models.PositiveBigIntegerField()
-    username = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=16, choices=FlowStatus.choices, default=FlowStatus.IN_PROGRESS)
     current_key = models.CharField(max_length=KEY_LENGTH, blank=True, help_text="The question the member is at.")
     answers = models.JSONField(default=dict, blank=True)

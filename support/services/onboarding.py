@@ -206,7 +206,7 @@ def answers_table(guild_id: int, flows: Iterable[OnboardingFlow]) -> tuple[list[
     """The answers of `flows` of one guild as a table: a header (member, status, dates, then per
     question its key, and its follow-up for choices that ask one) and one row per flow."""
     questions = questions_for(guild_id)
-    header = ["user_id", "username", "status", "started_at", "completed_at"]
+    header = ["user_id", "status", "started_at", "completed_at"]
     for question in questions:
         header.append(question.key)
         if any(option.followup_label for option in question.options.all()):
@@ -215,7 +215,6 @@ def answers_table(guild_id: int, flows: Iterable[OnboardingFlow]) -> tuple[list[
     for flow in flows:
         row = [
             str(flow.user_id),
-            flow.username,
             flow.status,
             flow.started_at.isoformat(),
             flow.completed_at.isoformat() if flow.completed_at else "",
@@ -346,7 +345,7 @@ class Acceptance:
 
 
 @transaction.atomic
-def rules_accept(*, guild_id: int, user_id: int, username: str = "", now: datetime | None = None) -> Acceptance:
+def rules_accept(*, guild_id: int, user_id: int, now: datetime | None = None) -> Acceptance:
     """Record that a member accepted the guild's current rules (once per version). In the
     ``rules_only`` mode a new acceptance grants the member role (``rules_accepted``); in
     ``rules_with_questions`` the member's questionnaire starts, or resumes where they left it,
@@ -361,7 +360,7 @@ def rules_accept(*, guild_id: int, user_id: int, username: str = "", now: dateti
     )
     flow = None
     if settings.mode == OnboardingMode.RULES_WITH_QUESTIONS:
-        flow = onboarding_start(guild_id=guild_id, user_id=user_id, username=username, now=now)
+        flow = onboarding_start(guild_id=guild_id, user_id=user_id, now=now)
     if created:
         grant = settings.member_role_id if settings.mode == OnboardingMode.RULES_ONLY else None
         rules_accepted.send(sender=RulesAcceptance, acceptance=acceptance, role_id=grant)
@@ -372,7 +371,7 @@ def rules_accept(*, guild_id: int, user_id: int, username: str = "", now: dateti
 
 
 @transaction.atomic
-def onboarding_start(*, guild_id: int, user_id: int, username: str = "", now: datetime | None = None) -> OnboardingFlow:
+def onboarding_start(*, guild_id: int, user_id: int, now: datetime | None = None) -> OnboardingFlow:
     """A member's questionnaire: resumed where they left it when in progress, started afresh when
     there is none or they cancelled it, returned as it is when they completed it."""
     now = now or timezone.now()
@@ -382,7 +381,6 @@ def onboarding_start(*, guild_id: int, user_id: int, username: str = "", now: da
         return flow
     if flow is None:
         flow = OnboardingFlow(guild_id=guild_id, user_id=user_id)
-    flow.username = (username or "")[:100]
     flow.status = FlowStatus.IN_PROGRESS
     flow.answers = {}
     flow.current_key = questions[0].key
@@ -493,8 +491,9 @@ def onboarding_answer(
     now: datetime | None = None,
 ) -> OnboardingFlow:
     """Answer the flow's current question (nothing given skips an optional one) and move to the
-    next; after the last, complete the flow (``onboarding_completed``) — unless a required
-    question is still unanswered (one an admin added meanwhile), which becomes the current one.
+    next question not answered yet; when none is left, complete the flow
+    (``onboarding_completed``) — unless a required question is still unanswered (one an admin
+    added meanwhile), which becomes the current one.
 
     Refuses another member's flow, a flow not in progress, a question that is not the current one
     (stale), an unknown option, a missing required answer or follow-up, an invalid email address,
@@ -506,14 +505,14 @@ def onboarding_answer(
         **flow.answers,
         question.key: _answer_for(question, choice=choice, choices=choices, text=text, followup=followup),
     }
+    # The next question not answered yet (after Back, the member continues from the one they
+    # changed); once none is left after it, any required question still unanswered (one an admin
+    # added meanwhile), and only then completion.
     following = questions[questions.index(question) + 1 :]
-    if following:
-        flow.current_key = following[0].key
-        flow.save(update_fields=["answers", "current_key", "updated_at"])
-        return flow
-    missing = next((q for q in questions if q.required and flow.answers.get(q.key) is None), None)
-    if missing is not None:
-        flow.current_key = missing.key
+    upcoming = next((q for q in following if q.key not in flow.answers), None)
+    upcoming = upcoming or next((q for q in questions if q.required and flow.answers.get(q.key) is None), None)
+    if upcoming is not None:
+        flow.current_key = upcoming.key
         flow.save(update_fields=["answers", "current_key", "updated_at"])
         return flow
     flow.status, flow.completed_at, flow.current_key = FlowStatus.COMPLETED, now, ""
@@ -545,3 +544,15 @@ def onboarding_cancel(*, guild_id: int, user_id: int, flow_id: int) -> Onboardin
     flow.status, flow.answers, flow.current_key = FlowStatus.CANCELLED, {}, ""
     flow.save(update_fields=["status", "answers", "current_key", "updated_at"])
     return flow
+
+
+@transaction.atomic
+def onboarding_step(
+    *, guild_id: int, user_id: int, flow_id: int, question_id: int
+) -> tuple[OnboardingFlow, OnboardingQuestion]:
+    """Check, without writing, that the member may answer `question_id` of the flow now (their
+    own flow, in progress, at that question), with the same refusals as an answer: a modal is
+    only shown for a step that can be answered."""
+    flow = _locked_flow(guild_id=guild_id, user_id=user_id, flow_id=flow_id)
+    _, question = _at(flow, question_id)
+    return flow, question
