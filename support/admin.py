@@ -66,3 +66,6 @@ class SupportSettingsAdmin(admin.ModelAdmin):
             )
         except ApplicationError as error:
             self.message_user(request, error.message, level=messages.ERROR)
+
+
+from support import admin_onboarding  # noqa: E402, F401 - registers the onboarding admin
