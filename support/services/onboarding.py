@@ -144,7 +144,7 @@ def questions_for(guild_id: int) -> list[OnboardingQuestion]:
 def rules_pending(*, guild_id: int, user_id: int) -> RulesVersion | None:
     """The gate: the rules version this member must accept before using a gated feature, or None
     when they may go ahead (the guild does not require it, has no rules, or they accepted the
-    current version). Two queries at most."""
+    current version). Three queries at most, whatever the number of members or versions."""
     settings = onboarding_settings_for(guild_id)
     if not settings.require_current_rules:
         return None

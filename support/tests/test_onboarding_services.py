@@ -332,3 +332,16 @@ def test_settings_are_admin_only_and_checked():
     bad_mode = refusal(services.onboarding_settings_update, guild_id=GUILD, actor=ADMIN, mode="everything")
     assert bad_mode.field == "mode"
     assert not OnboardingQuestion.objects.exists()
+
+
+def test_the_gate_costs_three_queries_however_many_versions_and_members(django_assert_num_queries):
+    setup_guild(mode=OnboardingMode.RULES_ONLY)
+    for number in range(5):
+        services.rules_publish(guild_id=GUILD, actor=ADMIN, text=f"Version {number}")
+        for member in range(number * 10, number * 10 + 10):
+            services.rules_accept(guild_id=GUILD, user_id=700_000_000_000_000_000 + member)
+    with django_assert_num_queries(3):
+        assert services.rules_pending(guild_id=GUILD, user_id=REQUESTER).version == 6
+    services.rules_accept(guild_id=GUILD, user_id=REQUESTER)
+    with django_assert_num_queries(3):
+        assert services.rules_pending(guild_id=GUILD, user_id=REQUESTER) is None
