@@ -22,7 +22,7 @@ from botworker.presenters import onboarding as presenter
 from botworker.presenters.text import discord_format
 from config.actors import Actor
 from config.exceptions import ApplicationError, ChannelRef
-from support.models import FlowStatus, OnboardingFlow, OnboardingMode, OnboardingOption
+from support.models import FlowStatus, OnboardingFlow, OnboardingMode, OnboardingOption, OnboardingQuestion
 from support.services import onboarding as services
 
 RULES_POSTED = "Rules version {version} posted in {channel}."
@@ -121,11 +121,18 @@ def _advance(inv: Invocation, write) -> Reply:
     return _show(flow)
 
 
-def _step(inv: Invocation) -> tuple[OnboardingFlow, object]:
+def _step(inv: Invocation) -> Reply | tuple[OnboardingFlow, OnboardingQuestion]:
+    """The member's flow and its current question, checked before a modal is shown; on a click
+    of an older step, the reply showing the current one."""
     flow_id, question_id = _ids(inv)[:2]
-    return services.onboarding_step(
-        guild_id=inv.guild_id, user_id=inv.user_id, flow_id=flow_id, question_id=question_id
-    )
+    try:
+        return services.onboarding_step(
+            guild_id=inv.guild_id, user_id=inv.user_id, flow_id=flow_id, question_id=question_id
+        )
+    except ApplicationError as error:
+        if error.code != "stale_step":
+            raise
+        return _show(OnboardingFlow.objects.get(pk=flow_id), note=error.message)
 
 
 def _answer(inv: Invocation, **answer) -> Reply:
@@ -140,14 +147,11 @@ def _answer(inv: Invocation, **answer) -> Reply:
 
 @router.component(presenter.PICK_ACTION, target=presenter.FLOW_QUESTION_OPTION, needs_config=True)
 def pick(inv: Invocation) -> Reply:
-    option_id = _ids(inv)[2]
-    try:
-        flow, question = _step(inv)
-    except ApplicationError as error:
-        if error.code != "stale_step":
-            raise
-        return _show(OnboardingFlow.objects.get(pk=_ids(inv)[0]), note=error.message)
-    option = OnboardingOption.objects.filter(pk=option_id, question=question).first()
+    checked = _step(inv)
+    if isinstance(checked, Reply):
+        return checked
+    flow, question = checked
+    option = OnboardingOption.objects.filter(pk=_ids(inv)[2], question=question).first()
     if option is None:
         raise ApplicationError(services.UNKNOWN_OPTION)
     if option.followup_label:
@@ -170,13 +174,10 @@ def multi_submitted(inv: Invocation) -> Reply:
 
 @router.component(presenter.ANSWER_ACTION, target=presenter.FLOW_QUESTION, needs_config=True)
 def open_text(inv: Invocation) -> Reply:
-    try:
-        flow, question = _step(inv)
-    except ApplicationError as error:
-        if error.code != "stale_step":
-            raise
-        return _show(OnboardingFlow.objects.get(pk=_ids(inv)[0]), note=error.message)
-    return presenter.text_modal(flow, question)
+    checked = _step(inv)
+    if isinstance(checked, Reply):
+        return checked
+    return presenter.text_modal(*checked)
 
 
 @router.modal(presenter.TEXT_ACTION, target=presenter.FLOW_QUESTION, needs_config=True)

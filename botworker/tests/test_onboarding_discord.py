@@ -19,7 +19,7 @@ from botworker.presenters import support as support_presenter
 from botworker.tests.factories import ADMIN_ROLE, GUILD_ID, MOD_ROLE, command_payload, component_payload, modal_payload
 from botworker.tests.outbox_helpers import deliver
 from config.actors import SYSTEM
-from support.models import FlowStatus, OnboardingFlow, OnboardingMode, RulesAcceptance
+from support.models import FlowStatus, OnboardingFlow, OnboardingMode, OnboardingQuestion, RulesAcceptance
 from support.services import onboarding as services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,3 +203,26 @@ def test_the_gate_asks_for_the_new_rules_version_before_opening_a_ticket(emulato
 
     services.onboarding_settings_update(guild_id=GUILD_ID, actor=SYSTEM, require_current_rules=False)
     assert command("ticket", who="other")["type"] == 9  # never accepted, but the guild does not gate
+
+
+def test_text_and_email_questions_open_a_modal_and_optional_ones_can_be_skipped(emulator, guild):
+    OnboardingQuestion.objects.filter(guild_id=GUILD_ID).delete()
+    OnboardingQuestion.objects.create(guild_id=GUILD_ID, key="about", prompt="About you", kind="text", required=False)
+    OnboardingQuestion.objects.create(guild_id=GUILD_ID, key="mail", prompt="Your email", kind="email", position=1)
+    first = click("start_onboarding")
+    assert [c.get("label") for row in first["data"]["components"] for c in row["components"]] == [
+        "Answer",
+        "Skip",
+        "Cancel",
+    ]
+    second = click(by_label(first, "Skip"))
+    assert title(second) == "Question 2 of 2" and "Skip" not in str(second["data"]["components"])
+    modal = click(by_label(second, "Answer"))
+    assert modal["type"] == 9 and modal["data"]["components"][0]["components"][0]["label"] == "Your email address"
+    bad = submit(modal["data"]["custom_id"], {"answer": "me@localhost@"})
+    assert ephemeral_text(bad) == "'me@localhost@' is not a valid email address."
+    stale = click(by_label(first, "Answer"))  # question 1's old button: the current step instead
+    assert stale["type"] == 7 and stale["data"]["content"] == services.STALE_STEP
+    done = submit(modal["data"]["custom_id"], {"answer": "me@example.com"})
+    assert title(done) == presenter.SUMMARY_TITLE
+    assert OnboardingFlow.objects.get().answers == {"about": None, "mail": "me@example.com"}
