@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from django.db import models
 
-from botworker.models import BotAction, DirectoryMember, DirectoryUser, DiscordLink, GuildMember, InteractionRecord
+from botworker.models import (
+    BotAction,
+    BotActionFile,
+    DirectoryMember,
+    DirectoryUser,
+    DiscordLink,
+    GuildMember,
+    InteractionRecord,
+)
 from support.gdpr.registry import Erase, Link, register
 
 # What the bot has seen of the member. Erased like the rest; while they stay in a guild the
@@ -57,3 +65,6 @@ register(
     # technical traces are not.
     omit=("result", "last_error", "hook", "hook_args", "claimed_by"),
 )
+# A file sent with an action (a DM's export, a ticket's transcript) goes with its action. The
+# export names it (its file name and size); its bytes are what was sent, not listed again.
+register(BotActionFile, Link("action__payload__user_id", Erase.FOLLOWS, as_text=True), omit=("content",))

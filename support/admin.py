@@ -92,4 +92,5 @@ class SupportSettingsAdmin(admin.ModelAdmin):
             self.message_user(request, error.message, level=messages.ERROR)
 
 
-from support import admin_gdpr  # noqa: E402, F401
+# The GDPR and onboarding admins register themselves on import.
+from support import admin_gdpr, admin_onboarding  # noqa: E402, F401

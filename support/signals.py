@@ -26,3 +26,14 @@ ticket_auto_close_warned = Signal()
 # they are to be told by DM, and lose the roles their consent gave (`consent_roles`: (guild, role) pairs).
 consent_accepted = Signal()
 member_erased = Signal()
+
+# Rules and onboarding (support/services/onboarding.py):
+# `rules_posted(rules, channel_id, post_number)`: post the rules version with its Accept button
+# in the rules channel (each post its own message).
+# `rules_accepted(acceptance, role_id)`: a member accepted a rules version for the first time;
+# `role_id` (or None) is the member role to grant (the rules-only mode).
+# `onboarding_completed(flow, role_id)`: a member completed the questionnaire; its log entry is to
+# be written and `role_id` (or None) granted.
+rules_posted = Signal()
+rules_accepted = Signal()
+onboarding_completed = Signal()

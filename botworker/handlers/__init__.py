@@ -5,6 +5,7 @@ from botworker.handlers import (  # noqa: F401
     gdpr,
     general,
     jobs,
+    onboarding,
     reminders,
     scheduling,
     shifts,

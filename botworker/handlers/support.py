@@ -5,6 +5,7 @@ be a Guildhall moderator role): the service decides who is staff, on every click
 from __future__ import annotations
 
 from botworker.guilds import channel_for
+from botworker.handlers.onboarding import requires_current_rules
 from botworker.interactions import Choice, Invocation, Option, OptionType, PagedText, Reply, paged_list, router
 from botworker.interactions.routing import NEEDS_CONFIG, NEEDS_GUILD
 from botworker.models import PermissionLevel
@@ -68,6 +69,7 @@ def _channel_ticket(inv: Invocation) -> int:
 
 
 @router.command("ticket", description="Open a support ticket", needs_config=True)
+@requires_current_rules
 def ticket(inv: Invocation) -> Reply:
     return presenter.ticket_modal()
 
@@ -83,11 +85,13 @@ def ticket_panel_post(inv: Invocation) -> Reply:
 
 
 @router.component(presenter.OPEN_ACTION, target="none", needs_config=True)
+@requires_current_rules
 def open_button(inv: Invocation) -> Reply:
     return presenter.ticket_modal()
 
 
 @router.modal(presenter.SUBMIT_ACTION, target="none", needs_config=True)
+@requires_current_rules
 def submit_ticket(inv: Invocation) -> Reply:
     opened = services.ticket_open(
         guild_id=inv.guild_id,

@@ -6,6 +6,7 @@ from botworker.receivers import (  # noqa: F401
     clock,
     gdpr,
     jobs,
+    onboarding,
     outbox,
     reminders,
     scheduling,

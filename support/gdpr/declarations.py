@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from support.gdpr.registry import Erase, Link, register
-from support.models import ConsentAcceptance, GdprRequest, SupportTicket, TicketStatusChange
+from support.models import (
+    ConsentAcceptance,
+    GdprRequest,
+    OnboardingFlow,
+    RulesAcceptance,
+    SupportTicket,
+    TicketMessage,
+    TicketStatusChange,
+    TicketTranscript,
+)
 
 register(
     SupportTicket,
@@ -26,3 +35,15 @@ register(
     Link("subject_user_id", Erase.KEEP, reason="the proof that a request was met (who, when, what)"),
     Link("requested_by_user_id", Erase.KEEP, reason="the proof of who asked"),
 )
+# What the member wrote in a ticket channel is theirs: deleted. Staff messages in the member's
+# ticket stay with the (anonymised) ticket.
+register(
+    TicketMessage,
+    Link("author_id", Erase.DELETE, owns=("author_name", "content")),
+    Link("ticket__user_id", Erase.FOLLOWS),
+)
+# A transcript quotes the requester by name and word: the member's tickets lose theirs.
+register(TicketTranscript, Link("ticket__user_id", Erase.DELETE))
+register(RulesAcceptance, Link("user_id", Erase.DELETE))
+# The questionnaire's answers (an email address, free text) are the member's: deleted.
+register(OnboardingFlow, Link("user_id", Erase.DELETE))

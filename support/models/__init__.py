@@ -1,4 +1,4 @@
-"""The support app's models: tickets (`tickets`), GDPR (`gdpr`)."""
+"""The support app's models: tickets (`tickets`), GDPR (`gdpr`), rules and onboarding (`onboarding`)."""
 
 from support.models.gdpr import ConsentAcceptance, ConsentVersion, GdprRequest, Tombstone
 from support.models.tickets import (
@@ -25,4 +25,30 @@ __all__ = [
     "ConsentVersion",
     "GdprRequest",
     "Tombstone",
+]
+
+from support.models.onboarding import (
+    FlowStatus,
+    FollowupKind,
+    OnboardingFlow,
+    OnboardingMode,
+    OnboardingOption,
+    OnboardingQuestion,
+    OnboardingSettings,
+    QuestionKind,
+    RulesAcceptance,
+    RulesVersion,
+)
+
+__all__ += [
+    "FlowStatus",
+    "FollowupKind",
+    "OnboardingFlow",
+    "OnboardingMode",
+    "OnboardingOption",
+    "OnboardingQuestion",
+    "OnboardingSettings",
+    "QuestionKind",
+    "RulesAcceptance",
+    "RulesVersion",
 ]

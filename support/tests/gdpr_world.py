@@ -13,13 +13,30 @@ from attendance.models import RaidAttendance
 from attendance.tests.factories import EventFactory
 from botworker import outbox
 from botworker.members import member_seen
-from botworker.models import BotAction, DirectoryMember, DirectoryUser, DiscordLink, GuildMember, InteractionRecord
+from botworker.models import (
+    BotAction,
+    BotActionFile,
+    DirectoryMember,
+    DirectoryUser,
+    DiscordLink,
+    GuildMember,
+    InteractionRecord,
+)
 from config.actors import Actor
 from scheduling.models import Announcement, Reminder, WowCharacter
 from scheduling.services import jobs, member_zone_set
 from scheduling.tests.factories import AvailabilityFactory, PlayerFactory
 from shifts.tests.factories import ModScheduleFactory, ShiftFactory
-from support.models import ConsentAcceptance, ConsentVersion, TicketStatusChange
+from support.models import (
+    ConsentAcceptance,
+    ConsentVersion,
+    OnboardingFlow,
+    RulesAcceptance,
+    RulesVersion,
+    TicketMessage,
+    TicketStatusChange,
+    TicketTranscript,
+)
 from support.tests.factories import TicketFactory
 from timetracking import services as timetracking
 
@@ -124,4 +141,30 @@ def personal_rows(user_id: int, *, other: int) -> dict[str, object]:
         kind=BotAction.Kind.SEND_DM, payload={"user_id": user_id, "content": words}, dedupe_key=f"test:dm:{n}"
     )
     BotAction.objects.filter(pk=rows["dm"].pk).update(status=BotAction.Status.DONE)
+    rows["dm_with_file"] = outbox.enqueue(
+        kind=BotAction.Kind.SEND_DM,
+        payload={"user_id": user_id, "content": words},
+        dedupe_key=f"test:dm-file:{n}",
+        files=[outbox.OutboxFile(f"{words}.txt", words.encode())],
+    )
+    rows["action_file"] = BotActionFile.objects.get(action=rows["dm_with_file"])
+    BotAction.objects.filter(pk=rows["dm_with_file"].pk).update(status=BotAction.Status.DONE)
+    rows["ticket_message"] = TicketMessage.objects.create(
+        ticket=ticket,
+        message_id=960_000_000_000_000_000 + n,
+        author_id=user_id,
+        author_name=words,
+        content=words,
+        created_at=now,
+    )
+    rows["transcript"] = TicketTranscript.objects.create(
+        ticket=ticket, text=words, html=f"<p>{words}</p>", message_count=1, created_at=now
+    )
+    rules, _ = RulesVersion.objects.get_or_create(guild_id=GUILD, version=1, defaults={"text": "Be kind."})
+    rows["rules_acceptance"] = RulesAcceptance.objects.create(
+        guild_id=GUILD, user_id=user_id, rules_version=rules, accepted_at=now
+    )
+    rows["onboarding"] = OnboardingFlow.objects.create(
+        guild_id=GUILD, user_id=user_id, answers={"introduction": {"value": words}}, started_at=now
+    )
     return rows
