@@ -5,8 +5,10 @@ in a modal). Discord input in, one support service call, a presenter's reply out
 from __future__ import annotations
 
 from botworker.handlers.support import actor_of
-from botworker.interactions import Invocation, Reply, router
+from botworker.interactions import Invocation, Reply, limits, router
+from botworker.outbox import OutboxFile
 from botworker.presenters import gdpr as presenter
+from botworker.receivers.common import enqueue_dm
 from config.exceptions import ApplicationError
 from support import services
 from support.models import GdprRequest
@@ -43,9 +45,22 @@ def gdpr_status(inv: Invocation) -> Reply:
     "gdpr export", description="Everything Guildhall stores about you, as a file", guild_only=True, deferred=True
 )
 def gdpr_export(inv: Invocation) -> Reply:
-    """Deferred: the follow-up edit uploads the file (only deferred answers carry files)."""
+    """Deferred: the follow-up edit uploads the file (only deferred answers carry files), and a
+    copy goes to the member's DMs through the outbox, queued in the same transaction as the
+    request's audit row (an ephemeral answer disappears; the DM stays)."""
     request, data = services.gdpr_export(
         subject_user_id=inv.user_id, actor=actor_of(inv), source=GdprRequest.Source.DISCORD, guild_id=inv.guild_id
+    )
+    if len(data) > limits.UPLOAD_BYTES:
+        return presenter.export_too_large(len(data))
+    enqueue_dm(
+        user_id=inv.user_id,
+        reply=presenter.export_dm(request),
+        dedupe_key=f"gdpr:export:{request.pk}:dm",
+        guild_id=inv.guild_id,
+        files=[
+            OutboxFile(presenter.export_file_name(request), data, description="Everything Guildhall stores about you")
+        ],
     )
     return presenter.export_file(request, data)
 

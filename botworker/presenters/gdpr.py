@@ -3,7 +3,7 @@ the export's answer, the erasure's confirmation modal and DM."""
 
 from __future__ import annotations
 
-from botworker.interactions import Modal, Reply, ReplyFile, TextInput, button
+from botworker.interactions import Modal, Reply, ReplyFile, TextInput, button, limits
 from botworker.presenters.text import discord_format
 from support.models import ConsentAcceptance, ConsentVersion, GdprRequest
 from support.services.gdpr import CONFIRMATION_WORD
@@ -24,6 +24,12 @@ EXPORT_READY = (
     "Here is everything Guildhall stores about you, from every part of it ({rows} rows), as a JSON "
     "file. This request is recorded."
 )
+EXPORT_DM_SENT = "A copy is on its way to your direct messages."
+EXPORT_TOO_LARGE = (
+    "Your export is {size} MB, more than Discord takes in one message ({limit} MB): ask a staff member "
+    "for it; they can download it from the back office (a data-subject request)."
+)
+EXPORT_DM = "Your Guildhall data export ({rows} rows), as you asked for on {requested_at:F}."
 DELETE_TITLE = "Erase your data"
 DELETE_LABEL = f"Type {CONFIRMATION_WORD} to erase everything"
 ERASED_REPLY = (
@@ -76,13 +82,33 @@ def status(current: ConsentVersion | None, acceptances: list[ConsentAcceptance])
     return Reply(content="\n".join(lines), ephemeral=True)
 
 
-def export_file(request: GdprRequest, data: bytes) -> Reply:
-    rows = sum((request.summary.get("exported") or {}).values())
+def export_rows(request: GdprRequest) -> int:
+    return sum((request.summary.get("exported") or {}).values())
+
+
+def export_file_name(request: GdprRequest) -> str:
+    return f"guildhall-data-{request.subject_user_id}.json"
+
+
+def export_dm(request: GdprRequest) -> Reply:
+    """The DM that carries a copy of the export (the file is attached by the outbox)."""
+    return Reply(content=discord_format(EXPORT_DM, rows=export_rows(request), requested_at=request.requested_at))
+
+
+def export_too_large(size: int) -> Reply:
     return Reply(
-        content=EXPORT_READY.format(rows=rows),
+        content=EXPORT_TOO_LARGE.format(size=round(size / 1_000_000, 1), limit=limits.UPLOAD_BYTES // 1_000_000),
+        ephemeral=True,
+    )
+
+
+def export_file(request: GdprRequest, data: bytes) -> Reply:
+    rows = export_rows(request)
+    return Reply(
+        content=f"{EXPORT_READY.format(rows=rows)} {EXPORT_DM_SENT}",
         files=[
             ReplyFile(
-                filename=f"guildhall-data-{request.subject_user_id}.json",
+                filename=export_file_name(request),
                 data=data,
                 description="Everything Guildhall stores about you",
             )

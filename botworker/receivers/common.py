@@ -16,13 +16,21 @@ def message_body(reply: Reply) -> dict:
 
 
 def enqueue_dm(
-    *, user_id: int, reply: Reply, dedupe_key: str, guild_id: int | None = None, ordering_key: str = ""
+    *,
+    user_id: int,
+    reply: Reply,
+    dedupe_key: str,
+    guild_id: int | None = None,
+    ordering_key: str = "",
+    files: list[outbox.OutboxFile] | None = None,
 ) -> BotAction:
-    """Queue a direct message to `user_id` in the caller's transaction (once per `dedupe_key`)."""
+    """Queue a direct message to `user_id` in the caller's transaction (once per `dedupe_key`),
+    with `files` attached (stored with the row)."""
     return outbox.enqueue(
         kind=BotAction.Kind.SEND_DM,
         payload={"user_id": user_id, **message_body(reply)},
         dedupe_key=dedupe_key,
         guild_id=guild_id,
         ordering_key=ordering_key,
+        files=files or (),
     )

@@ -118,6 +118,15 @@ def test_export_answers_with_the_json_file(emulator, guild):
         GUILD_ID,
         MEMBER,
     )
+    # A copy goes to the member's DMs through the outbox, the same bytes attached.
+    assert deliver() == Counter(done=1)
+    dm = emulator.dm_channel_for(MEMBER)
+    [message] = emulator.messages(dm["id"])
+    assert message["content"].startswith("Your Guildhall data export")
+    [copy] = message["attachments"]
+    assert copy["filename"] == f"guildhall-data-{MEMBER}.json"
+    with urllib.request.urlopen(copy["url"]) as response:
+        assert json.loads(response.read()) == exported
 
 
 def test_delete_asks_for_the_word_then_erases_and_sends_a_dm(emulator, guild):
