@@ -18,11 +18,13 @@ import functools
 from botworker.guilds import channel_for
 from botworker.interactions import Invocation, Reply, router
 from botworker.models import PermissionLevel
+from botworker.presenters import gdpr as gdpr_presenter
 from botworker.presenters import onboarding as presenter
 from botworker.presenters.text import discord_format
 from config.actors import Actor
 from config.exceptions import ApplicationError, ChannelRef
 from support.models import FlowStatus, OnboardingFlow, OnboardingMode, OnboardingOption, OnboardingQuestion
+from support.services import gdpr as gdpr_services
 from support.services import onboarding as services
 
 RULES_POSTED = "Rules version {version} posted in {channel}."
@@ -42,11 +44,15 @@ def actor_of(inv: Invocation) -> Actor:
 
 def rules_gate(inv: Invocation) -> Reply | None:
     """None when the member may use a gated feature; otherwise the answer that asks them to
-    accept the current rules first (ephemeral, with the Accept button)."""
+    accept the current rules first (ephemeral, with the Accept button), then the current version
+    of the guild's data-protection text when it published one (with its Accept button)."""
     if inv.guild_id is None or inv.level >= PermissionLevel.MODERATOR:
         return None
     pending = services.rules_pending(guild_id=inv.guild_id, user_id=inv.user_id)
-    return presenter.gate(pending) if pending is not None else None
+    if pending is not None:
+        return presenter.gate(pending)
+    consent = gdpr_services.consent_pending(guild_id=inv.guild_id, user_id=inv.user_id)
+    return gdpr_presenter.consent_gate(consent) if consent is not None else None
 
 
 def requires_current_rules(handler):

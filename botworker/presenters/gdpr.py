@@ -3,6 +3,8 @@ the export's answer, the erasure's confirmation modal and DM."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from botworker.interactions import Modal, Reply, ReplyFile, TextInput, button, limits
 from botworker.presenters.text import discord_format
 from support.models import ConsentAcceptance, ConsentVersion, GdprRequest
@@ -50,6 +52,15 @@ def consent_message(consent: ConsentVersion) -> Reply:
         components=[[button("Accept", f"{ACCEPT_ACTION}:{consent.pk}", style=3)]],
         ephemeral=True,
     )
+
+
+CONSENT_GATE = "Before you go on, please read and accept version {version} of this server's data-protection text."
+
+
+def consent_gate(consent: ConsentVersion) -> Reply:
+    """A gated feature's answer to a member who has not accepted the current consent version."""
+    message = consent_message(consent)
+    return replace(message, content=CONSENT_GATE.format(version=consent.version))
 
 
 def accepted(acceptance: ConsentAcceptance) -> Reply:

@@ -226,3 +226,23 @@ def test_text_and_email_questions_open_a_modal_and_optional_ones_can_be_skipped(
     done = submit(modal["data"]["custom_id"], {"answer": "me@example.com"})
     assert title(done) == presenter.SUMMARY_TITLE
     assert OnboardingFlow.objects.get().answers == {"about": None, "mail": "me@example.com"}
+
+
+def test_the_gate_asks_for_the_current_consent_version_once_the_rules_are_accepted(emulator, guild):
+    from botworker.presenters import gdpr as gdpr_presenter
+    from support.services import gdpr as gdpr_services
+
+    services.onboarding_settings_update(guild_id=GUILD_ID, actor=SYSTEM, mode=OnboardingMode.RULES_ONLY)
+    click("start_onboarding")
+    assert command("ticket", who="newcomer")["type"] == 9  # no consent text published: no consent gate
+    first = gdpr_services.consent_version_publish(guild_id=GUILD_ID, actor=SYSTEM, text="We keep your tickets.")
+    answer = command("ticket", who="newcomer")
+    assert ephemeral_text(answer) == gdpr_presenter.CONSENT_GATE.format(version=1)
+    assert custom_ids(answer) == [f"{gdpr_presenter.ACCEPT_ACTION}:{first.pk}"]
+    assert command("ticket", who="admin")["type"] == 9  # admins pass
+    click(f"{gdpr_presenter.ACCEPT_ACTION}:{first.pk}")
+    assert command("ticket", who="newcomer")["type"] == 9
+    # A new version asks again.
+    second = gdpr_services.consent_version_publish(guild_id=GUILD_ID, actor=SYSTEM, text="We keep less.")
+    answer = command("ticket", who="newcomer")
+    assert custom_ids(answer) == [f"{gdpr_presenter.ACCEPT_ACTION}:{second.pk}"]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from config.actors import Actor
@@ -37,6 +37,18 @@ NOT_CONFIRMED = "Type DELETE (in capitals) to confirm. Nothing was erased."
 def consent_current(guild_id: int) -> ConsentVersion | None:
     """The guild's latest consent version, or None when it has published none."""
     return ConsentVersion.objects.filter(guild_id=guild_id).order_by("-version").first()
+
+
+def consent_pending(*, guild_id: int, user_id: int) -> ConsentVersion | None:
+    """The guild's current consent version when the member has not accepted it (a guild that
+    published a consent text asks for it again at each new version), else None. One query."""
+    current = (
+        ConsentVersion.objects.filter(guild_id=guild_id)
+        .order_by("-version")
+        .annotate(accepted=Exists(ConsentAcceptance.objects.filter(consent=OuterRef("pk"), user_id=user_id)))
+        .first()
+    )
+    return current if current is not None and not current.accepted else None
 
 
 def consent_acceptances(*, guild_id: int, user_id: int):
