@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from config import directory as names
 from config.actors import SYSTEM
 from config.exceptions import ApplicationError
 from support import services
@@ -48,10 +49,14 @@ class TranscriptInline(admin.StackedInline):
 
 
 @admin.register(SupportTicket)
-class SupportTicketAdmin(admin.ModelAdmin):
-    list_display = ["number", "guild_id", "topic", "status", "user_id", "claimed_by", "created_at", "closed_at"]
-    list_filter = ["status", "guild_id"]
+class SupportTicketAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "guild", "topic", "status", "requester", "claimer", "created_at", "closed_at"]
+    list_filter = [names.GuildFilter.on("guild_id"), "status"]
     search_fields = ["topic", "description", "=user_id", "=claimed_by", "=number"]
+    directory_user_fields = ("user_id", "claimed_by")
+    guild = names.named("guild_id", names.GUILD, description="guild")
+    requester = names.named("user_id", names.MEMBER, description="requester")
+    claimer = names.named("claimed_by", names.MEMBER, description="claimed by")
     ordering = ["-created_at"]
     inlines = [StatusChangeInline, MessageInline, TranscriptInline]
 
@@ -66,8 +71,10 @@ class SupportTicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportSettings)
-class SupportSettingsAdmin(admin.ModelAdmin):
-    list_display = ["guild_id", "escalation_role_id", "one_open_per_member", "auto_close_warn_days", "auto_close_days"]
+class SupportSettingsAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
+    guild = names.named("guild_id", names.GUILD, description="guild")
+    escalation_role = names.named("escalation_role_id", names.ROLE, description="escalation role")
+    list_display = ["guild", "escalation_role", "one_open_per_member", "auto_close_warn_days", "auto_close_days"]
     fields = [
         "guild_id",
         "staff_role_ids",
