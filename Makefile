@@ -46,11 +46,12 @@ test: export REDIS_URL ?= redis://127.0.0.1:6379/0
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production-9f3c1e7a5b
 test: export DEBUG := false
 test: export SECURE_SSL_REDIRECT ?= false
+test: PYTEST_WORKERS ?= 2
 test: install
 	@$(PY) -m config.preflight
 	$(BIN)/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

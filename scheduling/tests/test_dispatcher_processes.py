@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -157,7 +158,18 @@ def test_a_worker_killed_mid_dispatch_loses_nothing(subprocess_env, celery_test_
     assert_each_sent_once(ids)
 
 
+def private_redis_url(url: str) -> str:
+    """A Redis database of this test's own, so flushing it touches nothing of a parallel test
+    process (each pytest-xdist worker has its own): eight databases above the suite's, plus the
+    worker's number."""
+    parsed = urlsplit(url)
+    base = int(parsed.path.lstrip("/") or 0)
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    return urlunsplit(parsed._replace(path=f"/{(base + 8 + worker) % 16}"))
+
+
 def test_redis_flushed_and_beat_restarted_send_nothing_twice(subprocess_env, celery_test_queue, tmp_path):
+    subprocess_env = subprocess_env | {"REDIS_URL": private_redis_url(settings.REDIS_URL)}
     declare_dispatch_beat(celery_test_queue)
     one_off = reminder_create(
         actor=MOD,
@@ -180,7 +192,7 @@ def test_redis_flushed_and_beat_restarted_send_nothing_twice(subprocess_env, cel
             message="the one-off to be dispatched",
         )
         # Everything in Redis (queued ticks, results, cache) is gone at once; then beat restarts.
-        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+        redis.Redis.from_url(subprocess_env["REDIS_URL"]).flushdb()
         stop_process(beat)
         beat = start_named_beat(subprocess_env, tmp_path, "beat-second")
         wait_for(lambda: all_dispatched(ids), timeout=60, interval=0.5, message="the rest to be dispatched")
