@@ -174,6 +174,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Instants shown as text name their zone (config/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files -----------------------------------------------------------------------------
 
