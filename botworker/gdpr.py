@@ -1,5 +1,5 @@
 """The Discord layer's personal data, registered from here so no domain app imports botworker
-(registry: support.gdpr.registry; rules: docs/gdpr.md)."""
+(registry: config.gdpr; rules: docs/gdpr.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from botworker.models import (
     GuildMember,
     InteractionRecord,
 )
-from support.gdpr.registry import Erase, Link, register
+from config.gdpr import Erase, Link, register
 
 # What the bot has seen of the member. Erased like the rest; while they stay in a guild the
 # gateway and their next interaction show them to the bot again (that is Discord's data, current).

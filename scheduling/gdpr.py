@@ -1,7 +1,8 @@
-"""The scheduling app's personal data (registry: support.gdpr.registry; rules: docs/gdpr.md)."""
+"""The scheduling app's personal data (registry: config.gdpr; rules: docs/gdpr.md)."""
 
 from __future__ import annotations
 
+from config.gdpr import Erase, Link, register
 from scheduling.models import (
     Announcement,
     MemberZone,
@@ -11,7 +12,6 @@ from scheduling.models import (
     ScheduledJob,
     WowCharacter,
 )
-from support.gdpr.registry import Erase, Link, register
 
 register(MemberZone, Link("discord_user_id", Erase.DELETE))
 # A player's characters, availability and attendance records go with them (CASCADE); the raid

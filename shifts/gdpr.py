@@ -1,11 +1,11 @@
-"""The shifts app's personal data (registry: support.gdpr.registry; rules: docs/gdpr.md)."""
+"""The shifts app's personal data (registry: config.gdpr; rules: docs/gdpr.md)."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 
+from config.gdpr import Erase, Link, register
 from shifts.models import ModSchedule, Shift
-from support.gdpr.registry import Erase, Link, register
 
 register(ModSchedule, Link("user_id", Erase.DELETE))
 register(

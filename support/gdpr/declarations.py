@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.gdpr.registry import Erase, Link, register
+from config.gdpr import Erase, Link, register
 from support.models import (
     ConsentAcceptance,
     GdprRequest,

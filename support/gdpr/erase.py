@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from support.gdpr.registry import Erase, PersonalModel, load
+from config.gdpr import Erase, PersonalModel, load
 
 
 class ErasureIncomplete(RuntimeError):

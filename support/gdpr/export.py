@@ -15,8 +15,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from config.gdpr import PersonalModel, load
 from config.snowflakes import is_tombstone
-from support.gdpr.registry import PersonalModel, load
 
 FORMAT = "guildhall-personal-data/1"
 ANOTHER_MEMBER = "another member"

@@ -15,12 +15,12 @@ from botworker.models import BotAction, DiscordLink, InteractionRecord
 from botworker.presenters.text import DELETED_MEMBER, user_mention
 from config.actors import Actor
 from config.exceptions import ApplicationError
+from config.gdpr import Erase, PersonalModel, load, registry
 from config.snowflakes import is_tombstone
 from scheduling.models import Player, Reminder
 from shifts.models import ModSchedule, Shift
 from support import services
 from support.gdpr import erase, export
-from support.gdpr.registry import Erase, PersonalModel, load, registry
 from support.models import GdprRequest, SupportTicket, Tombstone
 from support.tests.gdpr_world import GUILD, OTHER, SUBJECT, marker, personal_rows
 

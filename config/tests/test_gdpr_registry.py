@@ -8,9 +8,9 @@ import pytest
 from django.db import models
 from django.test.utils import isolate_apps
 
+from config import gdpr as registry_module
+from config.gdpr import Erase, Link, load, registry, unregistered_models, user_id_fields
 from shifts.models import Shift
-from support.gdpr import registry as registry_module
-from support.gdpr.registry import Erase, Link, load, registry, unregistered_models, user_id_fields
 from support.models import SupportTicket
 
 

@@ -5,7 +5,7 @@ Each app declares its models next to them, in its own ``gdpr.py`` (the support a
 :mod:`support.gdpr.declarations`; botworker registers its own from ``botworker/gdpr.py``, so no
 domain app imports the Discord layer). :func:`load` imports them all. A model that has a field
 that looks like a Discord user id (:func:`user_id_fields`) must be registered, as personal or as
-not personal with a reason: ``support/tests/test_gdpr_registry.py`` walks every model of every
+not personal with a reason: ``config/tests/test_gdpr_registry.py`` walks every model of every
 project app and fails for one that is not, so a new app cannot forget.
 """
 
