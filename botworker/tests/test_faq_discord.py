@@ -26,7 +26,9 @@ from config.actors import Actor
 from support import services
 from support.models import FaqEntry, FaqProposal, ProposalStatus, SupportTicket, TicketDraft, TicketMessage
 from support.services import faq as faq_services
+from support.tasks import summarize_ticket
 from support.tests.faq_world import OTHER, RESET
+from support.tests.test_summaries import Stub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,6 +124,25 @@ def test_the_summary_goes_out_with_the_transcript(emulator, desk):
     summary = SupportTicket.objects.get(pk=ticket.pk).summary
     assert f"📝 **Summary** (local summariser): {summary.summary}" in post["content"]
     assert "spam" in summary.summary
+
+
+def test_a_remote_summary_is_posted_right_after_the_transcript(emulator, desk, settings, monkeypatch):
+    with Stub() as stub:
+        settings.SUMMARY_API_URL, settings.SUMMARY_API_KEY = stub.url, "sk-test"
+        settings.SUMMARY_MODEL, settings.SUMMARY_API_TIMEOUT = "tiny-model", 5
+        queued = []
+        monkeypatch.setattr(summarize_ticket, "delay", queued.append)
+        [ticket] = closed_through_discord(desk, RESET[:1])
+        assert queued == [ticket.pk]
+        deliver()
+        [transcript] = [m for m in log_posts(emulator, desk) if m["attachments"]]
+        assert "Summary" not in transcript["content"]
+        assert summarize_ticket(ticket.pk) == "remote"  # what the worker runs
+    deliver()
+    late = log_posts(emulator, desk)[-1]
+    assert (
+        late["content"] == "📝 Summary of ticket #1 (Cannot reset my password), by tiny-model: Reset email was in spam."
+    )
 
 
 def test_three_similar_tickets_post_one_proposal_that_an_admin_adds_to_the_faq(emulator, desk):

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('guild_id', models.PositiveBigIntegerField()),
                 ('question', models.CharField(max_length=200)),
-                ('answer', models.TextField()),
+                ('answer', models.TextField(max_length=2000)),
                 ('summary', models.TextField(blank=True)),
                 ('similarity_key', models.TextField(blank=True)),
                 ('deflections', models.PositiveIntegerField(default=0, help_text='Times a member found their answer here instead of opening a ticket.')),

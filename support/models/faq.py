@@ -47,7 +47,7 @@ class FaqEntry(models.Model):
 
     guild_id = models.PositiveBigIntegerField()
     question = models.CharField(max_length=200)
-    answer = models.TextField()
+    answer = models.TextField(max_length=2000)
     summary = models.TextField(blank=True)
     similarity_key = models.TextField(blank=True)
     deflections = models.PositiveIntegerField(

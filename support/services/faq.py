@@ -27,6 +27,7 @@ from django.utils import timezone
 from config.actors import Actor
 from config.exceptions import ApplicationError
 from support.models import (
+    ACTIVE_STATUSES,
     FaqEntry,
     FaqProposal,
     FaqProposalTicket,
@@ -292,11 +293,20 @@ def ticket_request(
         raise ApplicationError(TOPIC_REQUIRED, field="topic")
     description = _text(description, limit=DESCRIPTION_LIMIT, field="description", too_long=DESCRIPTION_TOO_LONG)
     settings = settings_for(guild_id)
-    matches = entries_like(
-        guild_id=guild_id,
-        key=similarity_key(topic, [description] if description else []),
-        threshold=settings.faq_similarity,
-        limit=SUGGESTIONS,
+    already_open = (
+        settings.one_open_per_member
+        and SupportTicket.objects.filter(guild_id=guild_id, user_id=actor.user_id, status__in=ACTIVE_STATUSES).exists()
+    )
+    # A member who may not open another ticket is told so at once (by ticket_open), not after the FAQ.
+    matches = (
+        []
+        if already_open
+        else entries_like(
+            guild_id=guild_id,
+            key=similarity_key(topic, [description] if description else []),
+            threshold=settings.faq_similarity,
+            limit=SUGGESTIONS,
+        )
     )
     if not matches:
         return TicketRequest(
@@ -313,7 +323,7 @@ def ticket_request(
         )
     entries = [entry for entry, _ in matches]
     with transaction.atomic():
-        TicketDraft.objects.filter(user_id=actor.user_id, expires_at__lt=now).delete()
+        TicketDraft.objects.filter(expires_at__lt=now).delete()  # a member's words are kept no longer than needed
         draft = TicketDraft.objects.create(
             guild_id=guild_id,
             user_id=actor.user_id,

@@ -314,3 +314,18 @@ def test_a_draft_of_another_guild_is_not_found(entries):
 def test_a_closed_ticket_like_an_entry_still_closes(entries):
     ticket = ticket_with_conversation(*RESET[0], user_id=REQUESTER)
     assert close(ticket).status == "closed"
+
+
+def test_a_member_with_an_open_ticket_is_refused_at_once_not_offered_the_faq(entries):
+    request(topic="My raid signup fails", description="The button does nothing")
+    with pytest.raises(ApplicationError) as refused:
+        request()
+    assert refused.value.message.startswith("You already have an open ticket: #1")
+    assert not TicketDraft.objects.exists()
+
+
+def test_expired_drafts_are_deleted_when_another_is_made(entries):
+    old = request().draft
+    TicketDraft.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    new = request(actor=OTHER_MEMBER).draft
+    assert list(TicketDraft.objects.values_list("pk", flat=True)) == [new.pk]
