@@ -153,8 +153,9 @@ def entries_like(*, guild_id: int, key: str, threshold: float, limit: int) -> li
 def _suggestion(cluster: list[TicketSummary]) -> tuple[str, str]:
     """A question and an answer drawn from the cluster's summaries: the most common topic (the
     newest ticket's on a tie) as a question, and the summaries' own best sentences as the answer."""
+    # The cluster starts with the newest ticket; most_common keeps first-seen order among ties.
     topics = Counter(s.ticket.topic.strip().rstrip(".!?") for s in cluster)
-    topic = max(topics, key=lambda t: (topics[t], -[s.ticket.topic.strip().rstrip(".!?") for s in cluster].index(t)))
+    topic = topics.most_common(1)[0][0]
     question = f"{topic}?"[:QUESTION_LIMIT]
     answer = local.summarize([s.summary for s in cluster], max_sentences=4, max_chars=ANSWER_LIMIT // 2)
     return question, answer or topic
