@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from config.actors import Actor
@@ -16,6 +17,7 @@ from support import services
 from support.models import FaqEntry, FaqProposal, ProposalStatus, SupportTicket, TicketDraft, TicketSummary
 from support.services import faq
 from support.signals import faq_proposal_changed, faq_proposed
+from support.similarity import py_similarity
 from support.tests.factories import CATEGORY, GUILD, OTHER_GUILD, REQUESTER, STAFF_ROLE, SupportSettingsFactory
 from support.tests.faq_world import ADMIN, MODERATOR, OTHER, RESET, close, closed_tickets, ticket_with_conversation
 
@@ -330,3 +332,19 @@ def test_expired_drafts_are_deleted_when_another_is_made(entries):
     TicketDraft.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     new = request(actor=OTHER_MEMBER).draft
     assert list(TicketDraft.objects.values_list("pk", flat=True)) == [new.pk]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("cannot reset password email spam", "password reset email missing spam"),
+        ("raid signup broken", "guild bank access"),
+        ("Reset-Password!", "reset password"),
+        ("a", "abc"),
+    ],
+)
+def test_the_python_trigram_similarity_of_sqlite_matches_pg_trgm(first, second):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT similarity(%s, %s)", [first, second])
+        [expected] = cursor.fetchone()
+    assert py_similarity(first, second) == pytest.approx(expected, abs=1e-6)
