@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # TrigramSimilarity and the pg_trgm extension (support: repeated ticket topics, /faq).
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -342,6 +344,8 @@ PERIODIC_TASKS = {
     "dispatch due": {"task": "scheduling.dispatch_due", "every_seconds": 5},
     # Support: warn, then close, tickets whose requester stays silent (days, so every 10 minutes).
     "support auto-close": {"task": "support.auto_close_idle_tickets", "every_seconds": 600},
+    # Support: summarise closed tickets whose summary task was lost (remote summariser only).
+    "support summaries sweep": {"task": "support.summarize_missing", "every_seconds": 900},
 }
 
 # --- Discord ----------------------------------------------------------------------------------
@@ -374,6 +378,18 @@ OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 1.0)
 # weekly summary DM goes out.
 TIMETRACKING_FORGOTTEN_HOURS = env_int("TIMETRACKING_FORGOTTEN_HOURS", 12)
 TIMETRACKING_SUMMARY_HOUR = env_int("TIMETRACKING_SUMMARY_HOUR", 8)
+
+# --- Support: ticket summaries -----------------------------------------------------------------
+# Closed tickets are summarised by the local extractive summariser (no network), or, when both
+# SUMMARY_API_URL and SUMMARY_API_KEY are set, by an OpenAI-compatible API
+# (POST {SUMMARY_API_URL}/chat/completions) in a Celery task after the close, falling back to the
+# local one when it fails or takes longer than SUMMARY_API_TIMEOUT seconds (docs/support.md).
+SUMMARY_API_URL = env_str("SUMMARY_API_URL")
+SUMMARY_API_KEY = env_str("SUMMARY_API_KEY")
+SUMMARY_MODEL = env_str("SUMMARY_MODEL", "gpt-4o-mini")
+SUMMARY_API_TIMEOUT = env_float("SUMMARY_API_TIMEOUT", 10.0)
+SUMMARY_SENTENCES = env_int("SUMMARY_SENTENCES", 3)
+SUMMARY_MAX_CHARS = env_int("SUMMARY_MAX_CHARS", 600)
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -37,3 +37,15 @@ member_erased = Signal()
 rules_posted = Signal()
 rules_accepted = Signal()
 onboarding_completed = Signal()
+
+# Summaries and the FAQ (support/services/summaries.py, support/services/faq.py):
+# `ticket_summarized(summary)`: a closed ticket's summary was stored after its transcript was
+# posted (by the remote provider's task); it is to be posted in the log channel. A summary made
+# in the closing transaction goes out with the transcript instead.
+# `faq_proposed(proposal)`: similar tickets make a new FAQ proposal; it is to be posted in the
+# staff log channel with Add to FAQ and Dismiss.
+# `faq_proposal_changed(proposal)`: a proposal was added to the FAQ or dismissed; its log message
+# is to be re-rendered (once per proposal version).
+ticket_summarized = Signal()
+faq_proposed = Signal()
+faq_proposal_changed = Signal()

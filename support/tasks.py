@@ -6,9 +6,10 @@ import logging
 from collections import Counter
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
-from support.services import autoclose
+from support.services import autoclose, summaries
 
 logger = logging.getLogger("guildhall.support")
 
@@ -28,3 +29,22 @@ def auto_close_idle_tickets() -> dict[str, int]:
     if any(counts.values()):
         logger.info("auto-close: warned %(warned)d tickets, closed %(closed)d", counts)
     return counts
+
+
+@shared_task(name="support.summarize_ticket", autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
+def summarize_ticket(ticket_id: int) -> str:
+    """Summarise a closed ticket with the remote provider (falling back to the local summariser)
+    and run the repeated-topic check. Idempotent: a ticket with a summary gets no second one, and
+    a ticket that is gone is skipped. Returns the provider that wrote the summary, or ""."""
+    stored = summaries.ticket_summary_make(ticket_id=ticket_id)
+    return stored.provider if stored is not None else ""
+
+
+@shared_task(name="support.summarize_missing")
+def summarize_missing() -> int:
+    """Summarise the recently closed tickets whose summary task was lost (the broker was down when
+    they closed). Returns how many were summarised."""
+    done = 0
+    for ticket_id in summaries.tickets_missing_summary():
+        done += summaries.ticket_summary_make(ticket_id=ticket_id) is not None
+    return done

@@ -2,6 +2,7 @@
 
 from botworker.handlers import (  # noqa: F401
     admin,
+    faq,
     gdpr,
     general,
     jobs,

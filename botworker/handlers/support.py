@@ -9,6 +9,7 @@ from botworker.handlers.onboarding import requires_current_rules
 from botworker.interactions import Choice, Invocation, Option, OptionType, PagedText, Reply, paged_list, router
 from botworker.interactions.routing import NEEDS_CONFIG, NEEDS_GUILD
 from botworker.models import PermissionLevel
+from botworker.presenters import faq as faq_presenter
 from botworker.presenters import support as presenter
 from botworker.presenters.text import discord_format
 from config.actors import Actor
@@ -93,7 +94,8 @@ def open_button(inv: Invocation) -> Reply:
 @router.modal(presenter.SUBMIT_ACTION, target="none", needs_config=True)
 @requires_current_rules
 def submit_ticket(inv: Invocation) -> Reply:
-    opened = services.ticket_open(
+    # FAQ entries like the ticket are offered first (botworker/handlers/faq.py); otherwise it opens.
+    request = services.ticket_request(
         guild_id=inv.guild_id,
         actor=actor_of(inv),
         topic=inv.fields.get("topic", ""),
@@ -101,7 +103,9 @@ def submit_ticket(inv: Invocation) -> Reply:
         category_id=channel_for(inv.guild, "tickets_category"),
         overflow_category_id=channel_for(inv.guild, "tickets_overflow"),
     )
-    return Reply(content=presenter.OPENING.format(number=opened.number), ephemeral=True)
+    if request.draft is not None:
+        return faq_presenter.suggestions(request.draft, request.entries)
+    return Reply(content=presenter.OPENING.format(number=request.ticket.number), ephemeral=True)
 
 
 # ---------------------------------------------------------------------------- staff: buttons

@@ -4,6 +4,7 @@ one module per domain app."""
 
 from botworker.receivers import (  # noqa: F401
     clock,
+    faq,
     gdpr,
     jobs,
     onboarding,

@@ -19,6 +19,7 @@ from django.conf import settings as django_settings
 from django.dispatch import receiver
 
 from botworker.guilds import channel_for, guild_config_for
+from botworker.interactions import limits
 from botworker.models import GuildRole
 from botworker.outbox import (
     CreateChannel,
@@ -30,11 +31,12 @@ from botworker.outbox import (
     completion_hook,
     enqueue,
 )
+from botworker.presenters import faq as faq_presenter
 from botworker.presenters import support as presenter
 from botworker.receivers.common import enqueue_dm, message_body
 from config.snowflakes import as_snowflake
 from support import services
-from support.models import SupportTicket, TicketStatus, TicketTranscript
+from support.models import SupportTicket, TicketStatus, TicketSummary, TicketTranscript
 from support.signals import ticket_auto_close_warned, ticket_changed, ticket_channel_ready, ticket_opened
 
 CHANNEL_HOOK = "support.channel_created"
@@ -100,12 +102,12 @@ def post_transcript(ticket: SupportTicket) -> None:
     channel_id = logs_channel(ticket.guild_id)
     if transcript is None or channel_id is None:
         return
+    message = presenter.transcript_message(ticket, message_count=transcript.message_count)
+    summary = TicketSummary.objects.filter(ticket=ticket).first()
+    if summary is not None:  # made in the closing transaction: it goes out with the transcript
+        message.content = limits.clip(f"{message.content}\n{faq_presenter.summary_line(summary)}", limits.CONTENT)
     enqueue(
-        SendMessage(
-            channel_id=channel_id,
-            guild_id=ticket.guild_id,
-            **message_body(presenter.transcript_message(ticket, message_count=transcript.message_count)),
-        ),
+        SendMessage(channel_id=channel_id, guild_id=ticket.guild_id, **message_body(message)),
         dedupe_key=f"support:ticket:{ticket.pk}:transcript",
         files=[
             OutboxFile(transcript.text_filename, transcript.text.encode()),

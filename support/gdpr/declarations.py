@@ -5,12 +5,17 @@ from __future__ import annotations
 from config.gdpr import Erase, Link, register
 from support.models import (
     ConsentAcceptance,
+    FaqEntry,
+    FaqProposal,
+    FaqProposalTicket,
     GdprRequest,
     OnboardingFlow,
     RulesAcceptance,
     SupportTicket,
+    TicketDraft,
     TicketMessage,
     TicketStatusChange,
+    TicketSummary,
     TicketTranscript,
 )
 
@@ -47,3 +52,16 @@ register(TicketTranscript, Link("ticket__user_id", Erase.DELETE))
 register(RulesAcceptance, Link("user_id", Erase.DELETE))
 # The questionnaire's answers (an email address, free text) are the member's: deleted.
 register(OnboardingFlow, Link("user_id", Erase.DELETE))
+# Summaries and the FAQ. A summary quotes the conversation (the local one is extractive): it goes
+# with the member's tickets, as the transcript does, and so does the ticket's place in a proposal.
+register(TicketSummary, Link("ticket__user_id", Erase.DELETE))
+register(FaqProposalTicket, Link("ticket__user_id", Erase.DELETE))
+# FAQ entries and proposals are the guild's; the staff member who wrote or acted is anonymised.
+register(FaqEntry, Link("created_by", Erase.ANONYMISE))
+register(FaqProposal, Link("acted_by", Erase.ANONYMISE))
+# A draft is the member's own words, kept a few minutes: deleted.
+register(
+    TicketDraft,
+    Link("user_id", Erase.DELETE, owns=("topic", "description")),
+    Link("ticket__user_id", Erase.FOLLOWS),
+)

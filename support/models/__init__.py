@@ -52,3 +52,23 @@ __all__ += [
     "RulesAcceptance",
     "RulesVersion",
 ]
+
+from support.models.faq import (  # noqa: E402 - grouped by module, each with its __all__
+    FaqEntry,
+    FaqProposal,
+    FaqProposalTicket,
+    ProposalStatus,
+    SummaryProvider,
+    TicketDraft,
+    TicketSummary,
+)
+
+__all__ += [
+    "FaqEntry",
+    "FaqProposal",
+    "FaqProposalTicket",
+    "ProposalStatus",
+    "SummaryProvider",
+    "TicketDraft",
+    "TicketSummary",
+]

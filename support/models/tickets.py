@@ -30,6 +30,16 @@ class SupportSettings(models.Model):
     auto_close_days = models.PositiveSmallIntegerField(
         default=14, help_text="…and closed after this many idle days (more than the warning)."
     )
+    faq_window_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Repeated topics: closed tickets of this many past days are compared."
+    )
+    faq_min_similar = models.PositiveSmallIntegerField(
+        default=3, help_text="Repeated topics: this many similar tickets make an FAQ proposal."
+    )
+    faq_similarity = models.FloatField(
+        default=0.3,
+        help_text="Trigram similarity (0-1) from which two tickets, or a ticket and an FAQ entry, are alike.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -40,7 +50,13 @@ class SupportSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(auto_close_warn_days__gte=1) & Q(auto_close_days__gt=models.F("auto_close_warn_days")),
                 name="supportsettings_close_after_warning",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(faq_window_days__gte=1)
+                & Q(faq_min_similar__gte=2)
+                & Q(faq_similarity__gt=0, faq_similarity__lte=1),
+                name="supportsettings_faq_sane",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -62,3 +62,31 @@ __all__ += [
     "gdpr_erase",
     "gdpr_export",
 ]
+
+from support.services.faq import (  # noqa: E402 - grouped by module, each with its __all__
+    faq_entry_create,
+    faq_entry_update,
+    faq_proposal_add,
+    faq_proposal_check,
+    faq_proposal_dismiss,
+    faq_proposal_record_message,
+    faq_search,
+    ticket_draft_answered,
+    ticket_draft_open,
+    ticket_request,
+)
+from support.services.summaries import ticket_summary_make  # noqa: E402
+
+__all__ += [
+    "faq_entry_create",
+    "faq_entry_update",
+    "faq_proposal_add",
+    "faq_proposal_check",
+    "faq_proposal_dismiss",
+    "faq_proposal_record_message",
+    "faq_search",
+    "ticket_draft_answered",
+    "ticket_draft_open",
+    "ticket_request",
+    "ticket_summary_make",
+]

@@ -31,6 +31,7 @@ from support.models import (
     TicketStatusChange,
     TicketTranscript,
 )
+from support.services import summaries
 from support.services.messages import (
     ALREADY_CLAIMED,
     ALREADY_CLAIMED_BY_YOU,
@@ -130,6 +131,8 @@ def _change_status(
     ticket.version += 1
     ticket.save(update_fields=[*fields, "status", "version", "updated_at"])
     ticket_changed.send(sender=SupportTicket, ticket=ticket, change=change, actor_id=by)
+    if to_status in (TicketStatus.CLOSED, TicketStatus.ARCHIVED):
+        summaries.faq_check_after_close(ticket, now=now)
     return ticket
 
 
@@ -140,13 +143,15 @@ def _make_transcript(ticket: SupportTicket, *, now: datetime) -> TicketTranscrip
     if existing is not None:
         return existing
     messages = list(ticket.messages.order_by("created_at", "message_id"))
-    return TicketTranscript.objects.create(
+    transcript = TicketTranscript.objects.create(
         ticket=ticket,
         text=transcript_text(ticket, messages),
         html=transcript_html(ticket, messages),
         message_count=len(messages),
         created_at=now,
     )
+    summaries.ticket_summary_on_close(ticket, now=now)
+    return transcript
 
 
 def _category(*, guild_id: int, category_id: int | None, overflow_category_id: int | None) -> int:

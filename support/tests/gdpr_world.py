@@ -30,11 +30,16 @@ from shifts.tests.factories import ModScheduleFactory, ShiftFactory
 from support.models import (
     ConsentAcceptance,
     ConsentVersion,
+    FaqEntry,
+    FaqProposal,
+    FaqProposalTicket,
     OnboardingFlow,
     RulesAcceptance,
     RulesVersion,
+    TicketDraft,
     TicketMessage,
     TicketStatusChange,
+    TicketSummary,
     TicketTranscript,
 )
 from support.tests.factories import TicketFactory
@@ -159,6 +164,19 @@ def personal_rows(user_id: int, *, other: int) -> dict[str, object]:
     )
     rows["transcript"] = TicketTranscript.objects.create(
         ticket=ticket, text=words, html=f"<p>{words}</p>", message_count=1, created_at=now
+    )
+    rows["summary"] = TicketSummary.objects.create(
+        ticket=ticket, guild_id=GUILD, summary=words, provider="local", created_at=now
+    )
+    rows["faq_entry"] = FaqEntry.objects.create(
+        guild_id=GUILD, question="How?", answer="Like this.", created_by=user_id
+    )
+    rows["faq_proposal"] = FaqProposal.objects.create(
+        guild_id=GUILD, question="How?", answer="Like this.", status="dismissed", acted_by=user_id, created_at=now
+    )
+    rows["faq_proposal_ticket"] = FaqProposalTicket.objects.create(proposal=rows["faq_proposal"], ticket=ticket)
+    rows["ticket_draft"] = TicketDraft.objects.create(
+        guild_id=GUILD, user_id=user_id, topic=words, description=words, created_at=now, expires_at=now
     )
     rules, _ = RulesVersion.objects.get_or_create(guild_id=GUILD, version=1, defaults={"text": "Be kind."})
     rows["rules_acceptance"] = RulesAcceptance.objects.create(
