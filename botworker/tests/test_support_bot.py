@@ -89,11 +89,6 @@ def test_the_conversation_is_recorded_from_the_gateway_and_the_transcript_reache
     emulator.dispatch("MESSAGE_UPDATE", edited)
 
     # (The emulator does not echo the bot's own messages on the gateway as Discord does.)
-    import time
-
-    time.sleep(5)
-    print(list(TicketMessage.objects.values_list("content", "edited_at")))
-    print(bot.log)
     wait_for(
         lambda: (
             TicketMessage.objects.filter(ticket=ticket).count() == 3
