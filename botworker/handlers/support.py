@@ -10,11 +10,13 @@ from botworker.interactions import Choice, Invocation, Option, OptionType, Paged
 from botworker.interactions.routing import NEEDS_CONFIG, NEEDS_GUILD
 from botworker.models import PermissionLevel
 from botworker.presenters import support as presenter
+from botworker.presenters.support_duty import next_shift_note
 from botworker.presenters.text import discord_format
 from config.actors import Actor
 from config.exceptions import ApplicationError, RoleRef, UserRef
 from support import selectors, services
 from support.models import SupportTicket, TicketStatus
+from support.services.duty import duty_at
 
 RATING_TARGET = r"[1-9]\d{0,19}-[1-5]"
 
@@ -101,7 +103,8 @@ def submit_ticket(inv: Invocation) -> Reply:
         category_id=channel_for(inv.guild, "tickets_category"),
         overflow_category_id=channel_for(inv.guild, "tickets_overflow"),
     )
-    return Reply(content=presenter.OPENING.format(number=opened.number), ephemeral=True)
+    note = next_shift_note(duty_at(guild_id=inv.guild_id))
+    return Reply(content=" ".join(filter(None, (presenter.OPENING.format(number=opened.number), note))), ephemeral=True)
 
 
 # ---------------------------------------------------------------------------- staff: buttons
