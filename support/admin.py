@@ -100,4 +100,4 @@ class SupportSettingsAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
 
 
 # The GDPR and onboarding admins register themselves on import.
-from support import admin_gdpr, admin_onboarding  # noqa: E402, F401
+from support import admin_gdpr, admin_metrics, admin_onboarding  # noqa: E402, F401

@@ -190,3 +190,18 @@ def test_reading_the_rows_is_one_query_whatever_their_number(world, django_asser
         make_ticket(f"More {day}", NOW - day * DAY - timedelta(hours=3))
     with django_assert_num_queries(1):
         assert ticket_stats(guild_id=GUILD, scope="all", now=NOW).opened == 12
+
+
+def test_erasing_a_member_anonymises_who_asked_and_their_staff_lines(world):
+    asked, _ = ticket_metrics_create(guild_id=GUILD, actor=MODERATOR, scope="all", now=NOW)
+    other, _ = ticket_metrics_create(
+        guild_id=GUILD, actor=Actor(user_id=SUPPORTER, is_moderator=True), scope="all", now=NOW
+    )
+    services.gdpr_erase(subject_user_id=MOD, actor=Actor(user_id=MOD), source="discord", confirmation="DELETE")
+    asked.refresh_from_db()
+    other.refresh_from_db()
+    assert asked.triggered_by != MOD and other.triggered_by == SUPPORTER
+    for row in (asked, other):
+        ids = [line["user_id"] for line in row.snapshot["staff"]]
+        assert str(MOD) not in ids and str(SUPPORTER) in ids and len(ids) == 2
+        assert row.snapshot["opened"] == 7  # the figures stay

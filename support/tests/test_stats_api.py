@@ -119,3 +119,14 @@ def test_a_back_office_staff_login_reads_any_guilds_stats(world):
     response = client_for(staff).get(URL, {"scope": "all"})
     assert response.status_code == 200 and response.json()["opened"] == 7
     assert TicketMetrics.objects.get().triggered_by is None
+
+
+def test_the_snapshots_in_the_back_office_are_read_only(world, client):
+    client_for(world["supporter"]).get(URL)
+    row = TicketMetrics.objects.get()
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    listing = client.get("/admin/support/ticketmetrics/")
+    assert listing.status_code == 200 and listing.context["cl"].result_count == 1
+    page = client.get(f"/admin/support/ticketmetrics/{row.pk}/change/")
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert client.get("/admin/support/ticketmetrics/add/").status_code == 403
