@@ -83,7 +83,7 @@ def moderator_role_ids(guild_id: int) -> tuple[int, ...]:
 def duty_ping(ticket: SupportTicket) -> Duty:
     """Who the ticket's opening message pings: the moderators on duty when it was opened, else the
     support staff roles, else (none set) the guild's moderator roles."""
-    duty = duty_at(guild_id=ticket.guild_id, now=ticket_opened_at(ticket))
+    duty = duty_at(guild_id=ticket.guild_id, now=ticket_opened_at(ticket), with_next_start=False)
     if not duty.user_ids and not duty.role_ids:
         duty = replace(duty, role_ids=moderator_role_ids(ticket.guild_id))
     return duty

@@ -28,15 +28,16 @@ class Duty:
         return bool(self.user_ids)
 
 
-def duty_at(*, guild_id: int, now: datetime | None = None) -> Duty:
-    """Who is on duty in the guild at `now` (two queries), else its support staff roles and the
-    next shift's start (three more)."""
+def duty_at(*, guild_id: int, now: datetime | None = None, with_next_start: bool = True) -> Duty:
+    """Who is on duty in the guild at `now` (two queries), else its support staff roles (one more)
+    and, `with_next_start`, the next shift's start (two more)."""
     now = now or timezone.now()
     users = on_duty(guild_id=guild_id, now=now)
     if users:
         return Duty(user_ids=tuple(users))
     roles = tuple(sorted(settings_for(guild_id).staff_role_id_set))
-    return Duty(role_ids=roles, next_start=next_duty_start(guild_id=guild_id, now=now))
+    next_start = next_duty_start(guild_id=guild_id, now=now) if with_next_start else None
+    return Duty(role_ids=roles, next_start=next_start)
 
 
 def ticket_opened_at(ticket) -> datetime:

@@ -144,6 +144,8 @@ def test_query_counts_do_not_grow_with_the_roster(slots, django_assert_num_queri
     with django_assert_num_queries(5):  # on duty (2), the staff roles (1), the next start (2)
         duty = duty_at(guild_id=GUILD, now=NOW)
     assert duty.role_ids == (STAFF_ROLE,) and duty.next_start is not None
+    with django_assert_num_queries(3):  # the ping needs no next start
+        assert duty_at(guild_id=GUILD, now=NOW, with_next_start=False) == Duty(role_ids=(STAFF_ROLE,))
 
 
 def test_duty_at_on_duty_or_the_staff_roles_with_the_next_start(django_assert_num_queries):
