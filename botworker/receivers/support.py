@@ -169,7 +169,7 @@ def on_channel_ready(sender, ticket: SupportTicket, **kwargs) -> None:
     enqueue(
         SendMessage(
             channel_id=ticket.channel_id,
-            mention_users=[ticket.user_id, *duty.user_ids],
+            mention_users=list(dict.fromkeys([ticket.user_id, *duty.user_ids])),  # a requester on duty: once
             mention_roles=list(duty.role_ids) or None,
             **body,
         ),
