@@ -118,3 +118,10 @@ def test_edits_of_the_opening_message_keep_its_ping_and_ping_nobody(desk, emulat
     assert "content" not in edit.json and edit.json["allowed_mentions"]["users"] == []
     message = emulator.get_message(str(ticket.channel_id), ticket.control_message_id)
     assert message["content"] == post.json["content"] and "Claimed by" in str(message["embeds"])
+
+
+def test_a_requester_on_duty_is_named_once_in_the_allowed_mentions(emulator, desk):  # noqa: F811
+    claimed_shift(timezone.now() - timedelta(minutes=10), by=REQUESTER)
+    _, _, post = open_ticket(emulator)
+    assert post.json["content"].endswith(f"\nOn duty now: <@{REQUESTER}>.")
+    assert post.json["allowed_mentions"]["users"] == [str(REQUESTER)]
