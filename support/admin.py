@@ -99,5 +99,5 @@ class SupportSettingsAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
             self.message_user(request, error.message, level=messages.ERROR)
 
 
-# The FAQ, GDPR and onboarding admins register themselves on import.
-from support import admin_faq, admin_gdpr, admin_onboarding  # noqa: E402, F401
+# The FAQ, statistics, GDPR and onboarding admins register themselves on import.
+from support import admin_faq, admin_gdpr, admin_metrics, admin_onboarding  # noqa: E402, F401

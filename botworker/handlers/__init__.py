@@ -11,6 +11,7 @@ from botworker.handlers import (  # noqa: F401
     scheduling,
     shifts,
     support,
+    support_stats,
     timetracking,
     watcher,
 )

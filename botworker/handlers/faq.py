@@ -10,11 +10,10 @@ import unicodedata
 
 from botworker.guilds import channel_for
 from botworker.handlers.onboarding import requires_current_rules
-from botworker.handlers.support import actor_of
+from botworker.handlers.support import actor_of, opened_text
 from botworker.interactions import Invocation, Option, PagedText, Reply, paged_list, router
 from botworker.interactions.routing import NEEDS_GUILD
 from botworker.presenters import faq as presenter
-from botworker.presenters import support as support_presenter
 from botworker.presenters.text import discord_format
 from config.exceptions import ApplicationError
 from support import services
@@ -112,4 +111,4 @@ def open_anyway_button(inv: Invocation) -> Reply:
         category_id=channel_for(inv.guild, "tickets_category"),
         overflow_category_id=channel_for(inv.guild, "tickets_overflow"),
     )
-    return Reply(content=support_presenter.OPENING.format(number=opened.number), ephemeral=True, update=True)
+    return Reply(content=opened_text(inv, opened.number), ephemeral=True, update=True)

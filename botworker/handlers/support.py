@@ -11,11 +11,13 @@ from botworker.interactions.routing import NEEDS_CONFIG, NEEDS_GUILD
 from botworker.models import PermissionLevel
 from botworker.presenters import faq as faq_presenter
 from botworker.presenters import support as presenter
+from botworker.presenters.support_duty import next_shift_note
 from botworker.presenters.text import discord_format
 from config.actors import Actor
 from config.exceptions import ApplicationError, RoleRef, UserRef
 from support import selectors, services
 from support.models import SupportTicket, TicketStatus
+from support.services.duty import duty_at
 
 RATING_TARGET = r"[1-9]\d{0,19}-[1-5]"
 
@@ -105,7 +107,14 @@ def submit_ticket(inv: Invocation) -> Reply:
     )
     if request.draft is not None:
         return faq_presenter.suggestions(request.draft, request.entries)
-    return Reply(content=presenter.OPENING.format(number=request.ticket.number), ephemeral=True)
+    return Reply(content=opened_text(inv, request.ticket.number), ephemeral=True)
+
+
+def opened_text(inv: Invocation, number: int) -> str:
+    """The requester's answer once their ticket is opened: its number, and when nobody is on duty,
+    when the next shift starts."""
+    note = next_shift_note(duty_at(guild_id=inv.guild_id))
+    return " ".join(filter(None, (presenter.OPENING.format(number=number), note)))
 
 
 # ---------------------------------------------------------------------------- staff: buttons

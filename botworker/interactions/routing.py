@@ -201,6 +201,9 @@ class HandlerSpec:
     # Deferred only for some invocations (e.g. an option that makes the handler call Discord):
     # a predicate on the invocation; the others are answered at once.
     defer_when: Callable[[Invocation], bool] | None = None
+    # A component whose deferred answer edits the message it is on (DEFERRED_UPDATE_MESSAGE, then
+    # the follow-up edit, which may carry files) instead of a new "thinking…" message.
+    defer_update: bool = False
 
     def defers(self, invocation: Invocation) -> bool:
         return self.deferred or (self.defer_when is not None and bool(self.defer_when(invocation)))
@@ -352,7 +355,7 @@ class Router:
         if invocation.type == InteractionType.AUTOCOMPLETE:
             return self._autocomplete(invocation)
         if not run_deferred and found.defers(invocation):
-            return Reply(deferred=True, ephemeral=found.ephemeral_defer)
+            return Reply(deferred=True, ephemeral=found.ephemeral_defer, update=found.defer_update)
         try:
             command_spec = found if isinstance(found, CommandSpec) else None
             if command_spec is not None:

@@ -7,10 +7,12 @@ the outbox, so both show a ticket the same way."""
 from __future__ import annotations
 
 from botworker.interactions import Modal, Reply, TextInput, button
+from botworker.presenters.support_duty import duty_line
 from botworker.presenters.text import discord_format
 from config.exceptions import ChannelRef, RoleRef, UserRef
 from support.models import SupportTicket, TicketStatus
 from support.services import CLOSE_REASON_LIMIT, COMMENT_LIMIT, DESCRIPTION_LIMIT, TOPIC_LIMIT
+from support.services.duty import Duty
 
 OPEN_ACTION = "ticket_open"
 SUBMIT_ACTION = "ticket_submit"
@@ -139,9 +141,10 @@ def status_text(ticket: SupportTicket) -> str:
     )
 
 
-def control_message(ticket: SupportTicket) -> Reply:
+def control_message(ticket: SupportTicket, *, duty: Duty | None = None) -> Reply:
     """The ticket's message in its channel: what it is about, its state, and the staff buttons
-    (each click is re-checked: staff only, this guild, this ticket's state)."""
+    (each click is re-checked: staff only, this guild, this ticket's state). Posted with `duty`,
+    its content also pings who is on duty (see presenters.support_duty)."""
     done = ticket.status in (TicketStatus.CLOSED, TicketStatus.ARCHIVED)
     fields = [{"name": "Status", "value": status_text(ticket), "inline": False}]
     if ticket.created_at:
@@ -165,8 +168,11 @@ def control_message(ticket: SupportTicket) -> Reply:
         button("Escalate", f"{ESCALATE_ACTION}:{pk}", style=2, disabled=done),
         button("Delete", f"{DELETE_ACTION}:{pk}", style=4, disabled=ticket.status == TicketStatus.ARCHIVED),
     ]
+    content = discord_format(CONTROL_CONTENT, user=UserRef(ticket.user_id))
+    if duty is not None:
+        content = f"{content}\n{duty_line(duty)}"
     return Reply(
-        content=discord_format(CONTROL_CONTENT, user=UserRef(ticket.user_id)),
+        content=content,
         embeds=[embed],
         components=[buttons],
     )

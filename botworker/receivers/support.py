@@ -5,7 +5,10 @@ order they were decided: the channel is created before its message is posted, re
 deleted. Channel edits and the deletion name the channel by the creation's dedupe key
 (`channel_from`), so a ticket closed before its channel existed is still renamed and locked once
 it does. The in-channel message is posted when the channel's id is recorded (completion hook of
-the creation) and re-rendered once per ticket version after that.
+the creation) and re-rendered once per ticket version after that. It pings the requester and who
+was on duty when the ticket was opened (the moderators of the live shift roster, else the support
+staff roles, else the moderator roles), allowing exactly those mentions; its edits change the
+embed and buttons only, so the content (and its ping) stays as posted.
 
 The guild configuration's `logs` channel gets a line when a ticket is opened, claimed, closed
 (by staff or the auto-close) or deleted (once per ticket version), and a closed ticket's
@@ -14,6 +17,8 @@ channel, pinging its requester, once per warning.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from django.conf import settings as django_settings
 from django.dispatch import receiver
@@ -37,6 +42,7 @@ from botworker.receivers.common import enqueue_dm, message_body
 from config.snowflakes import as_snowflake
 from support import services
 from support.models import SupportTicket, TicketStatus, TicketSummary, TicketTranscript
+from support.services.duty import Duty, duty_at, ticket_opened_at
 from support.signals import ticket_auto_close_warned, ticket_changed, ticket_channel_ready, ticket_opened
 
 CHANNEL_HOOK = "support.channel_created"
@@ -67,6 +73,22 @@ def staff_role_ids(guild_id: int) -> set[int]:
 
 def bot_user_id() -> int | None:
     return as_snowflake(getattr(django_settings, "DISCORD_APPLICATION_ID", None) or None)
+
+
+def moderator_role_ids(guild_id: int) -> tuple[int, ...]:
+    config = guild_config_for(guild_id)
+    if config is None:
+        return ()
+    return tuple(sorted(role.role_id for role in config.roles.all() if role.kind == GuildRole.Kind.MODERATOR))
+
+
+def duty_ping(ticket: SupportTicket) -> Duty:
+    """Who the ticket's opening message pings: the moderators on duty when it was opened, else the
+    support staff roles, else (none set) the guild's moderator roles."""
+    duty = duty_at(guild_id=ticket.guild_id, now=ticket_opened_at(ticket), with_next_start=False)
+    if not duty.user_ids and not duty.role_ids:
+        duty = replace(duty, role_ids=moderator_role_ids(ticket.guild_id))
+    return duty
 
 
 def overwrites(ticket: SupportTicket) -> list[dict]:
@@ -144,9 +166,15 @@ def record_channel(action, result: dict) -> None:
 def on_channel_ready(sender, ticket: SupportTicket, **kwargs) -> None:
     if ticket.status == TicketStatus.ARCHIVED:
         return  # deleted before its channel existed: the deletion (ordered after) removes it
-    body = message_body(presenter.control_message(ticket))
+    duty = duty_ping(ticket)
+    body = message_body(presenter.control_message(ticket, duty=duty))
     enqueue(
-        SendMessage(channel_id=ticket.channel_id, mention_users=[ticket.user_id], **body),
+        SendMessage(
+            channel_id=ticket.channel_id,
+            mention_users=list(dict.fromkeys([ticket.user_id, *duty.user_ids])),  # a requester on duty: once
+            mention_roles=list(duty.role_ids) or None,
+            **body,
+        ),
         dedupe_key=control_key(ticket),
         guild_id=ticket.guild_id,
         ordering_key=ordering_key(ticket),
@@ -178,8 +206,11 @@ def on_ticket_changed(sender, ticket: SupportTicket, change: str, actor_id: int 
         return
     if ticket.channel_id:
         # The message was queued when the channel id was recorded; until then it shows the latest state.
+        # The content (with the opening's duty ping) stays as posted: only the embed and buttons change.
+        body = message_body(presenter.control_message(ticket))
+        body.pop("content", None)
         enqueue(
-            EditMessage(message_from=control_key(ticket), **message_body(presenter.control_message(ticket))),
+            EditMessage(message_from=control_key(ticket), **body),
             dedupe_key=f"{version_key}:control",
             **common,
         )

@@ -106,6 +106,8 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     "support_guilds_tickets_list": (401, 200, 200, 403, 200),
     "support_guilds_tickets_retrieve": (401, 200, 200, 403, 200),
     "support_guilds_tickets_claim_create": (401, 403, 200, 403, 400),
+    # Ticket statistics: the guild's support staff (its moderators among them) and staff logins.
+    "support_guilds_ticket_stats_retrieve": (401, 403, 200, 403, 200),
     # GDPR records (consent counts, export/erasure requests): the guild's admins and staff.
     "support_guilds_gdpr_retrieve": (401, 403, 403, 403, 200),
     "support_guilds_gdpr_requests_list": (401, 403, 403, 403, 200),

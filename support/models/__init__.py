@@ -1,6 +1,7 @@
 """The support app's models: tickets (`tickets`), GDPR (`gdpr`), rules and onboarding (`onboarding`)."""
 
 from support.models.gdpr import ConsentAcceptance, ConsentVersion, GdprRequest, Tombstone
+from support.models.metrics import StatsScope, TicketMetrics
 from support.models.tickets import (
     ACTIVE_STATUSES,
     CHANNEL_STATUSES,
@@ -25,6 +26,8 @@ __all__ = [
     "ConsentVersion",
     "GdprRequest",
     "Tombstone",
+    "StatsScope",
+    "TicketMetrics",
 ]
 
 from support.models.onboarding import (

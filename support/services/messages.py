@@ -34,3 +34,4 @@ COMMENT_TOO_LONG = "The comment is {length} characters long; keep it to {limit}.
 BAD_STATUS = "Pick one of: {choices}."
 BAD_DAYS = "Warn after at least 1 day, and close after more days than the warning ({warn} → {close})."
 BAD_ROLE = "{value!r} is not a Discord role id."
+BAD_SCOPE = "The scope must be one of: {choices}."

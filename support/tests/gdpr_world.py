@@ -38,6 +38,7 @@ from support.models import (
     RulesVersion,
     TicketDraft,
     TicketMessage,
+    TicketMetrics,
     TicketStatusChange,
     TicketSummary,
     TicketTranscript,
@@ -184,5 +185,13 @@ def personal_rows(user_id: int, *, other: int) -> dict[str, object]:
     )
     rows["onboarding"] = OnboardingFlow.objects.create(
         guild_id=GUILD, user_id=user_id, answers={"introduction": {"value": words}}, started_at=now
+    )
+    rows["ticket_metrics"] = TicketMetrics.objects.create(
+        guild_id=GUILD,
+        scope="7d",
+        computed_at=now,
+        snapshot={"opened": 1, "staff": [{"user_id": str(user_id), "claimed": 1, "closed": 0}]},
+        counts={"open": 1},
+        triggered_by=user_id,
     )
     return rows
