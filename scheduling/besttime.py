@@ -62,21 +62,52 @@ class Slot:
     missing: list[RosterEntry] = field(default_factory=list)  # heaviest first
 
 
-def window_intervals(entry: RosterEntry, first_day: dt.date, last_day: dt.date) -> list[tuple[int, int]]:
+class LocalDays:
+    """The local dates `first_day`..`last_day` of one zone, by weekday, each with the UTC second of
+    its local midnight when the whole local day keeps one UTC offset (then a wall time on it is
+    that midnight plus the time of day: no `zoneinfo` call per window), else None (a day with a
+    clock change: its wall times go through `wall_instant`, gap and fold rules included).
+
+    A day keeps one offset when it lasts 24 hours from midnight to midnight and its noon is 12
+    hours after midnight; a day with a change but no net change (two changes undoing each other
+    within one day) has never been in the tz database, and the oracle tests would catch it."""
+
+    def __init__(self, zone: zoneinfo.ZoneInfo, first_day: dt.date, last_day: dt.date):
+        self.by_weekday: dict[int, list[tuple[dt.date, int | None]]] = {}
+        one_day = dt.timedelta(days=1)
+        day = first_day
+        midnight = int(wall_instant(day, dt.time(0), zone).timestamp())
+        while day <= last_day:
+            following = day + one_day
+            next_midnight = int(wall_instant(following, dt.time(0), zone).timestamp())
+            steady = (
+                next_midnight - midnight == 86_400
+                and int(wall_instant(day, dt.time(12), zone).timestamp()) - midnight == 43_200
+            )
+            self.by_weekday.setdefault(day.weekday(), []).append((day, midnight if steady else None))
+            day, midnight = following, next_midnight
+
+
+def window_intervals(
+    entry: RosterEntry, first_day: dt.date, last_day: dt.date, days: LocalDays | None = None
+) -> list[tuple[int, int]]:
     """The player's windows starting on local dates first_day..last_day, as joined, sorted UTC
-    intervals in whole minutes since the epoch."""
+    intervals in whole minutes since the epoch. `days` are the dates in the player's zone (built
+    here when not given; a sweep shares one per zone)."""
     zone = entry.zone
-    by_day: dict[int, list[Window]] = {}
-    for window in entry.windows:
-        by_day.setdefault(window.day_of_week, []).append(window)
+    if days is None:
+        days = LocalDays(zone, first_day, last_day)
     raw: list[tuple[int, int]] = []
-    day = first_day
-    one_day = dt.timedelta(days=1)
-    while day <= last_day:
-        for window in by_day.get(day.weekday(), ()):
-            start = int(wall_instant(day, window.earliest_start, zone).timestamp()) // 60
-            raw.append((start, start + round(window.hours * 60)))
-        day += one_day
+    for window in entry.windows:
+        clock = window.earliest_start
+        second_of_day = clock.hour * 3600 + clock.minute * 60 + clock.second
+        minutes = round(window.hours * 60)
+        for day, midnight in days.by_weekday.get(window.day_of_week, ()):
+            if midnight is None:
+                start = int(wall_instant(day, clock, zone).timestamp()) // 60
+            else:
+                start = (midnight + second_of_day) // 60
+            raw.append((start, start + minutes))
     raw.sort()
     joined: list[tuple[int, int]] = []
     for start, end in raw:
@@ -101,8 +132,12 @@ def _sweep(
     score_diff = [0] * (slots + 1)
     count_diff = [0] * (slots + 1)
     intervals: list[list[tuple[int, int]]] = []
+    days_of: dict[zoneinfo.ZoneInfo, LocalDays] = {}
     for entry in roster:
-        joined = window_intervals(entry, first_day, last_day)
+        days = days_of.get(entry.zone)
+        if days is None:
+            days = days_of[entry.zone] = LocalDays(entry.zone, first_day, last_day)
+        joined = window_intervals(entry, first_day, last_day, days)
         intervals.append(joined)
         weight = entry.weight
         for start, end in joined:

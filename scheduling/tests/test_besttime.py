@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.timeutils import local_midnight
+from config.timeutils import local_midnight, wall_instant
 from scheduling import selectors, services
 from scheduling.actors import SYSTEM
-from scheduling.besttime import RosterEntry, Window, find_best_slots
+from scheduling.besttime import LocalDays, RosterEntry, Window, find_best_slots, window_intervals
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
 UTC = dt.UTC
@@ -159,6 +159,34 @@ def test_matches_the_oracle_over_local_ranges_across_dst_changes(zone_name, date
     slots = find_best_slots(roster, range_start=range_start, range_end=range_end, top=len(expected))
     assert [(s.start, s.score, s.head_count) for s in slots] == sorted(expected, key=lambda r: (-r[1], -r[2], r[0]))
     assert all(first <= slot.start.astimezone(zone).date() < last for slot in slots)
+
+
+@pytest.mark.parametrize(
+    "zone_name",
+    ["America/Chicago", "Australia/Lord_Howe", "America/Havana", "America/Santiago", "Asia/Kathmandu", "UTC"],
+)
+def test_local_days_read_every_wall_time_of_a_year_as_the_time_layer_does(zone_name):
+    """The shortcut for days without a clock change (midnight plus the time of day) against
+    `wall_instant` on every day of two years, at times inside and around each zone's changes."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    first, last = dt.date(2026, 1, 1), dt.date(2027, 12, 31)
+    clocks = [dt.time(h, m) for h in range(24) for m in (0, 30)] + [dt.time(2, 15), dt.time(23, 59, 59)]
+    days = LocalDays(zone, first, last)
+    assert sum(len(dates) for dates in days.by_weekday.values()) == (last - first).days + 1
+    changed = sum(1 for dates in days.by_weekday.values() for _, midnight in dates if midnight is None)
+    assert changed == (0 if zone_name in {"UTC", "Asia/Kathmandu"} else 4)  # two changes a year
+    # Each start through the shortcut and through the time layer; and a player's intervals.
+    for weekday, dates in days.by_weekday.items():
+        for date, midnight in dates:
+            for clock in clocks:
+                exact = int(wall_instant(date, clock, zone).timestamp()) // 60
+                if midnight is not None:
+                    assert (midnight + clock.hour * 3600 + clock.minute * 60 + clock.second) // 60 == exact
+                assert date.weekday() == weekday
+    player = RosterEntry(1, "p1", 1, zone, tuple(Window(day, clock, 1.0) for day in range(7) for clock in clocks))
+    joined = window_intervals(player, first, last, days)
+    assert joined[0][0] == int(wall_instant(first, dt.time(0), zone).timestamp()) // 60
+    assert joined[-1][1] == int(wall_instant(last, dt.time(23, 59, 59), zone).timestamp()) // 60 + 60
 
 
 def test_dst_exact_window_in_the_players_own_zone():
