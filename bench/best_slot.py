@@ -25,7 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-DB_NAME = "guildhall_bench_best_slot"
+DB_NAME = os.environ.get("BENCH_DB_PREFIX", "guildhall_bench") + "_best_slot"
 # The finder needs no settings, but importing the project loads them: point them at the bench's
 # own database (used only with --database).
 os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
