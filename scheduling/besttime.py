@@ -31,6 +31,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from config.timeutils import local_midnight, wall_instant
+from scheduling.reference_data import OFFICER_LEVEL
 
 UTC = dt.UTC
 
@@ -50,6 +51,7 @@ class RosterEntry:
     zone: zoneinfo.ZoneInfo
     windows: tuple[Window, ...]
     discord_user_id: int = 0
+    rank_level: int = 0  # the rank's level: officers are OFFICER_LEVEL and up (scheduling.reference_data)
 
 
 @dataclass
@@ -58,8 +60,17 @@ class Slot:
     end: dt.datetime
     score: int
     head_count: int
-    present: list[RosterEntry] = field(default_factory=list)
+    present: list[RosterEntry] = field(default_factory=list)  # heaviest first
     missing: list[RosterEntry] = field(default_factory=list)  # heaviest first
+
+    @property
+    def missing_count(self) -> int:
+        return len(self.missing)
+
+    @property
+    def missing_officers(self) -> list[RosterEntry]:
+        """The missing players of rank Officer or higher, heaviest first."""
+        return [entry for entry in self.missing if entry.rank_level >= OFFICER_LEVEL]
 
 
 class LocalDays:
@@ -184,28 +195,52 @@ def find_best_slots(
     scores, counts, intervals = _sweep(roster, starts=starts, length_min=length_min)
     best = heapq.nlargest(top, range(slots), key=lambda index: (scores[index], counts[index], -index))
 
-    result = []
-    for index in best:
-        start_min = origin + index * grid_min
-        end_min = start_min + length_min
-        present, missing = [], []
-        for entry, joined in zip(roster, intervals, strict=True):
-            position = bisect_right(joined, (start_min, float("inf"))) - 1
-            covered = position >= 0 and joined[position][1] >= end_min
-            (present if covered else missing).append(entry)
-        missing.sort(key=lambda entry: (-entry.weight, entry.name))
-        present.sort(key=lambda entry: (-entry.weight, entry.name))
-        result.append(
-            Slot(
-                start=dt.datetime.fromtimestamp(start_min * 60, UTC),
-                end=dt.datetime.fromtimestamp(end_min * 60, UTC),
-                score=scores[index],
-                head_count=counts[index],
-                present=present,
-                missing=missing,
-            )
-        )
-    return result
+    return [
+        _slot_at(roster, intervals, start_min=origin + index * grid_min, length_min=length_min, score=scores[index])
+        for index in best
+    ]
+
+
+def _slot_at(
+    roster: list[RosterEntry], intervals: list[list[tuple[int, int]]], *, start_min: int, length_min: int, score: int
+) -> Slot:
+    """The slot at `start_min` with its present and missing players, each list heaviest first
+    (then by name), read off the players' joined intervals with one binary search each."""
+    end_min = start_min + length_min
+    present, missing = [], []
+    for entry, joined in zip(roster, intervals, strict=True):
+        position = bisect_right(joined, (start_min, float("inf"))) - 1
+        covered = position >= 0 and joined[position][1] >= end_min
+        (present if covered else missing).append(entry)
+    missing.sort(key=lambda entry: (-entry.weight, entry.name))
+    present.sort(key=lambda entry: (-entry.weight, entry.name))
+    return Slot(
+        start=dt.datetime.fromtimestamp(start_min * 60, UTC),
+        end=dt.datetime.fromtimestamp(end_min * 60, UTC),
+        score=score,
+        head_count=len(present),
+        present=present,
+        missing=missing,
+    )
+
+
+def slot_roster(roster: list[RosterEntry], *, start: dt.datetime, length: dt.timedelta) -> Slot:
+    """One slot, any start instant: who is present and who is missing, and its score. The same
+    reading of the windows as `find_best_slots` (it is the slot that finder would list there)."""
+    start_min = int(start.timestamp()) // 60
+    length_min = int(length.total_seconds()) // 60
+    first_day = dt.datetime.fromtimestamp(start_min * 60, UTC).date() - dt.timedelta(days=2)
+    last_day = dt.datetime.fromtimestamp(start_min * 60, UTC).date() + dt.timedelta(days=1)
+    days_of: dict[zoneinfo.ZoneInfo, LocalDays] = {}
+    intervals = []
+    for entry in roster:
+        days = days_of.get(entry.zone)
+        if days is None:
+            days = days_of[entry.zone] = LocalDays(entry.zone, first_day, last_day)
+        intervals.append(window_intervals(entry, first_day, last_day, days))
+    slot = _slot_at(roster, intervals, start_min=start_min, length_min=length_min, score=0)
+    slot.score = sum(entry.weight for entry in slot.present)
+    return slot
 
 
 @dataclass
