@@ -29,6 +29,7 @@ import heapq
 import zoneinfo
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from config.timeutils import local_midnight, wall_instant
 from scheduling.reference_data import OFFICER_LEVEL
@@ -36,8 +37,10 @@ from scheduling.reference_data import OFFICER_LEVEL
 UTC = dt.UTC
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
+    """A weekly availability window. A named tuple, not a dataclass: a roster holds thousands and
+    builds them at every request, and a tuple is cheaper to make and to collect."""
+
     day_of_week: int  # 0 = Monday
     earliest_start: dt.time
     hours: float
@@ -109,11 +112,10 @@ def window_intervals(
     if days is None:
         days = LocalDays(zone, first_day, last_day)
     raw: list[tuple[int, int]] = []
-    for window in entry.windows:
-        clock = window.earliest_start
+    for day_of_week, clock, hours in entry.windows:
         second_of_day = clock.hour * 3600 + clock.minute * 60 + clock.second
-        minutes = round(window.hours * 60)
-        for day, midnight in days.by_weekday.get(window.day_of_week, ()):
+        minutes = round(hours * 60)
+        for day, midnight in days.by_weekday.get(day_of_week, ()):
             if midnight is None:
                 start = int(wall_instant(day, clock, zone).timestamp()) // 60
             else:

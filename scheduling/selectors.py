@@ -120,33 +120,32 @@ def roster_for_scoring(*, guild_id: int) -> list[RosterEntry]:
     of plain rows (a window with its player, rank and stored zone; no model instances: a thousand
     players with five windows each would otherwise spend most of the request building objects).
     Players come in id order, each one's windows Monday first."""
-    players: dict[int, tuple] = {}
-    windows: dict[int, list[Window]] = {}
+    players: dict[int, tuple[tuple, list[Window]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(_roster_sql(), [guild_id])
-        for player_id, day, start, hours, *player in cursor.fetchall():
-            found = windows.get(player_id)
+        for row in cursor.fetchall():
+            found = players.get(row[0])
             if found is None:
-                found = windows[player_id] = []
-                players[player_id] = player
-            found.append(Window(day, start, hours))
-    zones: dict[str, zoneinfo.ZoneInfo] = {}
+                found = players[row[0]] = (row, [])
+            found[1].append(Window(row[1], row[2], row[3]))
+    zones: dict[str | None, zoneinfo.ZoneInfo] = {}
     roster = []
     for player_id in sorted(players):
-        name, weight, level, user_id, zone_name = players[player_id]
-        key = zone_name or ""
-        zone = zones.get(key)
+        row, windows = players[player_id]
+        zone_name = row[8]
+        zone = zones.get(zone_name)
         if zone is None:
-            zone = zones[key] = zone_or_error(zone_name) if zone_name else UTC_ZONE
+            zone = zones[zone_name] = zone_or_error(zone_name) if zone_name else UTC_ZONE
+        windows.sort()  # Monday first (a player has one window a day)
         roster.append(
             RosterEntry(
                 player_id=player_id,
-                name=name,
-                weight=weight,
+                name=row[4],
+                weight=row[5],
                 zone=zone,
-                windows=tuple(sorted(windows[player_id], key=lambda window: window.day_of_week)),
-                discord_user_id=user_id,
-                rank_level=level,
+                windows=tuple(windows),
+                discord_user_id=row[7],
+                rank_level=row[6],
             )
         )
     return roster
