@@ -45,12 +45,14 @@ class Outcome:
     seconds: float = 0.0
 
 
-def _tail(path: Path, lines: int = 3) -> str:
+def _last_line(path: Path, limit: int = 120) -> str:
+    """The log's last non-empty line (an error message, a traceback's exception), shortened."""
     try:
-        text = path.read_text(errors="replace").strip().splitlines()
+        lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
     except OSError:
         return ""
-    return " | ".join(line.strip() for line in text[-lines:])
+    last = lines[-1] if lines else "(no output)"
+    return last if len(last) <= limit else last[: limit - 1] + "…"
 
 
 def _stop_group(process: subprocess.Popen) -> None:
@@ -95,7 +97,7 @@ def run_one(name: str, *, bench_dir: Path, timeout: float, python: str = sys.exe
             return Outcome(name, [], f"timed out after {timeout:g} s (log {log.name})", "FAILED", seconds)
     seconds = time.perf_counter() - began
     if process.returncode != 0:
-        return Outcome(name, [], f"exit {process.returncode}: {_tail(log)}", "FAILED", seconds)
+        return Outcome(name, [], f"exit {process.returncode}: {_last_line(log)} (log {log.name})", "FAILED", seconds)
     if not results.exists() or results.stat().st_mtime_ns == before:
         return Outcome(name, [], f"wrote no figures to {results.name} (log {log.name})", "FAILED", seconds)
     return read_one(name, seconds=seconds)

@@ -62,7 +62,7 @@ def test_a_benchmark_that_reports_gives_its_figures_with_verdicts(bench):
 @pytest.mark.parametrize(
     ("name", "verdict", "problem"),
     [
-        ("crashes", "FAILED", "exit 1: connecting … | PostgreSQL is not running"),
+        ("crashes", "FAILED", "exit 1: PostgreSQL is not running (log crashes-run.log)"),
         ("silent", "FAILED", "wrote no figures to silent-latest.json (log silent-run.log)"),
         ("no_quick", "FAILED", "exit 2: "),
         ("absent", "MISSING", "no script bench/absent.py"),
