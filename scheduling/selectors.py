@@ -36,6 +36,8 @@ BAD_TOP = "Ask for 1 to 25 slots."
 RANGE_OVER = "That range ended at {end}; pick a first day from today on."
 BAD_PAGE = "There is no page {page}; pages run from 1 to {pages} ({count} players present, {page_size} a page)."
 BAD_PAGE_SIZE = "The page size must be from 1 to {largest}."
+BAD_START = "Pick a start from the year {first} to {last}."
+START_YEARS = (1900, 9998)  # the windows around a start are read from two days before to a day after
 PRESENT_PAGE_SIZE = 50
 PRESENT_PAGE_SIZE_MAX = 500
 
@@ -249,6 +251,9 @@ def best_time_present(
     Page 1 exists even when nobody is present. Officers only."""
     require_officer(actor, guild_id=guild_id)
     _check_length(length)
+    first, last = START_YEARS
+    if not first <= start.astimezone(dt.UTC).year <= last:
+        raise ApplicationError(BAD_START, params={"first": first, "last": last}, field="start")
     if not 1 <= page_size <= PRESENT_PAGE_SIZE_MAX:
         raise ApplicationError(BAD_PAGE_SIZE, params={"largest": PRESENT_PAGE_SIZE_MAX}, field="page_size")
     slot = slot_roster(roster_for_scoring(guild_id=guild_id), start=start, length=length)

@@ -292,6 +292,7 @@ def test_best_time_present_of_nobody_is_one_empty_page(officer):
         ("page_size=0", "page_size", "The page size must be from 1 to 500."),
         ("page_size=501", "page_size", "The page size must be from 1 to 500."),
         ("length_hours=9", "length_hours", "The raid length must be from 0.5 to 8 hours, in 5-minute steps."),
+        ("start=1899-12-31T23:00:00Z", "start", "Pick a start from the year 1900 to 9998."),
     ],
 )
 def test_best_time_present_refuses_a_bad_page_with_a_field_message(officer, query, field, message):
