@@ -197,25 +197,32 @@ def find_best_slots(
     scores, counts, intervals = _sweep(roster, starts=starts, length_min=length_min)
     best = heapq.nlargest(top, range(slots), key=lambda index: (scores[index], counts[index], -index))
 
+    ordered = _heaviest_first(roster, intervals)
     return [
-        _slot_at(roster, intervals, start_min=origin + index * grid_min, length_min=length_min, score=scores[index])
+        _slot_at(ordered, start_min=origin + index * grid_min, length_min=length_min, score=scores[index])
         for index in best
     ]
 
 
-def _slot_at(
-    roster: list[RosterEntry], intervals: list[list[tuple[int, int]]], *, start_min: int, length_min: int, score: int
-) -> Slot:
-    """The slot at `start_min` with its present and missing players, each list heaviest first
-    (then by name), read off the players' joined intervals with one binary search each."""
+def _heaviest_first(roster: list[RosterEntry], intervals: list[list[tuple[int, int]]]) -> list[tuple]:
+    """The players with their intervals, heaviest first, then by name (a stable sort: roster order
+    after that), once for all the slots read off them."""
+    return sorted(zip(roster, intervals, strict=True), key=lambda pair: (-pair[0].weight, pair[0].name))
+
+
+def _slot_at(ordered: list[tuple], *, start_min: int, length_min: int, score: int) -> Slot:
+    """The slot at `start_min` with its present and missing players, each list in the order of
+    `ordered` (`_heaviest_first`), read off the players' joined intervals with one binary search
+    each."""
     end_min = start_min + length_min
     present, missing = [], []
-    for entry, joined in zip(roster, intervals, strict=True):
-        position = bisect_right(joined, (start_min, float("inf"))) - 1
-        covered = position >= 0 and joined[position][1] >= end_min
-        (present if covered else missing).append(entry)
-    missing.sort(key=lambda entry: (-entry.weight, entry.name))
-    present.sort(key=lambda entry: (-entry.weight, entry.name))
+    after_start = (start_min, float("inf"))
+    for entry, joined in ordered:
+        position = bisect_right(joined, after_start) - 1
+        if position >= 0 and joined[position][1] >= end_min:
+            present.append(entry)
+        else:
+            missing.append(entry)
     return Slot(
         start=dt.datetime.fromtimestamp(start_min * 60, UTC),
         end=dt.datetime.fromtimestamp(end_min * 60, UTC),
@@ -240,7 +247,7 @@ def slot_roster(roster: list[RosterEntry], *, start: dt.datetime, length: dt.tim
         if days is None:
             days = days_of[entry.zone] = LocalDays(entry.zone, first_day, last_day)
         intervals.append(window_intervals(entry, first_day, last_day, days))
-    slot = _slot_at(roster, intervals, start_min=start_min, length_min=length_min, score=0)
+    slot = _slot_at(_heaviest_first(roster, intervals), start_min=start_min, length_min=length_min, score=0)
     slot.score = sum(entry.weight for entry in slot.present)
     return slot
 
