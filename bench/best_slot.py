@@ -21,7 +21,7 @@ one run:
    page of 50 present players of the best slot (`GET …/best-time/present/`, for information).
 
 Targets (issue 18): selector median < 40 ms, API request median < 60 ms, answer < 20 KB for the
-top 5. `--quick` does 5 runs of each. Figures go to `bench/results/best_slot-latest.json`
+top 5. `--quick` does 9 runs of each (15 by default). Figures go to `bench/results/best_slot-latest.json`
 (`bench.figures.report`); the script asserts nothing. `--no-database` times the finder only.
 """
 
@@ -121,11 +121,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--quick", action="store_true", help="5 runs of each measurement")
+    parser.add_argument("--quick", action="store_true", help="9 runs of each measurement")
     parser.add_argument("--no-database", action="store_true", help="time the finder in memory only")
     args = parser.parse_args()
     if args.quick:
-        args.runs = 5
+        args.runs = 9
     rng = random.Random(args.seed)
     roster = random_roster(args.players, rng)
     officers = sum(1 for entry in roster if entry.rank_level >= 4)
