@@ -8,10 +8,12 @@ script in its own process. A figure without a target is printed for information 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# BENCH_RESULTS_DIR elsewhere keeps a run's results apart (the runner's own tests use it).
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parent / "results")
 
 
 @dataclass(frozen=True)

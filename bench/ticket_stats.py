@@ -89,7 +89,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="5 runs (for run_all.py); the same tickets and target")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 5
     rows = random_rows(args.tickets, args.days, random.Random(args.seed))
     print(f"{args.tickets} tickets over {args.days} days, {args.runs} runs (min / median / max)")
     figures = []

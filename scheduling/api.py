@@ -23,6 +23,8 @@ from scheduling.models import GuildRank, Player, Role, Specialization, WowClass
 from scheduling.permissions import ActorViewMixin, OfficerReads, actor_for_request
 from scheduling.serializers import (
     AvailabilityWeekSerializer,
+    BestTimePresentQuerySerializer,
+    BestTimePresentSerializer,
     BestTimeQuerySerializer,
     MyAvailabilitySerializer,
     PlayerPatchSerializer,
@@ -187,7 +189,8 @@ class MyAvailabilityView(APIView):
 
 @extend_schema(tags=["scheduling"])
 class BestTimeView(ActorViewMixin, APIView):
-    """The best raid starts for the guild (officers); see docs/scheduling.md for the scoring."""
+    """The best raid starts for the guild (officers); see docs/scheduling.md for the scoring. Each
+    slot gives counts and the missing officers; its present players are `best-time/present/`."""
 
     permission_classes = [IsAuthenticated, GuildMembers]
 
@@ -209,3 +212,25 @@ class BestTimeView(ActorViewMixin, APIView):
             timezone=zone,
         )
         return Response(SlotSerializer(slots, many=True).data)
+
+
+@extend_schema(tags=["scheduling"])
+class BestTimePresentView(ActorViewMixin, APIView):
+    """The players present at one slot of the best time (officers), heaviest first, paged."""
+
+    permission_classes = [IsAuthenticated, GuildMembers]
+
+    @extend_schema(parameters=[GUILD, BestTimePresentQuerySerializer], responses=BestTimePresentSerializer)
+    def get(self, request, guild_id: int):
+        query = BestTimePresentQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        page = selectors.best_time_present(
+            actor=self.actor(),
+            guild_id=guild_id,
+            start=params["start"],
+            length=dt.timedelta(hours=params["length_hours"]),
+            page=params["page"],
+            page_size=params["page_size"],
+        )
+        return Response(BestTimePresentSerializer(page).data)

@@ -29,14 +29,18 @@ import heapq
 import zoneinfo
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from config.timeutils import local_midnight, wall_instant
+from scheduling.reference_data import OFFICER_LEVEL
 
 UTC = dt.UTC
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
+    """A weekly availability window. A named tuple, not a dataclass: a roster holds thousands and
+    builds them at every request, and a tuple is cheaper to make and to collect."""
+
     day_of_week: int  # 0 = Monday
     earliest_start: dt.time
     hours: float
@@ -50,6 +54,7 @@ class RosterEntry:
     zone: zoneinfo.ZoneInfo
     windows: tuple[Window, ...]
     discord_user_id: int = 0
+    rank_level: int = 0  # the rank's level: officers are OFFICER_LEVEL and up (scheduling.reference_data)
 
 
 @dataclass
@@ -58,25 +63,64 @@ class Slot:
     end: dt.datetime
     score: int
     head_count: int
-    present: list[RosterEntry] = field(default_factory=list)
+    present: list[RosterEntry] = field(default_factory=list)  # heaviest first
     missing: list[RosterEntry] = field(default_factory=list)  # heaviest first
 
+    @property
+    def missing_count(self) -> int:
+        return len(self.missing)
 
-def window_intervals(entry: RosterEntry, first_day: dt.date, last_day: dt.date) -> list[tuple[int, int]]:
+    @property
+    def missing_officers(self) -> list[RosterEntry]:
+        """The missing players of rank Officer or higher, heaviest first."""
+        return [entry for entry in self.missing if entry.rank_level >= OFFICER_LEVEL]
+
+
+class LocalDays:
+    """The local dates `first_day`..`last_day` of one zone, by weekday, each with the UTC second of
+    its local midnight when the whole local day keeps one UTC offset (then a wall time on it is
+    that midnight plus the time of day: no `zoneinfo` call per window), else None (a day with a
+    clock change: its wall times go through `wall_instant`, gap and fold rules included).
+
+    A day keeps one offset when it lasts 24 hours from midnight to midnight and its noon is 12
+    hours after midnight; a day with a change but no net change (two changes undoing each other
+    within one day) has never been in the tz database, and the oracle tests would catch it."""
+
+    def __init__(self, zone: zoneinfo.ZoneInfo, first_day: dt.date, last_day: dt.date):
+        self.by_weekday: dict[int, list[tuple[dt.date, int | None]]] = {}
+        one_day = dt.timedelta(days=1)
+        day = first_day
+        midnight = int(wall_instant(day, dt.time(0), zone).timestamp())
+        while day <= last_day:
+            following = day + one_day
+            next_midnight = int(wall_instant(following, dt.time(0), zone).timestamp())
+            steady = (
+                next_midnight - midnight == 86_400
+                and int(wall_instant(day, dt.time(12), zone).timestamp()) - midnight == 43_200
+            )
+            self.by_weekday.setdefault(day.weekday(), []).append((day, midnight if steady else None))
+            day, midnight = following, next_midnight
+
+
+def window_intervals(
+    entry: RosterEntry, first_day: dt.date, last_day: dt.date, days: LocalDays | None = None
+) -> list[tuple[int, int]]:
     """The player's windows starting on local dates first_day..last_day, as joined, sorted UTC
-    intervals in whole minutes since the epoch."""
+    intervals in whole minutes since the epoch. `days` are the dates in the player's zone (built
+    here when not given; a sweep shares one per zone)."""
     zone = entry.zone
-    by_day: dict[int, list[Window]] = {}
-    for window in entry.windows:
-        by_day.setdefault(window.day_of_week, []).append(window)
+    if days is None:
+        days = LocalDays(zone, first_day, last_day)
     raw: list[tuple[int, int]] = []
-    day = first_day
-    one_day = dt.timedelta(days=1)
-    while day <= last_day:
-        for window in by_day.get(day.weekday(), ()):
-            start = int(wall_instant(day, window.earliest_start, zone).timestamp()) // 60
-            raw.append((start, start + round(window.hours * 60)))
-        day += one_day
+    for day_of_week, clock, hours in entry.windows:
+        second_of_day = clock.hour * 3600 + clock.minute * 60 + clock.second
+        minutes = round(hours * 60)
+        for day, midnight in days.by_weekday.get(day_of_week, ()):
+            if midnight is None:
+                start = int(wall_instant(day, clock, zone).timestamp()) // 60
+            else:
+                start = (midnight + second_of_day) // 60
+            raw.append((start, start + minutes))
     raw.sort()
     joined: list[tuple[int, int]] = []
     for start, end in raw:
@@ -101,8 +145,12 @@ def _sweep(
     score_diff = [0] * (slots + 1)
     count_diff = [0] * (slots + 1)
     intervals: list[list[tuple[int, int]]] = []
+    days_of: dict[zoneinfo.ZoneInfo, LocalDays] = {}
     for entry in roster:
-        joined = window_intervals(entry, first_day, last_day)
+        days = days_of.get(entry.zone)
+        if days is None:
+            days = days_of[entry.zone] = LocalDays(entry.zone, first_day, last_day)
+        joined = window_intervals(entry, first_day, last_day, days)
         intervals.append(joined)
         weight = entry.weight
         for start, end in joined:
@@ -149,28 +197,59 @@ def find_best_slots(
     scores, counts, intervals = _sweep(roster, starts=starts, length_min=length_min)
     best = heapq.nlargest(top, range(slots), key=lambda index: (scores[index], counts[index], -index))
 
-    result = []
-    for index in best:
-        start_min = origin + index * grid_min
-        end_min = start_min + length_min
-        present, missing = [], []
-        for entry, joined in zip(roster, intervals, strict=True):
-            position = bisect_right(joined, (start_min, float("inf"))) - 1
-            covered = position >= 0 and joined[position][1] >= end_min
-            (present if covered else missing).append(entry)
-        missing.sort(key=lambda entry: (-entry.weight, entry.name))
-        present.sort(key=lambda entry: (-entry.weight, entry.name))
-        result.append(
-            Slot(
-                start=dt.datetime.fromtimestamp(start_min * 60, UTC),
-                end=dt.datetime.fromtimestamp(end_min * 60, UTC),
-                score=scores[index],
-                head_count=counts[index],
-                present=present,
-                missing=missing,
-            )
-        )
-    return result
+    ordered = _heaviest_first(roster, intervals)
+    return [
+        _slot_at(ordered, start_min=origin + index * grid_min, length_min=length_min, score=scores[index])
+        for index in best
+    ]
+
+
+def _heaviest_first(roster: list[RosterEntry], intervals: list[list[tuple[int, int]]]) -> list[tuple]:
+    """The players with their intervals, heaviest first, then by name (a stable sort: roster order
+    after that), once for all the slots read off them."""
+    return sorted(zip(roster, intervals, strict=True), key=lambda pair: (-pair[0].weight, pair[0].name))
+
+
+def _slot_at(ordered: list[tuple], *, start_min: int, length_min: int, score: int) -> Slot:
+    """The slot at `start_min` with its present and missing players, each list in the order of
+    `ordered` (`_heaviest_first`), read off the players' joined intervals with one binary search
+    each."""
+    end_min = start_min + length_min
+    present, missing = [], []
+    after_start = (start_min, float("inf"))
+    for entry, joined in ordered:
+        position = bisect_right(joined, after_start) - 1
+        if position >= 0 and joined[position][1] >= end_min:
+            present.append(entry)
+        else:
+            missing.append(entry)
+    return Slot(
+        start=dt.datetime.fromtimestamp(start_min * 60, UTC),
+        end=dt.datetime.fromtimestamp(end_min * 60, UTC),
+        score=score,
+        head_count=len(present),
+        present=present,
+        missing=missing,
+    )
+
+
+def slot_roster(roster: list[RosterEntry], *, start: dt.datetime, length: dt.timedelta) -> Slot:
+    """One slot, any start instant: who is present and who is missing, and its score. The same
+    reading of the windows as `find_best_slots` (it is the slot that finder would list there)."""
+    start_min = int(start.timestamp()) // 60
+    length_min = int(length.total_seconds()) // 60
+    first_day = dt.datetime.fromtimestamp(start_min * 60, UTC).date() - dt.timedelta(days=2)
+    last_day = dt.datetime.fromtimestamp(start_min * 60, UTC).date() + dt.timedelta(days=1)
+    days_of: dict[zoneinfo.ZoneInfo, LocalDays] = {}
+    intervals = []
+    for entry in roster:
+        days = days_of.get(entry.zone)
+        if days is None:
+            days = days_of[entry.zone] = LocalDays(entry.zone, first_day, last_day)
+        intervals.append(window_intervals(entry, first_day, last_day, days))
+    slot = _slot_at(_heaviest_first(roster, intervals), start_min=start_min, length_min=length_min, score=0)
+    slot.score = sum(entry.weight for entry in slot.present)
+    return slot
 
 
 @dataclass

@@ -7,6 +7,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models import Window as SqlWindow
 from django.db.models.functions import RowNumber
@@ -15,7 +16,7 @@ from django.utils import timezone as djtz
 from config.exceptions import ApplicationError
 from config.timeutils import local_midnight, local_today, wall_instant, zone_or_error
 from scheduling.actors import Actor, require_officer
-from scheduling.besttime import Heatmap, RosterEntry, Slot, Window, find_best_slots, weighted_heatmap
+from scheduling.besttime import Heatmap, RosterEntry, Slot, Window, find_best_slots, slot_roster, weighted_heatmap
 from scheduling.models import (
     UTC_ZONE,
     Dispatch,
@@ -33,6 +34,12 @@ BAD_LENGTH = "The raid length must be from 0.5 to 8 hours, in 5-minute steps."
 BAD_GRID = "The grid must be 5, 10, 15, 20, 30 or 60 minutes."
 BAD_TOP = "Ask for 1 to 25 slots."
 RANGE_OVER = "That range ended at {end}; pick a first day from today on."
+BAD_PAGE = "There is no page {page}; pages run from 1 to {pages} ({count} players present, {page_size} a page)."
+BAD_PAGE_SIZE = "The page size must be from 1 to {largest}."
+BAD_START = "Pick a start from the year {first} to {last}."
+START_YEARS = (1900, 9998)  # the windows around a start are read from two days before to a day after
+PRESENT_PAGE_SIZE = 50
+PRESENT_PAGE_SIZE_MAX = 500
 
 
 def member_zone(user_id: int) -> zoneinfo.ZoneInfo | None:
@@ -96,34 +103,51 @@ def ranks_for_guild(*, guild_id: int) -> QuerySet[GuildRank]:
     return GuildRank.objects.filter(guild_id=guild_id).order_by("level")
 
 
+def _roster_sql() -> str:
+    availability, player = PlayerAvailability._meta.db_table, Player._meta.db_table
+    rank, member_zone = GuildRank._meta.db_table, MemberZone._meta.db_table
+    return (
+        "SELECT a.player_id, a.day_of_week, a.earliest_start, a.available_hours::float8,"
+        " p.display_name, r.scheduling_weight, r.level, p.discord_user_id, z.timezone"
+        f' FROM "{availability}" a'
+        f' JOIN "{player}" p ON p.id = a.player_id'
+        f' JOIN "{rank}" r ON r.id = p.rank_id'
+        f' LEFT JOIN "{member_zone}" z ON z.discord_user_id = p.discord_user_id'
+        " WHERE p.guild_id = %s"
+    )
+
+
 def roster_for_scoring(*, guild_id: int) -> list[RosterEntry]:
-    """The guild's players that have availability, as plain values for the finder: two queries
-    of plain rows (no model instances; a thousand players with three or four windows each would
-    otherwise spend most of the request building objects)."""
-    windows: dict[int, list[Window]] = {}
-    for player_id, day, start, hours in PlayerAvailability.objects.filter(player__guild_id=guild_id).values_list(
-        "player_id", "day_of_week", "earliest_start", "available_hours"
-    ):
-        windows.setdefault(player_id, []).append(Window(day, start, float(hours)))
-    if not windows:
-        return []
-    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    """The guild's players that have availability, as plain values for the finder, in one query
+    of plain rows (a window with its player, rank and stored zone; no model instances: a thousand
+    players with five windows each would otherwise spend most of the request building objects).
+    Players come in id order, each one's windows Monday first."""
+    players: dict[int, tuple[tuple, list[Window]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_roster_sql(), [guild_id])
+        for row in cursor.fetchall():
+            found = players.get(row[0])
+            if found is None:
+                found = players[row[0]] = (row, [])
+            found[1].append(Window(row[1], row[2], row[3]))
+    zones: dict[str | None, zoneinfo.ZoneInfo] = {}
     roster = []
-    for player_id, name, weight, user_id, zone_name in Player.objects.filter(pk__in=windows.keys()).values_list(
-        "pk", "display_name", "rank__scheduling_weight", "discord_user_id", "member_timezone"
-    ):
-        key = str(zone_name) if zone_name else ""
-        zone = zones.get(key)
+    for player_id in sorted(players):
+        row, windows = players[player_id]
+        zone_name = row[8]
+        zone = zones.get(zone_name)
         if zone is None:
-            zone = zones[key] = zone_or_error(zone_name) if zone_name else UTC_ZONE
+            zone = zones[zone_name] = zone_or_error(zone_name) if zone_name else UTC_ZONE
+        windows.sort()  # Monday first (a player has one window a day)
         roster.append(
             RosterEntry(
                 player_id=player_id,
-                name=name,
-                weight=weight,
+                name=row[4],
+                weight=row[5],
                 zone=zone,
-                windows=tuple(windows[player_id]),
-                discord_user_id=user_id,
+                windows=tuple(windows),
+                discord_user_id=row[7],
+                rank_level=row[6],
             )
         )
     return roster
@@ -135,6 +159,11 @@ def next_grid_start(*, now: dt.datetime, zone: zoneinfo.ZoneInfo, grid: dt.timed
     midnight = local_midnight(local_today(zone, now=now), zone)
     steps = (now - midnight) // grid + 1
     return midnight + steps * grid
+
+
+def _check_length(length: dt.timedelta) -> None:
+    if not dt.timedelta(minutes=30) <= length <= dt.timedelta(hours=8) or length % dt.timedelta(minutes=5):
+        raise ApplicationError(BAD_LENGTH, field="length_hours")
 
 
 def _checked_range(
@@ -155,8 +184,7 @@ def _checked_range(
         raise ApplicationError(BAD_DAYS, field="days")
     if grid not in {dt.timedelta(minutes=m) for m in (5, 10, 15, 20, 30, 60)}:
         raise ApplicationError(BAD_GRID, field="grid_minutes")
-    if not dt.timedelta(minutes=30) <= length <= dt.timedelta(hours=8) or length % dt.timedelta(minutes=5):
-        raise ApplicationError(BAD_LENGTH, field="length_hours")
+    _check_length(length)
     if not 1 <= top <= 25:
         raise ApplicationError(BAD_TOP, field="top")
     start = local_midnight(date_from, zone)
@@ -191,6 +219,52 @@ def best_raid_times(
     return find_best_slots(
         roster_for_scoring(guild_id=guild_id), range_start=start, range_end=end, length=length, grid=grid, top=top
     )
+
+
+@dataclass
+class PresentPage:
+    """One page of the players present at a slot, heaviest first (then by name)."""
+
+    slot: Slot
+    page: int
+    pages: int
+    page_size: int
+
+    @property
+    def players(self) -> list[RosterEntry]:
+        first = (self.page - 1) * self.page_size
+        return self.slot.present[first : first + self.page_size]
+
+
+def best_time_present(
+    *,
+    actor: Actor,
+    guild_id: int,
+    start: dt.datetime,
+    length: dt.timedelta = dt.timedelta(hours=2),
+    page: int = 1,
+    page_size: int = PRESENT_PAGE_SIZE,
+) -> PresentPage:
+    """The players whose availability covers the slot [start, start + length), a page at a time:
+    the full list behind a best time's head count (the best-time answer gives only counts and the
+    missing officers). Any start instant is accepted; the reading of the windows is the finder's.
+    Page 1 exists even when nobody is present. Officers only."""
+    require_officer(actor, guild_id=guild_id)
+    _check_length(length)
+    first, last = START_YEARS
+    if not first <= start.astimezone(dt.UTC).year <= last:
+        raise ApplicationError(BAD_START, params={"first": first, "last": last}, field="start")
+    if not 1 <= page_size <= PRESENT_PAGE_SIZE_MAX:
+        raise ApplicationError(BAD_PAGE_SIZE, params={"largest": PRESENT_PAGE_SIZE_MAX}, field="page_size")
+    slot = slot_roster(roster_for_scoring(guild_id=guild_id), start=start, length=length)
+    pages = max(1, -(-len(slot.present) // page_size))
+    if not 1 <= page <= pages:
+        raise ApplicationError(
+            BAD_PAGE,
+            params={"page": page, "count": len(slot.present), "pages": pages, "page_size": page_size},
+            field="page",
+        )
+    return PresentPage(slot=slot, page=page, pages=pages, page_size=page_size)
 
 
 def availability_next_starts(*, player: Player, now: dt.datetime) -> list[tuple[PlayerAvailability, dt.datetime]]:

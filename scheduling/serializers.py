@@ -147,9 +147,29 @@ class SlotSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     score = IntegerField()
-    head_count = IntegerField()
-    present = SlotPlayerSerializer(many=True)
-    missing = SlotPlayerSerializer(many=True)
+    head_count = IntegerField(help_text="Players present (the full list: `best-time/present/`)")
+    missing_count = IntegerField(help_text="Players of the roster not present")
+    missing_officers = SlotPlayerSerializer(
+        many=True, help_text="Missing players of rank Officer or higher, heaviest first, then by name"
+    )
+
+
+class BestTimePresentQuerySerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="The slot's start, an instant (a `start` of the best-time answer)")
+    length_hours = HoursField(required=False, default=2.0)
+    page = IntegerField(required=False, default=1, help_text="From 1")
+    page_size = IntegerField(required=False, default=50, help_text="From 1 to 500")
+
+
+class BestTimePresentSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(source="slot.start")
+    end = serializers.DateTimeField(source="slot.end")
+    score = IntegerField(source="slot.score")
+    count = IntegerField(source="slot.head_count", help_text="Players present, on all pages")
+    page = IntegerField()
+    pages = IntegerField()
+    page_size = IntegerField()
+    results = SlotPlayerSerializer(source="players", many=True, help_text="Heaviest first, then by name")
 
 
 # ----------------------------------------------------------------------------- reminders

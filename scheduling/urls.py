@@ -15,6 +15,7 @@ urlpatterns = [
     path("guilds/<snowflake:guild_id>/players/<int:pk>/", api.PlayerDetailView.as_view(), name="player"),
     path("guilds/<snowflake:guild_id>/me/availability/", api.MyAvailabilityView.as_view(), name="my-availability"),
     path("guilds/<snowflake:guild_id>/best-time/", api.BestTimeView.as_view(), name="best-time"),
+    path("guilds/<snowflake:guild_id>/best-time/present/", api.BestTimePresentView.as_view(), name="best-time-present"),
     path("guilds/<snowflake:guild_id>/reminders/", api_reminders.ReminderListView.as_view(), name="reminders"),
     path(
         "guilds/<snowflake:guild_id>/reminders/<int:pk>/", api_reminders.ReminderDetailView.as_view(), name="reminder"

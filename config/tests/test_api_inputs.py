@@ -84,6 +84,9 @@ REQUESTS = {
     "best time from 0001-01-01": ("get", f"{BEST_TIME}?date_from=0001-01-01", None),
     "best time from 9999-12-31": ("get", f"{BEST_TIME}?date_from=9999-12-31", None),
     "best time from 9999-12-30 in Tokyo": ("get", f"{BEST_TIME}?date_from=9999-12-30&timezone=Asia/Tokyo", None),
+    "present at 0001-01-01 00:00": ("get", f"{BEST_TIME}present/?start=0001-01-01T00:00:00Z", None),
+    "present at 9999-12-31 23:59": ("get", f"{BEST_TIME}present/?start=9999-12-31T23:59:59Z", None),
+    "present at 0001-01-01 in Tokyo": ("get", f"{BEST_TIME}present/?start=0001-01-01T05:00:00%2B09:00", None),
     "shift at 0001-01-01 00:00": (
         "post",
         "/api/shifts/shifts/",
@@ -132,6 +135,9 @@ REQUESTS = {
     "best time grid_minutes=2^63-1": ("get", f"{BEST_TIME}?grid_minutes=9223372036854775807", None),
     "best time days=10**9": ("get", f"{BEST_TIME}?days=1000000000", None),
     "best time top=-1": ("get", f"{BEST_TIME}?top=-1", None),
+    "present page=2^63": ("get", f"{BEST_TIME}present/?start=2030-06-03T20:00:00Z&page=9223372036854775807", None),
+    "present page_size=10**9": ("get", f"{BEST_TIME}present/?start=2030-06-03T20:00:00Z&page_size=1000000000", None),
+    "present length_hours=nan": ("get", f"{BEST_TIME}present/?start=2030-06-03T20:00:00Z&length_hours=nan", None),
     "event duration_hours=1e300": (
         "post",
         EVENTS,

@@ -73,6 +73,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
     "jobs_executions_list": (401, 200, 200, 200, 200),
     "scheduling_classes_list": (401, 200, 200, 200, 200),
     "scheduling_guilds_best_time_list": (401, 403, 200, 403, 200),
+    "scheduling_guilds_best_time_present_retrieve": (401, 403, 200, 403, 200),
     "scheduling_guilds_calendar_retrieve": (401, 403, 403, 403, 200),  # admins
     "scheduling_guilds_calendar_rotate_create": (401, 403, 403, 403, 200),
     "scheduling_guilds_dispatches_list": (401, 403, 200, 403, 200),
@@ -339,7 +340,10 @@ def test_every_operation_as_every_caller(world):
         if "{id}" in url:
             url = url.replace("{id}", str(path_id(path, rows)))
         url = url.replace("{job_id}", rows["job"].job_id)
-        query = {"guild_id": str(GUILD_A)} if op == "shifts_stats" else {}
+        query = {
+            "shifts_stats": {"guild_id": str(GUILD_A)},
+            "scheduling_guilds_best_time_present_retrieve": {"start": "2030-06-03T20:00:00Z"},
+        }.get(op, {})
         for role, expected in zip(ROLES, EXPECTED[op], strict=True):
             client = APIClient()
             if logins[role] is not None:

@@ -44,6 +44,7 @@ OFFICER_ENDPOINTS = [
     ("get", f"{BASE}/ranks/", None),
     ("get", f"{BASE}/players/", None),
     ("get", f"{BASE}/best-time/?date_from=2030-06-03", None),
+    ("get", f"{BASE}/best-time/present/?start=2030-06-03T20:00:00Z", None),
     ("get", f"/api/attendance/guilds/{GUILD_ID}/seasons/", None),
     ("post", f"/api/attendance/guilds/{GUILD_ID}/seasons/", {"name": "S9", "start_date": "2026-06-01"}),
     ("get", f"/api/attendance/guilds/{GUILD_ID}/events/", None),
@@ -199,17 +200,115 @@ def test_user_without_a_player_cannot_set_availability():
 
 
 def test_best_time_endpoint(officer):
-    player = PlayerFactory(rank=rank(level=5), timezone="UTC", display_name="Lead")
-    services.availability_set(player=player, day_of_week=0, earliest_start="20:00", available_hours=2)
+    lead = PlayerFactory(rank=rank(level=5), timezone="UTC", display_name="Lead")
+    services.availability_set(player=lead, day_of_week=0, earliest_start="20:00", available_hours=2)
+    away = PlayerFactory(rank=rank(level=4), timezone="UTC", display_name="Away officer")
+    services.availability_set(player=away, day_of_week=1, earliest_start="20:00", available_hours=2)
+    PlayerFactory(rank=rank(level=3), timezone="UTC", display_name="Away veteran")  # no windows: not on the roster
+    veteran = PlayerFactory(rank=rank(level=3), timezone="UTC", display_name="Veteran")
+    services.availability_set(player=veteran, day_of_week=2, earliest_start="20:00", available_hours=2)
     response = officer.get(f"{BASE}/best-time/?date_from=2030-06-03&days=1&top=1")  # a Monday
     assert response.status_code == 200
-    [slot] = response.json()
-    assert (slot["start"], slot["score"], slot["head_count"]) == ("2030-06-03T20:00:00Z", 5, 1)
-    assert slot["present"] == [
-        {"player_id": player.pk, "discord_user_id": str(player.discord_user_id), "name": "Lead", "weight": 5}
+    # Counts and the missing officers; the present players are best-time/present/.
+    assert response.json() == [
+        {
+            "start": "2030-06-03T20:00:00Z",
+            "end": "2030-06-03T22:00:00Z",
+            "score": 5,
+            "head_count": 1,
+            "missing_count": 2,
+            "missing_officers": [
+                {
+                    "player_id": away.pk,
+                    "discord_user_id": str(away.discord_user_id),
+                    "name": "Away officer",
+                    "weight": 5,
+                }
+            ],
+        }
     ]
     bad = officer.get(f"{BASE}/best-time/?days=30")
     assert bad.status_code == 400 and "days" in bad.json()["fields"]
+
+
+def present_roster(count: int) -> list[Player]:
+    """`count` players in three ranks, all available Monday 19:00-23:00 UTC, and one who is not."""
+    levels = [5, 3, 2]
+    players = []
+    for n in range(count):
+        player = PlayerFactory(rank=rank(level=levels[n % 3]), timezone="UTC", display_name=f"P{n:02d}")
+        services.availability_set(player=player, day_of_week=0, earliest_start="19:00", available_hours=4)
+        players.append(player)
+    late = PlayerFactory(rank=rank(level=5), timezone="UTC", display_name="Late")
+    services.availability_set(player=late, day_of_week=0, earliest_start="21:00", available_hours=2)
+    return players
+
+
+def test_best_time_present_lists_one_slots_players_heaviest_first_a_page_at_a_time(officer):
+    players = present_roster(5)
+    url = f"{BASE}/best-time/present/?start=2030-06-03T20:00:00Z&page_size=2"
+    first = officer.get(url)
+    assert first.status_code == 200
+    body = first.json()
+    assert {key: body[key] for key in ("start", "end", "score", "count", "page", "pages", "page_size")} == {
+        "start": "2030-06-03T20:00:00Z",
+        "end": "2030-06-03T22:00:00Z",
+        "score": 5 + 3 + 1 + 5 + 3,
+        "count": 5,
+        "page": 1,
+        "pages": 3,
+        "page_size": 2,
+    }
+    pages = [body["results"]] + [officer.get(f"{url}&page={page}").json()["results"] for page in (2, 3)]
+    assert [[(row["name"], row["weight"]) for row in page] for page in pages] == [
+        [("P00", 5), ("P03", 5)],
+        [("P01", 3), ("P04", 3)],
+        [("P02", 1)],
+    ]
+    assert pages[0][0] == {
+        "player_id": players[0].pk,
+        "discord_user_id": str(players[0].discord_user_id),
+        "name": "P00",
+        "weight": 5,
+    }
+    # The late player covers 21:00-23:00 only; a 1-hour slot at 21:00 has all six.
+    later = officer.get(f"{BASE}/best-time/present/?start=2030-06-03T21:00:00%2B00:00&length_hours=1").json()
+    assert (later["count"], later["score"], later["pages"]) == (6, 22, 1)
+    assert [row["name"] for row in later["results"]] == ["Late", "P00", "P03", "P01", "P04", "P02"]
+
+
+def test_best_time_present_of_nobody_is_one_empty_page(officer):
+    present_roster(1)
+    body = officer.get(f"{BASE}/best-time/present/?start=2030-06-04T20:00:00Z").json()
+    assert (body["count"], body["page"], body["pages"], body["results"]) == (0, 1, 1, [])
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("page=4", "page", "There is no page 4; pages run from 1 to 3 (5 players present, 2 a page)."),
+        ("page=0", "page", "There is no page 0; pages run from 1 to 3 (5 players present, 2 a page)."),
+        ("page=two", "page", "A valid integer is required."),
+        ("page_size=0", "page_size", "The page size must be from 1 to 500."),
+        ("page_size=501", "page_size", "The page size must be from 1 to 500."),
+        ("length_hours=9", "length_hours", "The raid length must be from 0.5 to 8 hours, in 5-minute steps."),
+        ("start=1899-12-31T23:00:00Z", "start", "Pick a start from the year 1900 to 9998."),
+    ],
+)
+def test_best_time_present_refuses_a_bad_page_with_a_field_message(officer, query, field, message):
+    present_roster(5)
+    size = "" if "page_size" in query else "&page_size=2"
+    response = officer.get(f"{BASE}/best-time/present/?start=2030-06-03T20:00:00Z{size}&{query}")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {field: [message]}
+
+
+def test_best_time_present_needs_a_start_and_an_officer(officer, member):
+    present_roster(2)
+    missing = officer.get(f"{BASE}/best-time/present/")
+    assert missing.status_code == 400 and list(missing.json()["fields"]) == ["start"]
+    refused = member.get(f"{BASE}/best-time/present/?start=2030-06-03T20:00:00Z")
+    assert refused.status_code == 403
 
 
 def test_best_time_from_today_offers_no_start_that_has_passed(officer, monkeypatch):

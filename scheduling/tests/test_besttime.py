@@ -2,15 +2,17 @@
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.timeutils import local_midnight
+from config.timeutils import local_midnight, wall_instant
 from scheduling import selectors, services
 from scheduling.actors import SYSTEM
-from scheduling.besttime import RosterEntry, Window, find_best_slots
+from scheduling.besttime import LocalDays, RosterEntry, Window, find_best_slots, window_intervals
+from scheduling.models import MemberZone, Player, PlayerAvailability
 from scheduling.tests.factories import GUILD_ID, PlayerFactory, rank
 
 UTC = dt.UTC
@@ -161,6 +163,34 @@ def test_matches_the_oracle_over_local_ranges_across_dst_changes(zone_name, date
     assert all(first <= slot.start.astimezone(zone).date() < last for slot in slots)
 
 
+@pytest.mark.parametrize(
+    "zone_name",
+    ["America/Chicago", "Australia/Lord_Howe", "America/Havana", "America/Santiago", "Asia/Kathmandu", "UTC"],
+)
+def test_local_days_read_every_wall_time_of_a_year_as_the_time_layer_does(zone_name):
+    """The shortcut for days without a clock change (midnight plus the time of day) against
+    `wall_instant` on every day of two years, at times inside and around each zone's changes."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    first, last = dt.date(2026, 1, 1), dt.date(2027, 12, 31)
+    clocks = [dt.time(h, m) for h in range(24) for m in (0, 30)] + [dt.time(2, 15), dt.time(23, 59, 59)]
+    days = LocalDays(zone, first, last)
+    assert sum(len(dates) for dates in days.by_weekday.values()) == (last - first).days + 1
+    changed = sum(1 for dates in days.by_weekday.values() for _, midnight in dates if midnight is None)
+    assert changed == (0 if zone_name in {"UTC", "Asia/Kathmandu"} else 4)  # two changes a year
+    # Each start through the shortcut and through the time layer; and a player's intervals.
+    for weekday, dates in days.by_weekday.items():
+        for date, midnight in dates:
+            for clock in clocks:
+                exact = int(wall_instant(date, clock, zone).timestamp()) // 60
+                if midnight is not None:
+                    assert (midnight + clock.hour * 3600 + clock.minute * 60 + clock.second) // 60 == exact
+                assert date.weekday() == weekday
+    player = RosterEntry(1, "p1", 1, zone, tuple(Window(day, clock, 1.0) for day in range(7) for clock in clocks))
+    joined = window_intervals(player, first, last, days)
+    assert joined[0][0] == int(wall_instant(first, dt.time(0), zone).timestamp()) // 60
+    assert joined[-1][1] == int(wall_instant(last, dt.time(23, 59, 59), zone).timestamp()) // 60 + 60
+
+
 def test_dst_exact_window_in_the_players_own_zone():
     # Monday 19:00 Chicago for 3 h: 01:00-04:00 UTC before US DST, 00:00-03:00 after.
     roster = [entry(1, 5, "America/Chicago", (0, (19, 0), 3.0))]
@@ -223,7 +253,7 @@ def test_best_raid_times_reads_the_guild_roster(django_assert_num_queries):
     PlayerFactory(guild_id=5, rank=rank(5, level=5))
     services.availability_set(player=officer, day_of_week=2, earliest_start="20:00", available_hours=4)
     services.availability_set(player=member, day_of_week=2, earliest_start="14:00", available_hours=3)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         slots = selectors.best_raid_times(
             actor=SYSTEM,
             guild_id=GUILD_ID,
@@ -235,7 +265,100 @@ def test_best_raid_times_reads_the_guild_roster(django_assert_num_queries):
         )
     # Wednesday 3 June: officer 18:00-22:00 UTC, member 18:00-21:00 UTC.
     assert slots[0].start == dt.datetime(2026, 6, 3, 18, tzinfo=UTC)
-    assert (slots[0].score, slots[0].head_count) == (6, 2)
+    assert (slots[0].score, slots[0].head_count, slots[0].missing_count) == (6, 2, 0)
+    assert [(s.start.time(), s.score, s.missing_officers) for s in slots[1:]] == [
+        (dt.time(18, 30), 6, []),
+        (dt.time(19), 6, []),
+    ]
+
+
+@pytest.mark.django_db
+def test_roster_for_scoring_is_one_query_of_plain_rows_whatever_the_roster_size(django_assert_num_queries):
+    """Each player with availability, with their rank's weight and level, their stored zone (UTC
+    when they never set one) and their windows; players without windows and other guilds' are
+    left out. One query for 3 players and for 300."""
+    lead = PlayerFactory(rank=rank(level=5), timezone="Asia/Kathmandu", display_name="Lead")
+    services.availability_set(player=lead, day_of_week=4, earliest_start="21:30", available_hours=2.5)
+    services.availability_set(player=lead, day_of_week=1, earliest_start="06:00", available_hours=1)
+    zoneless = PlayerFactory(rank=rank(level=1), display_name="")
+    services.availability_set(player=zoneless, day_of_week=0, earliest_start="00:00", available_hours=16)
+    MemberZone.objects.filter(discord_user_id=zoneless.discord_user_id).delete()
+    PlayerFactory(rank=rank(level=3))  # no windows
+    elsewhere = PlayerFactory(guild_id=5, rank=rank(5, level=5))
+    services.availability_set(player=elsewhere, day_of_week=0, earliest_start="20:00", available_hours=2)
+    with django_assert_num_queries(1):
+        roster = selectors.roster_for_scoring(guild_id=GUILD_ID)
+    assert roster == [
+        RosterEntry(
+            player_id=lead.pk,
+            name="Lead",
+            weight=5,
+            zone=zoneinfo.ZoneInfo("Asia/Kathmandu"),
+            windows=(Window(1, dt.time(6), 1.0), Window(4, dt.time(21, 30), 2.5)),
+            discord_user_id=lead.discord_user_id,
+            rank_level=5,
+        ),
+        RosterEntry(
+            player_id=zoneless.pk,
+            name="",
+            weight=0,
+            zone=zoneinfo.ZoneInfo("UTC"),
+            windows=(Window(0, dt.time(0), 16.0),),
+            discord_user_id=zoneless.discord_user_id,
+            rank_level=1,
+        ),
+    ]
+    member = rank(level=2)
+    many = Player.objects.bulk_create(
+        Player(guild_id=GUILD_ID, discord_user_id=930_000_000_000_000_000 + n, rank=member) for n in range(300)
+    )
+    PlayerAvailability.objects.bulk_create(
+        PlayerAvailability(player=p, day_of_week=d, earliest_start=dt.time(20), available_hours=Decimal(2))
+        for p in many
+        for d in (1, 3)
+    )
+    with django_assert_num_queries(1):
+        assert len(selectors.roster_for_scoring(guild_id=GUILD_ID)) == 302
+
+
+@pytest.mark.django_db
+def test_best_time_present_is_one_query_and_the_finders_reading_of_the_slot(django_assert_num_queries):
+    officer = PlayerFactory(rank=rank(level=4), timezone="Europe/Berlin", display_name="Officer")
+    member = PlayerFactory(rank=rank(level=2), timezone="America/New_York", display_name="Member")
+    services.availability_set(player=officer, day_of_week=2, earliest_start="20:00", available_hours=4)
+    services.availability_set(player=member, day_of_week=2, earliest_start="14:00", available_hours=3)
+    [best] = selectors.best_raid_times(
+        actor=SYSTEM, guild_id=GUILD_ID, date_from=dt.date(2026, 6, 1), top=1, now=BEFORE_2026
+    )
+    with django_assert_num_queries(1):
+        page = selectors.best_time_present(actor=SYSTEM, guild_id=GUILD_ID, start=best.start, page_size=1)
+    assert (page.slot.start, page.slot.end, page.slot.score, page.slot.head_count) == (
+        best.start,
+        best.end,
+        best.score,
+        best.head_count,
+    )
+    assert (page.pages, [entry.name for entry in page.players]) == (2, ["Officer"])
+    # 21:00 UTC, the member's window has ended: the officer alone.
+    later = selectors.best_time_present(
+        actor=SYSTEM, guild_id=GUILD_ID, start=dt.datetime(2026, 6, 3, 21, tzinfo=UTC), length=dt.timedelta(hours=1)
+    )
+    assert ([entry.name for entry in later.players], later.slot.score) == (["Officer"], 5)
+    assert [entry.name for entry in later.slot.missing] == ["Member"] and later.slot.missing_officers == []
+
+
+def test_missing_officers_are_the_missing_players_of_officer_rank_and_up():
+    roster = [
+        RosterEntry(1, "lead", 5, zoneinfo.ZoneInfo("UTC"), (), rank_level=5),
+        RosterEntry(2, "officer", 5, zoneinfo.ZoneInfo("UTC"), (), rank_level=4),
+        RosterEntry(3, "veteran", 3, zoneinfo.ZoneInfo("UTC"), (), rank_level=3),
+        RosterEntry(4, "here", 5, zoneinfo.ZoneInfo("UTC"), (Window(0, dt.time(0), 16.0),), rank_level=4),
+    ]
+    [slot] = find_best_slots(
+        roster, range_start=dt.datetime(2026, 3, 2, tzinfo=UTC), range_end=dt.datetime(2026, 3, 3, tzinfo=UTC), top=1
+    )
+    assert [entry.name for entry in slot.missing_officers] == ["lead", "officer"]
+    assert slot.missing_count == 3
 
 
 @pytest.mark.django_db

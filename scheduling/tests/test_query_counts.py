@@ -76,6 +76,12 @@ LISTS = [
     ("events", events, f"/api/attendance/guilds/{GUILD_ID}/events/?page_size=500"),
     ("statistics", players, f"/api/attendance/guilds/{GUILD_ID}/statistics/?all_seasons=true"),
     ("attendance", attendance_rows, None),
+    ("best time", players, f"/api/scheduling/guilds/{GUILD_ID}/best-time/?date_from=2030-06-03&top=25"),
+    (
+        "best time present",
+        players,
+        f"/api/scheduling/guilds/{GUILD_ID}/best-time/present/?start=2030-06-04T20:00:00Z&page_size=500",
+    ),
 ]
 
 
