@@ -20,7 +20,7 @@ import discord
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from botworker.global_limit import global_limit_from_settings
+from botworker.shared_limits import shared_limits_from_settings
 
 __all__ = ["configure_api_base", "discord_http_client"]
 
@@ -46,9 +46,9 @@ async def discord_http_client(
     the block. ``max_ratelimit_timeout`` (seconds, at least 30 by discord.py's rule) makes a 429
     whose wait is longer raise ``discord.RateLimited`` instead of sleeping inside the request.
 
-    Every request takes a token from the bot's global rate limit shared through Redis first
-    (:mod:`botworker.global_limit`), when ``REDIS_URL`` is set and ``DISCORD_GLOBAL_RATE_LIMIT``
-    is not 0.
+    Every request first reserves its place in the bot's rate limits shared through Redis (its
+    route's window and the global bucket: :mod:`botworker.shared_limits`), when ``REDIS_URL`` is
+    set and ``DISCORD_GLOBAL_RATE_LIMIT`` is not 0.
 
     Raises ``ImproperlyConfigured`` when no token is configured and ``discord.LoginFailure`` when
     Discord refuses it."""
@@ -56,16 +56,16 @@ async def discord_http_client(
     if not token:
         raise ImproperlyConfigured("DISCORD_TOKEN is not set: calling Discord needs the bot's token.")
     configure_api_base()
-    global_limit = global_limit_from_settings(token)
+    shared_limits = shared_limits_from_settings(token)
     http = discord.http.HTTPClient(
         asyncio.get_running_loop(),
         max_ratelimit_timeout=max_ratelimit_timeout,
-        http_trace=global_limit.trace_config() if global_limit is not None else None,
+        http_trace=shared_limits.trace_config() if shared_limits is not None else None,
     )
     try:
         await http.static_login(token)
         yield http
     finally:
         await http.close()
-        if global_limit is not None:
-            await global_limit.close()
+        if shared_limits is not None:
+            await shared_limits.close()
