@@ -103,11 +103,24 @@ if wait < 0 then wait = 0 end
 return {'global', string.format('%.6f', wait)}
 """
 
-# KEYS: the route's window. ARGV: X-RateLimit-Limit, -Remaining, -Reset-After. A response from an
-# earlier window (its reset long before the one recorded) changes nothing.
+# KEYS: the route's window. ARGV: X-RateLimit-Limit, -Remaining, -Reset-After, the TTL margin (ms).
+# A response from an earlier window (its reset long before the one recorded) changes nothing. A
+# limit of 0: the answer had no rate-limit headers, the route is not limited (for the TTL margin);
+# -1: the request failed without an answer, the route is unknown again if it was.
 RECORD = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+if ARGV[1] == '-1' then
+  if redis.call('HGET', KEYS[1], 'provisional') then redis.call('DEL', KEYS[1]) end
+  return 0
+end
+if ARGV[1] == '0' then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'limit', 1000000000, 'count', 0, 'period', 1,
+    'reset_at', string.format('%.6f', now + tonumber(ARGV[4]) / 1000))
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+  return 1
+end
 local limit = tonumber(ARGV[1])
 local used = limit - tonumber(ARGV[2])
 local reset_after = tonumber(ARGV[3])
@@ -197,16 +210,24 @@ class SharedRateLimits:
             self.route_waits += 1
             await asyncio.sleep(max(wait, 0.001))
 
-    async def record(self, route: str, headers: Any) -> None:
-        """Record what Discord said of ``route``'s bucket (no-op without rate-limit headers)."""
-        try:
+    async def record(self, route: str, headers: Any | None) -> None:
+        """Record what Discord said of ``route``'s bucket: its limit, or (an answer without
+        rate-limit headers, but not a global 429) that it has none, or (``headers`` None: no
+        answer) nothing but that its first request is over."""
+        if headers is None:
+            args = [-1, 0, 0, ROUTE_TTL_MS]
+        else:
             limit, remaining = headers.get("X-RateLimit-Limit"), headers.get("X-RateLimit-Remaining")
             reset_after = headers.get("X-RateLimit-Reset-After")
-            if limit is None or remaining is None or reset_after is None:
+            try:
+                if limit is not None and remaining is not None and reset_after is not None:
+                    args = [int(limit), int(remaining), float(reset_after), ROUTE_TTL_MS]
+                elif headers.get("X-RateLimit-Global"):
+                    return  # the global limit's 429 says nothing of the route
+                else:
+                    args = [0, 0, 0, ROUTE_TTL_MS]
+            except ValueError:
                 return
-            args = [int(limit), int(remaining), float(reset_after), ROUTE_TTL_MS]
-        except ValueError:
-            return
         try:
             await self._record(keys=[self._route_key(route)], args=args)
         except (RedisError, OSError) as exc:
@@ -231,7 +252,7 @@ class SharedRateLimits:
 
     def trace_config(self) -> aiohttp.TraceConfig:
         """A trace for discord.py's ``HTTPClient(http_trace=...)``: reserve before each request,
-        record the headers of each response."""
+        record the headers of each response (or that none came)."""
 
         async def on_request_start(session: Any, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
             context.route = self.route_for(params.method, params.url)
@@ -243,9 +264,15 @@ class SharedRateLimits:
             if route is not None:
                 await self.record(route, params.response.headers)
 
+        async def on_request_exception(session: Any, context: Any, params: aiohttp.TraceRequestExceptionParams) -> None:
+            route = getattr(context, "route", None)
+            if route is not None:
+                await self.record(route, None)
+
         trace = aiohttp.TraceConfig()
         trace.on_request_start.append(on_request_start)
         trace.on_request_end.append(on_request_end)
+        trace.on_request_exception.append(on_request_exception)
         return trace
 
     async def close(self) -> None:

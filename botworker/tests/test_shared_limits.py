@@ -181,9 +181,11 @@ def limited(emulator: DiscordEmulator):
         emulator.set_rate_limits(None)
 
 
-def send_from_clients(emulator: DiscordEmulator, channel_id: str, clients: int, each: int, *, shared: bool) -> None:
+def send_from_clients(
+    emulator: DiscordEmulator, channel_id: str, clients: int, each: int, *, shared: bool, key: str = ""
+) -> None:
     """`clients` discord.py clients (as in as many processes) each sending `each` messages at once."""
-    key = f"test-routes:{uuid.uuid4().hex}"
+    key = key or f"test-routes:{uuid.uuid4().hex}"
 
     async def client(index: int) -> None:
         limits = SharedRateLimits(settings.REDIS_URL, key=key, rate=1000, burst=100) if shared else None
@@ -217,3 +219,35 @@ def test_clients_each_believing_they_are_alone_run_into_429s(limited: DiscordEmu
     send_from_clients(limited, channel, clients=3, each=4, shared=False)
     assert limited.rate_limited("user")
     assert len(limited.messages(channel)) == 12  # discord.py retried them
+
+
+def test_routes_without_rate_limit_headers_are_not_held_back(emulator: DiscordEmulator) -> None:
+    # The emulator with its limits off answers without X-RateLimit headers: after the first
+    # answer the route is known to have no limit, and is not held to one request at a time.
+    channel = emulator.add_channel(emulator.add_guild()["id"])["id"]
+    key = f"test-unlimited:{uuid.uuid4().hex}"
+    send_from_clients(emulator, channel, clients=1, each=1, shared=True, key=key)
+
+    async def reserve_many() -> list[str]:
+        limits = SharedRateLimits(settings.REDIS_URL, key=key, rate=1000, burst=100)
+        try:
+            return [(await limits.reserve(route_of("POST", f"/channels/{channel}/messages")))[0] for _ in range(20)]
+        finally:
+            await limits.close()
+
+    assert asyncio.run(reserve_many()) == ["global"] * 20
+
+
+def test_a_route_whose_first_request_failed_is_free_again() -> None:
+    async def scenario() -> list[str]:
+        limits = SharedRateLimits(settings.REDIS_URL, key=f"test-failed:{uuid.uuid4().hex}", rate=1000, burst=100)
+        try:
+            first = (await limits.reserve("POST /channels/{id}/messages 1"))[0]
+            waiting = (await limits.reserve("POST /channels/{id}/messages 1"))[0]  # the first one is out
+            await limits.record("POST /channels/{id}/messages 1", None)  # ... and failed, unanswered
+            after = (await limits.reserve("POST /channels/{id}/messages 1"))[0]
+            return [first, waiting, after]
+        finally:
+            await limits.close()
+
+    assert asyncio.run(scenario()) == ["global", "route", "global"]
