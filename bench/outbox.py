@@ -173,13 +173,16 @@ def deliverer_env(emu) -> dict[str, str]:
     }
 
 
+DELIVERER_ARGS: list[str] = []  # --batch-size / --concurrency given to the bench, passed on
+
+
 def start_deliverers(emu, count: int, logs: Path) -> list[subprocess.Popen]:
     processes = []
     for index in range(count):
         with (logs / f"deliverer-{index}.log").open("ab") as out:
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "manage.py", "deliver_outbox"],
+                    [sys.executable, "manage.py", "deliver_outbox", *DELIVERER_ARGS],
                     cwd=ROOT,
                     env=deliverer_env(emu),
                     stdout=out,
@@ -310,7 +313,12 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=1000, help="actions per run (the mix scales)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ACTIONS} actions, fewer latency samples")
     parser.add_argument("--samples", type=int, default=None, help="idle latency samples (default 60, quick 30)")
+    parser.add_argument("--batch-size", type=int, help="deliver_outbox --batch-size (default: its own)")
+    parser.add_argument("--concurrency", type=int, help="deliver_outbox --concurrency (default: its own)")
     options = parser.parse_args()
+    for flag in ("batch_size", "concurrency"):
+        if getattr(options, flag):
+            DELIVERER_ARGS.extend([f"--{flag.replace('_', '-')}", str(getattr(options, flag))])
     total = QUICK_ACTIONS if options.quick else options.actions
     samples = options.samples or (30 if options.quick else 60)
 

@@ -18,8 +18,9 @@ buckets shared through Redis, keyed by the bot's token:
   timestamp): ``rate`` requests per second, at most ``burst`` at once. The script reserves the
   next free slot and answers how long to wait for it, so no taker polls.
 
-Both happen in one Lua script per request (atomic, on Redis's clock, so the processes' clocks do
-not matter), plus one per response to record the headers.
+A request takes its global slot first and its place in the route's window last, right before it
+goes out; each is one Lua script (atomic, on Redis's clock, so the processes' clocks do not
+matter), and one more per response records the headers.
 
 **Where it plugs in**: an aiohttp ``TraceConfig`` (:meth:`SharedRateLimits.trace_config`) given
 to discord.py's ``HTTPClient`` (``http_trace``). aiohttp awaits ``on_request_start`` before each
@@ -62,13 +63,25 @@ ROUTE_TTL_MS = 60_000  # a route's window is kept this long after its reset
 FIRST_ANSWER_SECONDS = 2.0  # a route's first request not answered by then frees the route again
 FIRST_ANSWER_POLL_SECONDS = 0.01  # how often the others look whether it was answered
 
-# KEYS: the route's window (a hash), the global bucket. ARGV: emission interval and burst
-# tolerance of the global bucket (s), the TTL margin (ms), how long a route's first request may
-# take to answer before the route is free again (s), the poll interval while it is awaited (s).
-# Returns {what, wait}: "route" and the time to its reset
-# when the window is full (nothing reserved: ask again then), else "global" and the time until
-# the reserved global slot. Numbers go back as strings: Redis truncates Lua numbers to integers.
-RESERVE = """
+# KEYS: the global bucket. ARGV: its emission interval and burst tolerance (s). Reserves the next
+# slot; returns the wait until it as a string (Redis truncates Lua numbers to integers).
+RESERVE_GLOBAL = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.6f', new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
+local wait = tat - tonumber(ARGV[2]) - now
+if wait < 0 then wait = 0 end
+return string.format('%.6f', wait)
+"""
+
+# KEYS: the route's window (a hash). ARGV: the TTL margin (ms), how long a route's first request
+# may take to answer before the route is free again (s), the poll interval while it is awaited
+# (s). Returns '0' when a place was taken, else the wait (s) before asking again.
+RESERVE_ROUTE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = redis.call('HMGET', KEYS[1], 'limit', 'count', 'reset_at', 'period', 'provisional')
@@ -76,31 +89,24 @@ local limit = tonumber(window[1])
 if not limit then
   -- Nobody knows this route's limit yet: one request finds it out, the others wait for its answer.
   redis.call('HSET', KEYS[1], 'limit', 1, 'count', 1, 'provisional', 1,
-    'reset_at', string.format('%.6f', now + tonumber(ARGV[4])))
-  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[4]) * 1000) + tonumber(ARGV[3]))
-else
-  local count = tonumber(window[2]) or 0
-  local reset_at = tonumber(window[3]) or 0
-  if now >= reset_at then
-    count = 0
-    reset_at = now + (tonumber(window[4]) or 1)
-  end
-  if count >= limit then
-    local wait = reset_at - now
-    if window[5] and wait > tonumber(ARGV[5]) then wait = tonumber(ARGV[5]) end
-    return {'route', string.format('%.6f', wait)}
-  end
-  redis.call('HSET', KEYS[1], 'count', count + 1, 'reset_at', string.format('%.6f', reset_at))
-  redis.call('PEXPIRE', KEYS[1], math.ceil((reset_at - now) * 1000) + tonumber(ARGV[3]))
+    'reset_at', string.format('%.6f', now + tonumber(ARGV[2])))
+  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000) + tonumber(ARGV[1]))
+  return '0'
 end
-local interval = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tat < now then tat = now end
-local new_tat = tat + interval
-redis.call('SET', KEYS[2], string.format('%.6f', new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
-local wait = tat - tonumber(ARGV[2]) - now
-if wait < 0 then wait = 0 end
-return {'global', string.format('%.6f', wait)}
+local count = tonumber(window[2]) or 0
+local reset_at = tonumber(window[3]) or 0
+if now >= reset_at then
+  count = 0
+  reset_at = now + (tonumber(window[4]) or 1)
+end
+if count >= limit then
+  local wait = reset_at - now
+  if window[5] and wait > tonumber(ARGV[3]) then wait = tonumber(ARGV[3]) end
+  return string.format('%.6f', math.max(wait, 0.001))
+end
+redis.call('HSET', KEYS[1], 'count', count + 1, 'reset_at', string.format('%.6f', reset_at))
+redis.call('PEXPIRE', KEYS[1], math.ceil((reset_at - now) * 1000) + tonumber(ARGV[1]))
+return '0'
 """
 
 # KEYS: the route's window. ARGV: X-RateLimit-Limit, -Remaining, -Reset-After, the TTL margin (ms).
@@ -170,7 +176,8 @@ class SharedRateLimits:
         self.interval = 1.0 / rate
         self.tolerance = (burst - 1) * self.interval
         self._redis = aioredis.Redis.from_url(redis_url)
-        self._reserve = self._redis.register_script(RESERVE)
+        self._reserve_global = self._redis.register_script(RESERVE_GLOBAL)
+        self._reserve_route = self._redis.register_script(RESERVE_ROUTE)
         self._record = self._redis.register_script(RECORD)
         self._last_warning = -WARN_EVERY_SECONDS
         self.taken = 0  # global tokens taken by this process
@@ -179,36 +186,37 @@ class SharedRateLimits:
     def _route_key(self, route: str) -> str:
         return f"{self.key}:route:{route}"
 
-    async def reserve(self, route: str) -> tuple[str, float]:
-        """Reserve a place in ``route``'s window and a global token: ("global", wait before using
-        them), or ("route", wait for the window's reset) when the window is full (nothing taken)."""
-        what, wait = await self._reserve(
-            keys=[self._route_key(route), f"{self.key}:global"],
-            args=[
-                f"{self.interval:.9f}",
-                f"{self.tolerance:.9f}",
-                ROUTE_TTL_MS,
-                FIRST_ANSWER_SECONDS,
-                FIRST_ANSWER_POLL_SECONDS,
-            ],
+    async def reserve_global(self) -> float:
+        """Reserve the next global slot; return how long to wait for it (0: now)."""
+        wait = await self._reserve_global(
+            keys=[f"{self.key}:global"], args=[f"{self.interval:.9f}", f"{self.tolerance:.9f}"]
         )
-        return what.decode() if isinstance(what, bytes) else what, float(wait)
+        return float(wait)
+
+    async def reserve_route(self, route: str) -> float:
+        """Take a place in ``route``'s window: 0, or how long to wait before asking again (it is full)."""
+        wait = await self._reserve_route(
+            keys=[self._route_key(route)], args=[ROUTE_TTL_MS, FIRST_ANSWER_SECONDS, FIRST_ANSWER_POLL_SECONDS]
+        )
+        return float(wait)
 
     async def acquire(self, route: str) -> None:
-        """Wait until this process may send one request on ``route`` (at once if Redis cannot be asked)."""
-        while True:
-            try:
-                what, wait = await self.reserve(route)
-            except (RedisError, OSError) as exc:
-                self._warn(exc)
-                return
-            if what == "global":
-                self.taken += 1
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                return
-            self.route_waits += 1
-            await asyncio.sleep(max(wait, 0.001))
+        """Wait until this process may send one request on ``route`` (at once if Redis cannot be asked).
+
+        The global slot first, the route's place last: a place is taken only right before the
+        request goes out, so it lands in the window it was counted in (a request that waited
+        for its global slot after taking its place could arrive in the next window, on top of
+        that window's own requests). Sending later than the global slot is always safe."""
+        try:
+            wait = await self.reserve_global()
+            self.taken += 1
+            if wait > 0:
+                await asyncio.sleep(wait)
+            while (wait := await self.reserve_route(route)) > 0:
+                self.route_waits += 1
+                await asyncio.sleep(wait)
+        except (RedisError, OSError) as exc:
+            self._warn(exc)
 
     async def record(self, route: str, headers: Any | None) -> None:
         """Record what Discord said of ``route``'s bucket: its limit, or (an answer without

@@ -4,9 +4,7 @@ processes, route windows filled by several clients, which requests take a token,
 from __future__ import annotations
 
 import asyncio
-import itertools
 import multiprocessing
-import os
 import time
 import uuid
 
@@ -36,12 +34,8 @@ def _take_for(redis_url: str, key: str, seconds: float, queue) -> None:
         deadline = time.time() + seconds
 
         async def taker(index: int) -> None:
-            # A route of its own for every request: only the global bucket holds them back.
-            for n in itertools.count():
-                if time.time() >= deadline:
-                    return
-                what, wait = await limit.reserve(f"GET /bench/{{id}} {os.getpid()}-{index}-{n}")
-                assert what == "global"
+            while time.time() < deadline:
+                wait = await limit.reserve_global()
                 slots.append(time.time() + wait)  # the moment this request may go out
                 await asyncio.sleep(wait)
 
@@ -231,23 +225,26 @@ def test_routes_without_rate_limit_headers_are_not_held_back(emulator: DiscordEm
     async def reserve_many() -> list[str]:
         limits = SharedRateLimits(settings.REDIS_URL, key=key, rate=1000, burst=100)
         try:
-            return [(await limits.reserve(route_of("POST", f"/channels/{channel}/messages")))[0] for _ in range(20)]
+            return [await limits.reserve_route(route_of("POST", f"/channels/{channel}/messages")) for _ in range(20)]
         finally:
             await limits.close()
 
-    assert asyncio.run(reserve_many()) == ["global"] * 20
+    assert asyncio.run(reserve_many()) == [0] * 20
 
 
 def test_a_route_whose_first_request_failed_is_free_again() -> None:
-    async def scenario() -> list[str]:
+    route = "POST /channels/{id}/messages 1"
+
+    async def scenario() -> list[float]:
         limits = SharedRateLimits(settings.REDIS_URL, key=f"test-failed:{uuid.uuid4().hex}", rate=1000, burst=100)
         try:
-            first = (await limits.reserve("POST /channels/{id}/messages 1"))[0]
-            waiting = (await limits.reserve("POST /channels/{id}/messages 1"))[0]  # the first one is out
-            await limits.record("POST /channels/{id}/messages 1", None)  # ... and failed, unanswered
-            after = (await limits.reserve("POST /channels/{id}/messages 1"))[0]
+            first = await limits.reserve_route(route)
+            waiting = await limits.reserve_route(route)  # the first one is out, its answer awaited
+            await limits.record(route, None)  # ... and it failed without an answer
+            after = await limits.reserve_route(route)
             return [first, waiting, after]
         finally:
             await limits.close()
 
-    assert asyncio.run(scenario()) == ["global", "route", "global"]
+    first, waiting, after = asyncio.run(scenario())
+    assert first == 0 and 0 < waiting <= 0.01 and after == 0
