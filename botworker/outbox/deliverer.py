@@ -67,8 +67,11 @@ from config.logging import log_context
 
 logger = logging.getLogger("botworker.delivery")
 
-DEFAULT_BATCH_SIZE = 20
-DEFAULT_CONCURRENCY = 4
+# Rows held at once, and performed at once: rows waiting for their route's rate-limit window (in
+# discord.py, or in the shared limits) cost a sleeping coroutine each, so there must be enough of
+# them for the rows on other routes to keep the global limit busy.
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_CONCURRENCY = 100
 # The longest 429 wait a stand-alone deliverer lets discord.py sleep inside one request (30 s is
 # discord.py's minimum); a longer one puts the row back with next_attempt_at after the wait, so
 # one rate-limited channel does not hold up every other delivery.
