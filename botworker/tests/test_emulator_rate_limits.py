@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from discord.http import HTTPClient, Route, handle_message_parameters
 
+from botworker.discord_api import GuildhallHTTPClient
 from botworker.emulator import BucketRule, DiscordEmulator, RateLimits
 from botworker.emulator.rate_limits import DEFAULT_RULES, MESSAGES, RATE_LIMITED_MESSAGE
 
@@ -190,3 +191,30 @@ def test_discord_py_paces_itself_by_the_headers_and_gets_no_429(emu: DiscordEmul
     # 8 messages at 3 per window: three windows, each opening after the previous one reset.
     first_of_windows = [posts[0].at, posts[3].at, posts[6].at]
     assert first_of_windows[1] - first_of_windows[0] >= 0.4 and first_of_windows[2] - first_of_windows[1] >= 0.4
+
+
+def test_guildhall_client_returns_when_discord_answers_and_still_paces(emu: DiscordEmulator) -> None:
+    # discord.py's own client makes the request that empties a bucket wait out the reset before
+    # returning; Guildhall's returns at once, and the requests queued behind still wait for it.
+    emu.set_rate_limits(RateLimits(rules=(BucketRule("messages", "POST", MESSAGES.path, 2, 3.0, "channel_id"),)))
+    [channel] = channels(emu, 1)
+
+    async def scenario() -> tuple[int, int]:
+        http = GuildhallHTTPClient(asyncio.get_running_loop())
+        try:
+            await http.static_login(TOKEN)
+            for n in range(2):
+                with handle_message_parameters(content=f"in the window {n}") as params:
+                    await http.send_message(channel, params=params)
+            # Returned before the window reset: Discord still refuses a third message.
+            async with session() as client:
+                still_full = (await post(client, emu, channel, "from elsewhere"))[0]
+            with handle_message_parameters(content="after the reset") as params:
+                await http.send_message(channel, params=params)  # waits for the reset, no 429
+            return still_full, len(emu.rate_limited())
+        finally:
+            await http.close()
+
+    still_full, refused = asyncio.run(scenario())
+    assert still_full == 429 and refused == 1  # only the outside request was refused
+    assert [m["content"] for m in emu.messages(channel)] == ["in the window 0", "in the window 1", "after the reset"]
