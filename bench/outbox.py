@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 DB_NAME = "gh_outbox_bench"
 MIX_PER_1000 = {"send": 500, "dm": 300, "role": 100, "edit": 100}
 CHANNELS = 20
-QUICK_ACTIONS = 300
+QUICK_ACTIONS = 500
 
 
 def configure_environment() -> None:
@@ -250,7 +250,7 @@ def throughput(emu, counts: dict[str, int], deliverers: int, logs: Path) -> dict
         items = actions(world, counts, f"{deliverers}x")
         with transaction.atomic():
             enqueue_many(items)
-        committed = time.time()
+        committed, committed_clock = time.time(), time.monotonic()
         finished = BotAction.Status.DONE, BotAction.Status.DEAD
         wait_until(
             lambda: BotAction.objects.filter(status__in=finished).count() == total,
@@ -264,7 +264,11 @@ def throughput(emu, counts: dict[str, int], deliverers: int, logs: Path) -> dict
     statuses = Counter(BotAction.objects.values_list("status", flat=True))
     seconds = last.timestamp() - committed
     scopes = Counter(r.rate_limit_scope for r in emu.rate_limited())
+    sent = [r.at - committed_clock for r in emu.requests if r.at >= committed_clock]
     return {
+        "committed": committed,
+        "first_request": min(sent),
+        "last_request": max(sent),
         "seconds": seconds,
         "per_second": total / seconds,
         "statuses": statuses,
@@ -346,7 +350,8 @@ def main() -> None:
     print("floors (s): " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in by_floor.items()))
     for deliverers, run in runs.items():
         print(
-            f"{deliverers} deliverer(s): {run['seconds']:.1f} s, {run['requests']} requests, "
+            f"{deliverers} deliverer(s): {run['seconds']:.1f} s (requests from {run['first_request']:.2f} s "
+            f"to {run['last_request']:.2f} s after the commit), {run['requests']} requests, "
             f"rows {dict(run['statuses'])}, 429s {dict(run['scopes']) or 'none'}"
         )
     for name, tail in failed_logs.items():
