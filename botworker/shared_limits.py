@@ -13,7 +13,7 @@ buckets shared through Redis, keyed by the bot's token:
   waits for the reset. Responses keep it true: each one's ``X-RateLimit-Remaining`` and
   ``-Reset-After`` raise the count and move the reset later, never earlier (a reset computed from
   the time the answer arrived is never before Discord's). Routes are told apart by method, path
-  template and top-level resource (channel, guild, webhook), as discord.py's keys do.
+  template and top-level resource (channel or guild), as discord.py's keys do.
 * **The global bucket**, a GCRA (the "generic cell rate algorithm", a token bucket kept as one
   timestamp): ``rate`` requests per second, at most ``burst`` at once. The script reserves the
   next free slot and answers how long to wait for it, so no taker polls.
