@@ -8,7 +8,9 @@ into one channel. So every Discord request of Guildhall's HTTP clients first res
 buckets shared through Redis, keyed by the bot's token:
 
 * **The route's window**: until a response has told a route's limit, one request at a time (as
-  discord.py does in one process); then the requests of the window so far
+  discord.py does in one process), and likewise the first request of each new window, whose
+  answer tells when Discord's window resets (it opened when Discord received that request, which
+  may be well after the request set out); then the requests of the window so far
   (of every process) and when it resets, as Discord reported them. A request that would go over
   waits for the reset. Responses keep it true: each one's ``X-RateLimit-Remaining`` and
   ``-Reset-After`` raise the count and move the reset later, never earlier (a reset computed from
@@ -96,10 +98,14 @@ end
 local count = tonumber(window[2]) or 0
 local reset_at = tonumber(window[3]) or 0
 if now >= reset_at then
-  count = 0
-  reset_at = now + (tonumber(window[4]) or 1)
+  -- A new window: its first request goes alone, and its answer tells when Discord's window
+  -- (opened when Discord received it) resets; until then a place is not given on a guess.
+  redis.call('HSET', KEYS[1], 'count', 1, 'provisional', 1,
+    'reset_at', string.format('%.6f', now + tonumber(ARGV[2])))
+  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000) + tonumber(ARGV[1]))
+  return '0'
 end
-if count >= limit then
+if count >= limit or window[5] then
   local wait = reset_at - now
   if window[5] and wait > tonumber(ARGV[3]) then wait = tonumber(ARGV[3]) end
   return string.format('%.6f', math.max(wait, 0.001))
