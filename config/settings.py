@@ -371,6 +371,11 @@ DISCORD_MEMBERS_INTENT = env_bool("DISCORD_MEMBERS_INTENT", default=False)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 1.0)
+# Discord's rate limits, shared by every process of the bot through Redis (botworker.shared_limits):
+# the global requests per second (0: no sharing at all) and how many may go at once. Without
+# REDIS_URL each process has only discord.py's own limiter, which believes it is alone.
+DISCORD_GLOBAL_RATE_LIMIT = env_float("DISCORD_GLOBAL_RATE_LIMIT", 50.0)
+DISCORD_GLOBAL_RATE_BURST = env_int("DISCORD_GLOBAL_RATE_BURST", 10)
 
 # --- Time tracking ----------------------------------------------------------------------------
 # Hours a focus session may run without a sign of life before its owner is asked about it (after

@@ -17,6 +17,8 @@ Package layout:
   intents, payloads built from the state, and gateway faults.
 * :mod:`~botworker.emulator.faults`: the REST faults ``fail_next`` queues (429s, 4xx/5xx, drops);
   the gateway's are :mod:`botworker.emulator.gateway.faults`.
+* :mod:`~botworker.emulator.rate_limits`: Discord's per-route and global rate limits, their
+  headers and 429s (off unless configured).
 * :mod:`~botworker.emulator.control`: the HTTP control API under ``/_emulator/`` that
   ``manage.py discord_emulator`` uses to drive a running emulator from another process.
 
@@ -33,10 +35,12 @@ from botworker.emulator.gateway import (
     Op,
     PresenceUpdate,
 )
+from botworker.emulator.rate_limits import BucketRule, RateLimits
 from botworker.emulator.rest.router import RecordedRequest
 from botworker.emulator.snowflakes import snowflake_time
 
 __all__ = [
+    "BucketRule",
     "CloseCode",
     "DiscordEmulator",
     "GatewayClose",
@@ -45,6 +49,7 @@ __all__ = [
     "Intent",
     "Op",
     "PresenceUpdate",
+    "RateLimits",
     "RecordedRequest",
     "snowflake_time",
 ]

@@ -13,7 +13,9 @@ loop) and point the *real* discord.py HTTP client, and its gateway client, at it
 Tests then set the state up (``add_guild``, ``add_channel``, ``add_member`` ...), read it back
 (``messages``, ``member_roles``, ``requests_to`` ...), drive the gateway (``send_interaction``,
 ``dispatch``, ``wait_for_ready`` ...) and inject faults (``fail_next`` on the REST side;
-``drop_gateway``, ``send_reconnect``, ``close_gateway`` ... on the gateway). Every method is
+``drop_gateway``, ``send_reconnect``, ``close_gateway`` ... on the gateway) and turn Discord's
+rate limits on (``rate_limits=RateLimits()``; off by default, see
+:mod:`botworker.emulator.rate_limits`). Every method is
 thread-safe (one lock shared with the request handlers) and returns deep copies, so mutating a
 returned dict never changes the emulator. What each half does is described in
 :mod:`botworker.emulator.rest` and :mod:`botworker.emulator.gateway`.
@@ -42,6 +44,7 @@ from botworker.emulator.gateway import (
     GatewaySession,
     PresenceUpdate,
 )
+from botworker.emulator.rate_limits import RateLimiter, RateLimits
 from botworker.emulator.rest import interactions
 from botworker.emulator.rest.plumbing import Request
 from botworker.emulator.rest.router import API_PREFIX, RecordedRequest, RestRouter
@@ -89,6 +92,7 @@ class DiscordEmulator:
         heartbeat_ack_delay_ms: int = DEFAULT_HEARTBEAT_ACK_DELAY_MS,
         port: int = 0,
         control: bool = False,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         if shards < 1:
             raise ValueError("shards must be at least 1")
@@ -114,6 +118,7 @@ class DiscordEmulator:
         )
         self._faults = FaultQueue()
         self._rest = RestRouter(self, self._lock, self._faults)
+        self.set_rate_limits(rate_limits)
         self._gateway = GatewayEmulator(self, self._lock)
 
     # ------------------------------------------------------------------ lifecycle
@@ -389,6 +394,25 @@ class DiscordEmulator:
         return [
             r for r in self.requests if (wanted is None or r.method == wanted) and pattern.fullmatch(r.path) is not None
         ]
+
+    # ------------------------------------------------------------------ rate limits (see rate_limits)
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The limits enforced (None: off, the default)."""
+        with self._lock:
+            limiter = self._rest.rate_limiter
+            return limiter.limits if limiter is not None else None
+
+    def set_rate_limits(self, limits: RateLimits | None) -> None:
+        """Enforce Discord's rate limits (``RateLimits()``: the defaults), or none (None), with every
+        bucket fresh. ``reset()`` empties the buckets and keeps the limits."""
+        with self._lock:
+            self._rest.rate_limiter = RateLimiter(limits) if limits is not None else None
+
+    def rate_limited(self, scope: str | None = None) -> list[RecordedRequest]:
+        """Requests answered 429, of one ``X-RateLimit-Scope`` (user, shared, global) or all."""
+        return [r for r in self.requests if r.status == 429 and (scope is None or r.rate_limit_scope == scope)]
 
     # ------------------------------------------------------------------ REST fault injection (see faults)
 

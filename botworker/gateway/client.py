@@ -32,6 +32,7 @@ from botworker.gateway.tickets import record_ticket_message, record_ticket_messa
 from botworker.interactions import InvalidInteraction, handle_interaction
 from botworker.interactions.webhooks import post_callback
 from botworker.outbox import OutboxDeliverer
+from botworker.shared_limits import shared_limits_from_settings
 from botworker.watcher import WATCHED_EVENTS, handle_message_event_safely, mentioned_channels
 from config.logging import log_context
 
@@ -92,7 +93,19 @@ class GuildhallBot:
         self._directory_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="directory")
         self.directory_task: asyncio.Task | None = None
         self._message_tasks: set[asyncio.Task] = set()
+        # The bot's requests (its outbox deliverer's among them) share the rate limits with the
+        # stand-alone deliverers (botworker.shared_limits).
+        token = settings.DISCORD_TOKEN
+        self.shared_limits = shared_limits_from_settings(token) if token else None
+        if self.shared_limits is not None:
+            kwargs.setdefault("http_trace", self.shared_limits.trace_config())
         super().__init__(*args, intents=intents(), **kwargs)
+
+    async def close(self) -> None:
+        await super().close()
+        shared_limits, self.shared_limits = self.shared_limits, None
+        if shared_limits is not None:
+            await shared_limits.close()
 
     def _state_options(self, **options: Any) -> dict[str, Any]:
         return {

@@ -50,17 +50,18 @@ class Claims:
     max_attempts: int
     batch_size: int
 
-    def claim(self) -> list[BotAction]:
+    def claim(self, limit: int | None = None, exclude: frozenset[int] = frozenset()) -> list[BotAction]:
+        """Claim up to ``limit`` (default ``batch_size``) due rows, leaving out the ids in ``exclude``."""
         # A batch is this worker's unit of work: like a request, it starts by dropping a
         # connection that broke or outlived CONN_MAX_AGE.
         close_old_connections()
         while True:
-            rows, claimed = self._claim_once()
+            rows, claimed = self._claim_once(limit or self.batch_size, exclude)
             # Rows marked abandoned are finished; look again so they do not end the pass early.
             if claimed or not rows:
                 return claimed
 
-    def _claim_once(self) -> tuple[list, list[BotAction]]:
+    def _claim_once(self, limit: int, exclude: frozenset[int]) -> tuple[list, list[BotAction]]:
         now = Now()
         due = Q(status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now) | Q(
             status=Status.IN_PROGRESS, lease_expires_at__lt=now
@@ -78,9 +79,10 @@ class Claims:
                 BotAction.objects.select_for_update(skip_locked=True)
                 .annotate(message_from=KeyTextTransform("message_from", "payload"))
                 .filter(due, kind__in=self.kinds)
+                .exclude(pk__in=exclude)
                 .filter(~Exists(earlier_unfinished), ~Exists(source_unfinished))
                 .order_by("pk")
-                .values_list("pk", "status", "attempts")[: self.batch_size]
+                .values_list("pk", "status", "attempts")[:limit]
             )
             # A row whose lease ran out during its last allowed attempt is not tried again: its
             # deliverer crashed or hung, possibly because of this very row.

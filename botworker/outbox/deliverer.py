@@ -67,8 +67,11 @@ from config.logging import log_context
 
 logger = logging.getLogger("botworker.delivery")
 
-DEFAULT_BATCH_SIZE = 20
-DEFAULT_CONCURRENCY = 4
+# Rows held at once, and performed at once: rows waiting for their route's rate-limit window (in
+# discord.py, or in the shared limits) cost a sleeping coroutine each, so there must be enough of
+# them for the rows on other routes to keep the global limit busy.
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_CONCURRENCY = 100
 # The longest 429 wait a stand-alone deliverer lets discord.py sleep inside one request (30 s is
 # discord.py's minimum); a longer one puts the row back with next_attempt_at after the wait, so
 # one rate-limited channel does not hold up every other delivery.
@@ -126,39 +129,61 @@ class OutboxDeliverer:
 
     # ------------------------------------------------------------------ delivering
 
-    async def claim_batch(self) -> list[BotAction]:
-        """Claim up to ``batch_size`` due rows for this worker (in progress, leased, attempts+1)."""
-        return await sync_to_async(self.claims.claim)()
+    async def claim_batch(self, limit: int | None = None, exclude: frozenset[int] = frozenset()) -> list[BotAction]:
+        """Claim up to ``limit`` (default ``batch_size``) due rows for this worker (in progress,
+        leased, attempts+1), leaving out the ids in ``exclude``."""
+        return await sync_to_async(self.claims.claim)(limit, exclude)
 
     async def deliver_due(self, stop_event: asyncio.Event | None = None) -> Counter:
-        """Claim and deliver batches until nothing is due or ``stop_event`` is set.
+        """Claim and deliver rows until nothing is due or ``stop_event`` is set.
+
+        Rows are claimed as others finish, so a row waiting for its route's rate limit (discord.py
+        sleeps until the bucket resets) never holds back rows on other routes: at most
+        ``batch_size`` rows are held at once, ``concurrency`` of them performed at once, and more
+        are claimed whenever a quarter of the held rows (at least one) have finished. A pass
+        tries a row at most once: one that failed waits for the next pass, after its backoff.
 
         Returns how many rows ended in each outcome: ``done``, ``retry``, ``dead``, ``released``
         (stop requested before the row started), ``lost`` (its lease was taken over, outcome
         discarded) and ``error`` (the outcome could not be recorded; the row comes back when
         its lease expires)."""
         totals: Counter = Counter()
-        while stop_event is None or not stop_event.is_set():
-            batch = await self.claim_batch()
-            if not batch:
-                break
-            totals += await self.deliver_batch(batch, stop_event)
-        return totals
-
-    async def deliver_batch(self, batch: list[BotAction], stop_event: asyncio.Event | None = None) -> Counter:
-        """Perform and record claimed rows, ``concurrency`` at a time, renewing their leases meanwhile.
-
-        A row not started when ``stop_event`` is set is released instead."""
-        counts: Counter = Counter()
         slots = asyncio.Semaphore(self.concurrency)
+        held: dict[asyncio.Task, int] = {}
+        tried: set[int] = set()
+        refill_at = max(1, self.batch_size // 4)
         renewer = asyncio.create_task(self._renew_leases_while_running())
         try:
-            await asyncio.gather(*(self._deliver_one(action, slots, stop_event, counts) for action in batch))
+            nothing_due = False
+            while True:
+                stopping = stop_event is not None and stop_event.is_set()
+                free = self.batch_size - len(held)
+                if not stopping and not nothing_due and free >= refill_at:
+                    batch = await self.claim_batch(free, frozenset(tried))
+                    nothing_due = len(batch) < free
+                    for action in batch:
+                        task = asyncio.create_task(self._deliver_one(action, slots, stop_event, totals))
+                        held[task] = action.pk
+                    if batch:
+                        continue
+                if not held:
+                    break
+                done, _ = await asyncio.wait(held, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    pk = held.pop(task)
+                    if task.result() != Status.DONE:
+                        tried.add(pk)
+                # A finished row may let its ordering-key successor be claimed: look again.
+                nothing_due = False
         finally:
+            if held:  # cancelled: the rows in flight come back when their leases expire
+                for task in held:
+                    task.cancel()
+                await asyncio.gather(*held, return_exceptions=True)
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-        return counts
+        return totals
 
     async def _renew_leases_while_running(self) -> None:
         interval = self.lease.total_seconds() / 3
@@ -171,21 +196,24 @@ class OutboxDeliverer:
 
     async def _deliver_one(
         self, action: BotAction, slots: asyncio.Semaphore, stop_event: asyncio.Event | None, counts: Counter
-    ) -> None:
+    ) -> str:
+        """Perform and record one claimed row (or release it when stopping); return the outcome."""
         async with slots:
             with log_context(action=action.pk, guild=action.guild_id):
                 try:
                     if stop_event is not None and stop_event.is_set():
                         released = await sync_to_async(self.claims.release)([action.pk])
-                        counts["released" if released else "lost"] += 1
+                        outcome = "released" if released else "lost"
                         logger.info("%s released for retry: the deliverer is stopping", action.kind)
-                        return
-                    counts[str(await self._attempt(action))] += 1
+                    else:
+                        outcome = str(await self._attempt(action))
                 except Exception:
                     # Recording failed (database down): the row stays claimed and comes back
                     # when its lease expires.
-                    counts["error"] += 1
+                    outcome = "error"
                     logger.exception("%s: could not record the outcome; it is retried after its lease", action.kind)
+                counts[outcome] += 1
+                return outcome
 
     async def _attempt(self, action: BotAction) -> str:
         started = time.monotonic()

@@ -16,9 +16,11 @@ Behaviour worth knowing (all ids are strings, as in Discord's JSON):
   the attachment downloads needs ``Authorization: Bot <token>``; otherwise 401
   ``{"message": "401: Unauthorized", "code": 0}``.
 * Injected failures are checked before routing and authentication (see
-  :mod:`botworker.emulator.faults`).
+  :mod:`botworker.emulator.faults`); then Discord's rate limits when they are on (see
+  :mod:`botworker.emulator.rate_limits`: per-route buckets, the global limit, ``X-RateLimit-*``
+  headers and 429s).
 * JSON answers use the exact content type ``application/json`` (discord.py only decodes JSON
   when the header is exactly that).
 * Not emulated: permission checks on REST routes, reactions, threads, polls, stickers, voice
-  and real rate-limit buckets (only injected 429s).
+  and the invalid-request limit (Cloudflare bans).
 """

@@ -1,7 +1,8 @@
 """The REST API's front door: the aiohttp handler every non-gateway request goes through.
 
 In order: read the body, apply an injected fault (:mod:`botworker.emulator.faults`), serve
-attachment downloads, otherwise find the route (404 for an unknown path, 405 for a known path
+attachment downloads, apply the rate limits when they are on (:mod:`botworker.emulator.rate_limits`:
+a 429 instead, or the ``X-RateLimit-*`` headers added to the answer), otherwise find the route (404 for an unknown path, 405 for a known path
 with another method), check ``Authorization: Bot <token>`` where the route needs it (401
 ``{"message": "401: Unauthorized", "code": 0}``), run the handler under the emulator's lock and
 answer Discord's JSON. Every request is recorded as a :class:`RecordedRequest`, whatever came of it.
@@ -20,6 +21,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from botworker.emulator.errors import APIError
+from botworker.emulator.rate_limits import GLOBAL_EXEMPT, RateLimiter, Verdict
 from botworker.emulator.rest import channels, commands, guilds, interactions, messages, users
 from botworker.emulator.rest.plumbing import NOT_FOUND, Handler, Request, json_response, read_body
 
@@ -43,6 +45,7 @@ class RecordedRequest:
     status: int | None
     at: float
     files: tuple[str, ...] = ()
+    rate_limit_scope: str | None = None  # X-RateLimit-Scope of a 429 (user, shared, global)
 
 
 class RestRouter:
@@ -58,9 +61,12 @@ class RestRouter:
             for method, pattern, handler, needs_auth in module.ROUTES
         ]
         self.requests: list[RecordedRequest] = []  # guarded by the emulator's lock
+        self.rate_limiter: RateLimiter | None = None  # guarded by the emulator's lock; None: no limits
 
     def clear(self) -> None:
         self.requests = []
+        if self.rate_limiter is not None:
+            self.rate_limiter = RateLimiter(self.rate_limiter.limits)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         full_path = request.path
@@ -70,6 +76,7 @@ class RestRouter:
         query = dict(request.query.items())
         body, uploads, body_error = await read_body(request)
         status: int | None = None
+        scope: str | None = None
         try:
             with self._lock:
                 rule = self._faults.take(method, path)
@@ -82,9 +89,18 @@ class RestRouter:
             elif not is_api:
                 response = self._serve_attachment(method, path)
             else:
-                routed = Request(method, path, query, copy.deepcopy(body), uploads)
-                response = self._route(routed, request.headers.get("Authorization"), body_error)
+                authorization = request.headers.get("Authorization")
+                verdict = self._rate_limit(method, path, authorization)
+                if verdict is not None and verdict.refusal is not None:
+                    response = verdict.refusal
+                else:
+                    routed = Request(method, path, query, copy.deepcopy(body), uploads)
+                    response = self._route(routed, authorization, body_error)
+                    if verdict is not None:
+                        response.headers.update(verdict.headers)
             status = response.status
+            if status == 429:
+                scope = response.headers.get("X-RateLimit-Scope")
             return response
         finally:
             record = RecordedRequest(
@@ -96,9 +112,20 @@ class RestRouter:
                 status=status,
                 at=time.monotonic(),
                 files=tuple(u.filename for u in uploads),
+                rate_limit_scope=scope,
             )
             with self._lock:
                 self.requests.append(record)
+
+    def _rate_limit(self, method: str, path: str, authorization: str | None) -> Verdict | None:
+        """The rate limiter's verdict on the request (None when the limits are off)."""
+        with self._lock:
+            if self.rate_limiter is None:
+                return None
+            # The global limit is the bot's: requests with its token count, interaction
+            # callbacks and webhooks (no token needed) do not.
+            counts_globally = authorization is not None and GLOBAL_EXEMPT.fullmatch(path) is None
+            return self.rate_limiter.check(method, path, counts_globally=counts_globally)
 
     def _route(self, request: Request, authorization: str | None, body_error: APIError | None) -> web.Response:
         method_mismatch = False

@@ -43,11 +43,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, help="rows claimed at a time"
+            "--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, help="rows held (claimed) at once"
         )
         parser.add_argument("--once", action="store_true", help="deliver everything due now, then exit")
         parser.add_argument(
-            "--concurrency", type=positive_int, default=DEFAULT_CONCURRENCY, help="rows of a batch performed at once"
+            "--concurrency", type=positive_int, default=DEFAULT_CONCURRENCY, help="rows performed at once"
         )
         parser.add_argument(
             "--lease-seconds",
