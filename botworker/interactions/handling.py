@@ -19,15 +19,14 @@ from typing import Any
 
 from django.db import transaction
 
-from botworker.directory import record_interaction_people
 from botworker.guilds import guild_config_for
 from botworker.interactions import records
 from botworker.interactions.render import render_files, render_interaction_response, render_message
 from botworker.interactions.replies import Reply
 from botworker.interactions.routing import CUSTOM_ID_RE, UNSTORABLE, HandlerSpec, InteractionType, Invocation, router
-from botworker.members import member_seen
 from botworker.models import InteractionRecord
 from botworker.permissions import resolve_level
+from botworker.seen import record_people_seen
 from config.logging import log_context
 from config.snowflakes import is_snowflake_range, whole_number
 
@@ -286,14 +285,13 @@ def handle_interaction(payload: dict) -> dict:
                 first = InteractionRecord.objects.get(interaction_id=invocation.interaction_id)
                 logger.info("repeat of an interaction already handled; answering with the first answer")
                 return first.response
-            if invocation.guild_id is not None:
-                member_seen(
-                    guild_id=invocation.guild_id,
-                    user_id=invocation.user_id,
-                    role_ids=invocation.role_ids,
-                    permissions=invocation.permissions,
-                )
-            record_interaction_people(payload)
+            record_people_seen(
+                payload,
+                guild_id=invocation.guild_id,
+                user_id=invocation.user_id,
+                role_ids=invocation.role_ids,
+                permissions=invocation.permissions,
+            )
             reply = router.dispatch(invocation)
             response = render_interaction_response(reply, invocation.type)
             records.store_response(invocation.interaction_id, response)
