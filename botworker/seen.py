@@ -11,9 +11,10 @@ when the digest differs or is older than :data:`SEEN_MEMO_SECONDS`.
 What that gives up: ``GuildMember.last_seen_at`` advances at most every :data:`SEEN_MEMO_SECONDS`
 while nothing else changes. A changed role, permission, name, nickname or avatar (anything in the
 member or user object, or in the options' resolved data) is written at once, and so is the same
-member acting in another guild. A member the gateway reports as gone, or whose data was erased, is
-forgotten here (:func:`forget_people_seen`), so their next interaction records them again; with a
-per-process cache (no ``CACHE_URL``) other processes learn it within :data:`SEEN_MEMO_SECONDS`.
+member acting in another guild. A member the gateway reports as gone, or whose rows are deleted
+(an erasure, staff in the admin), is forgotten here (:func:`forget_people_seen`), so their next
+interaction records them again; with a per-process cache (no ``CACHE_URL``) other processes learn
+it within :data:`SEEN_MEMO_SECONDS`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from botworker.directory import record_interaction_people
 from botworker.members import member_seen
+from botworker.models import DirectoryMember, DirectoryUser, GuildMember
 
 # Long enough that a member's burst of clicks writes once; short enough that "last seen" and a
 # gone member seen again (without a shared cache) are right within minutes.
@@ -78,3 +82,10 @@ def forget_people_seen(*, user_id: int) -> None:
     cache.delete(key)
     # An interaction committing meanwhile may store the old digest again: forget after commit too.
     transaction.on_commit(lambda: cache.delete(key))
+
+
+@receiver(post_delete, sender=GuildMember, dispatch_uid="botworker.seen.guildmember_deleted")
+@receiver(post_delete, sender=DirectoryMember, dispatch_uid="botworker.seen.directorymember_deleted")
+@receiver(post_delete, sender=DirectoryUser, dispatch_uid="botworker.seen.directoryuser_deleted")
+def _rows_deleted(sender, instance, **kwargs) -> None:
+    forget_people_seen(user_id=instance.user_id)

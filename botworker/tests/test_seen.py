@@ -92,13 +92,20 @@ def test_a_member_who_left_and_interacts_again_is_present_again_at_once(django_c
     assert DirectoryMember.objects.get(guild_id=GUILD_ID, user_id=USER_ID).gone_at is None
 
 
-def test_a_forgotten_member_is_recorded_again(django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("model", [GuildMember, DirectoryMember, DirectoryUser])
+def test_a_member_whose_rows_are_deleted_is_recorded_again(django_capture_on_commit_callbacks, model):
     people_writes(command_payload("whoami"), django_capture_on_commit_callbacks)
-    GuildMember.objects.all().delete()  # as an erasure does
     with django_capture_on_commit_callbacks(execute=True):
-        forget_people_seen(user_id=USER_ID)
+        model.objects.filter(user_id=USER_ID).delete()  # as an erasure, or staff in the admin
     assert people_writes(command_payload("whoami"), django_capture_on_commit_callbacks)
-    assert GuildMember.objects.filter(guild_id=GUILD_ID, user_id=USER_ID).exists()
+    assert model.objects.filter(user_id=USER_ID).exists()
+
+
+def test_forgetting_one_user_keeps_the_others_memo(django_capture_on_commit_callbacks):
+    people_writes(command_payload("whoami"), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        forget_people_seen(user_id=USER_ID + 1)
+    assert people_writes(command_payload("whoami"), django_capture_on_commit_callbacks) == []
 
 
 def test_the_memo_expires(django_capture_on_commit_callbacks, monkeypatch):
