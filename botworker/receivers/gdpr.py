@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
+from botworker.interactions import records
 from botworker.outbox import AddRole, RemoveRole, enqueue
 from botworker.presenters import gdpr as presenter
 from botworker.receivers.common import enqueue_dm
-from botworker.seen import forget_people_seen
 from support.models import ConsentAcceptance, GdprRequest
 from support.signals import consent_accepted, member_erased
 
@@ -31,8 +31,8 @@ def on_consent_accepted(sender, acceptance: ConsentAcceptance, **kwargs) -> None
 
 @receiver(member_erased, dispatch_uid="botworker.gdpr.member_erased")
 def on_member_erased(sender, request: GdprRequest, consent_roles=(), **kwargs) -> None:
-    # Their member and directory rows are gone: their next interaction records them again.
-    forget_people_seen(user_id=request.subject_user_id)
+    # Erased from an interaction: its record, written after this, must not name them either.
+    records.note_user_erased(request.subject_user_id)
     for guild_id, role_id in consent_roles:
         enqueue(
             RemoveRole(guild_id=guild_id, user_id=request.subject_user_id, role_id=role_id, reason="Data erased"),
