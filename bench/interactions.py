@@ -3,25 +3,33 @@
 Run from the project directory:
 
     .venv/bin/python bench/interactions.py [--seconds 10] [--concurrency 1,8,32] [--workers N]
+    .venv/bin/python bench/interactions.py --quick      # 3 s per cell, concurrency 8 only
 
-It generates an Ed25519 signing key, creates and migrates the `guildhall_bench` PostgreSQL
-database, configures one guild with a moderator role (`manage.py configure_guild`), and starts
-the app under gunicorn on a free port of 127.0.0.1 with `bench.settings` (the project's settings
-plus the `bench/bare/` baseline view) and DEBUG off. Then, for each concurrency level, it fires
-requests at three targets for a fixed time after a short warm-up:
+It generates an Ed25519 signing key, creates and migrates a PostgreSQL database (`--database`, or
+BENCH_DATABASE, default `guildhall_bench`), configures one guild with a moderator role (`manage.py
+configure_guild`), and starts the app under gunicorn on a free port of 127.0.0.1 with
+`bench.settings` (the project's settings plus the `bench/bare/` and `bench/floor/` baseline views)
+and DEBUG off. Then, for each concurrency level, it fires requests at four targets for a fixed time
+after a short warm-up:
 
 - ping:   a signed PING (type 1), answered with PONG without touching the database;
 - whoami: the signed `/whoami` slash command of a moderator, each request with its own
-          interaction id: it reads the guild's configuration and writes one InteractionRecord
-          row (insert, then update with the response) in one transaction;
+          interaction id: it reads the guild's configuration and records the interaction with its
+          answer (one InteractionRecord row) in one transaction;
+- floor:  the same body POSTed to a view that does only what "each interaction handled once"
+          needs: one `INSERT … ON CONFLICT DO NOTHING` of the id with the answer, and a commit, on
+          a table of the record's shape (`bench_floor_record`); no signature, no routing;
 - bare:   the same body POSTed to a bare Django view that returns the same JSON, verifying
-          nothing and touching no database (the baseline).
+          nothing and touching no database.
 
 Request bodies are signed before each timed phase, so signing costs nothing in the measurement.
 The load generator (asyncio + aiohttp, one connection per concurrent client) runs on the same
 machine as the server and its database, and the CPU each of them used is printed with the
-figures. It prints a table and a verdict against the targets, writes the results as JSON to
-bench/results/, and stops gunicorn before it exits.
+figures. It prints a table, writes the run as JSON to bench/results/, stops gunicorn, and ends
+with issue 18's figures through `bench.figures.report("interactions", ...)`: at concurrency 8,
+each target's throughput, latency and server CPU per request, and /whoami against its targets
+(>= 0.5 of the bare view, >= 0.85 of the floor, p99 < 25 ms). The ratios are measured in the same
+run, so they hold on a shared machine where absolute figures do not.
 """
 
 from __future__ import annotations
@@ -98,6 +106,8 @@ BARE_RATIO_TARGET = 0.5
 FLOOR_RATIO_TARGET = 0.85
 P99_TARGET_MS = 25.0
 QUICK_SECONDS = 3.0
+# The timed seconds of a cell are taken in this many phases, interleaved across the targets.
+DEFAULT_ROUNDS = 3
 
 # Above these, the figures of a cell are flagged as possibly distorted.
 OTHER_LOAD_WARNING_PERCENT = 20.0
@@ -361,51 +371,100 @@ class Cell:
     supply_ran_out: bool = False
 
 
-def measure_cell(
-    base_url: str, factory: RequestFactory, target: str, *, concurrency: int, seconds: float, server_pid: int
-) -> Cell:
-    """Warm up, sign the timed phase's requests, then time it. For whoami and floor, also count
-    the record rows written, which must equal the 200 answers (one row per command)."""
-    table = RECORD_TABLES.get(target)
-    rows_before = count_rows(table) if table else 0
-    # Enough unique bodies for any warm-up rate this machine reaches; the rate sizes the rest.
-    warm_supply = factory.supply(target, int(WARMUP_MAX_RATE * WARMUP_SECONDS))
-    warmup = asyncio.run(
-        fire(
-            base_url,
-            path_of(target),
-            warm_supply,
-            concurrency=concurrency,
-            seconds=WARMUP_SECONDS,
-            server_pid=server_pid,
+def merge_phases(phases: list[Phase]) -> Phase:
+    """One phase of the interleaved rounds of a target: latencies and answers pooled, time summed,
+    CPU shares averaged over the time."""
+    merged = Phase(seconds=sum(phase.seconds for phase in phases))
+    for phase in phases:
+        merged.latencies_ms.extend(phase.latencies_ms)
+        merged.statuses.update(phase.statuses)
+        merged.failures += phase.failures
+        merged.answered_200 += phase.answered_200
+        merged.exhausted = merged.exhausted or phase.exhausted
+    if merged.seconds:
+        merged.cpu = {
+            party: sum(phase.cpu[party] * phase.seconds for phase in phases) / merged.seconds for party in phases[0].cpu
+        }
+    return merged
+
+
+def measure_level(
+    base_url: str,
+    factory: RequestFactory,
+    targets: list[str],
+    *,
+    concurrency: int,
+    seconds: float,
+    rounds: int,
+    server_pid: int,
+) -> list[Cell]:
+    """Every target at one concurrency level. Each is warmed up first; then the timed `seconds`
+    per target are cut into `rounds` phases taken in turn (whoami, floor, bare, whoami, ...), so
+    a burst of load from outside the benchmark falls on every target alike and the ratios
+    between them hold. Each phase's requests are signed before it starts. For whoami and floor,
+    the record rows written are counted, which must equal the 200 answers (one row each)."""
+    rows_before = {target: count_rows(RECORD_TABLES[target]) for target in targets if target in RECORD_TABLES}
+    warmups: dict[str, Phase] = {}
+    for target in targets:
+        # Enough unique bodies for any warm-up rate this machine reaches; the rate sizes the rest.
+        warm_supply = factory.supply(target, int(WARMUP_MAX_RATE * WARMUP_SECONDS))
+        warmups[target] = asyncio.run(
+            fire(
+                base_url,
+                path_of(target),
+                warm_supply,
+                concurrency=concurrency,
+                seconds=WARMUP_SECONDS,
+                server_pid=server_pid,
+            )
         )
-    )
-    needed = int(warmup.requests_per_second * seconds * SIGNING_MARGIN) + 100 * concurrency
-    timed_supply = factory.supply(target, needed)
-    timed = asyncio.run(
-        fire(base_url, path_of(target), timed_supply, concurrency=concurrency, seconds=seconds, server_pid=server_pid)
-    )
-    rows_written = None
-    if table:
-        rows_written = count_rows(table) - rows_before
-        answered = warmup.answered_200 + timed.answered_200
-        if rows_written != answered:
-            print(f"  warning: {target} c={concurrency}: {answered} answers with 200 but {rows_written} rows written")
-    return Cell(
-        target=target,
-        concurrency=concurrency,
-        requests=len(timed.latencies_ms),
-        seconds=round(timed.seconds, 3),
-        requests_per_second=timed.requests_per_second,
-        p50_ms=percentile(timed.latencies_ms, 0.50),
-        p99_ms=percentile(timed.latencies_ms, 0.99),
-        errors=timed.errors,
-        statuses={str(status): count for status, count in sorted(timed.statuses.items())}
-        | ({"failed": timed.failures} if timed.failures else {}),
-        cpu_percent={party: round(share, 1) for party, share in timed.cpu.items()},
-        rows_written=rows_written,
-        supply_ran_out=timed.exhausted,
-    )
+    phase_seconds = seconds / rounds
+    timed: dict[str, list[Phase]] = {target: [] for target in targets}
+    for _ in range(rounds):
+        for target in targets:
+            needed = int(warmups[target].requests_per_second * phase_seconds * SIGNING_MARGIN) + 100 * concurrency
+            supply = factory.supply(target, needed)
+            timed[target].append(
+                asyncio.run(
+                    fire(
+                        base_url,
+                        path_of(target),
+                        supply,
+                        concurrency=concurrency,
+                        seconds=phase_seconds,
+                        server_pid=server_pid,
+                    )
+                )
+            )
+    cells = []
+    for target in targets:
+        phase = merge_phases(timed[target])
+        rows_written = None
+        if target in rows_before:
+            rows_written = count_rows(RECORD_TABLES[target]) - rows_before[target]
+            answered = warmups[target].answered_200 + phase.answered_200
+            if rows_written != answered:
+                print(
+                    f"  warning: {target} c={concurrency}: {answered} answers with 200 but {rows_written} rows written"
+                )
+        cells.append(
+            Cell(
+                target=target,
+                concurrency=concurrency,
+                requests=len(phase.latencies_ms),
+                seconds=round(phase.seconds, 3),
+                requests_per_second=phase.requests_per_second,
+                p50_ms=percentile(phase.latencies_ms, 0.50),
+                p99_ms=percentile(phase.latencies_ms, 0.99),
+                errors=phase.errors,
+                statuses={str(status): count for status, count in sorted(phase.statuses.items())}
+                | ({"failed": phase.failures} if phase.failures else {}),
+                cpu_percent={party: round(share, 1) for party, share in phase.cpu.items()},
+                rows_written=rows_written,
+                supply_ran_out=phase.exhausted,
+            )
+        )
+    return cells
 
 
 # --- Database and server --------------------------------------------------------------------
@@ -713,6 +772,12 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per cell (default 10)")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help=f"phases each cell's seconds are cut into, taken in turn across targets (default {DEFAULT_ROUNDS})",
+    )
+    parser.add_argument(
         "--concurrency",
         type=lambda text: [int(level) for level in text.split(",")],
         default=[1, 8, 32],
@@ -741,6 +806,8 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--no-save", action="store_true", help="do not write the JSON results to bench/results/")
     arguments = parser.parse_args()
+    if arguments.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if arguments.quick:
         arguments.seconds = QUICK_SECONDS
         arguments.concurrency = [TARGET_CONCURRENCY]
@@ -764,7 +831,8 @@ def describe_setup(arguments: argparse.Namespace, conn_max_age: str) -> None:
         " pg = the bench database's PostgreSQL processes, other = the rest of the machine)"
     )
     print(
-        f"cells: {arguments.seconds:g} s timed after {WARMUP_SECONDS:g} s warm-up; bodies signed before each phase;"
+        f"cells: {arguments.seconds:g} s timed in {arguments.rounds} phases interleaved across the targets, after"
+        f" {WARMUP_SECONDS:g} s warm-up; bodies signed before each phase;"
         " errors = answers other than 200 and failed requests"
     )
 
@@ -780,17 +848,19 @@ def run_cells(arguments: argparse.Namespace, factory: RequestFactory, env: dict[
         wait_until_ready(server, expected_workers=arguments.workers)
         asyncio.run(check_targets(server.base_url, factory))
         for concurrency in arguments.concurrency:
-            for target in arguments.targets:
-                print(f"  {target} at concurrency {concurrency} ...", flush=True)
-                cell = measure_cell(
-                    server.base_url,
-                    factory,
-                    target,
-                    concurrency=concurrency,
-                    seconds=arguments.seconds,
-                    server_pid=server.process.pid,
-                )
-                cells.append(cell)
+            print(
+                f"  concurrency {concurrency}: {', '.join(arguments.targets)}, in {arguments.rounds} interleaved rounds ...",
+                flush=True,
+            )
+            cells += measure_level(
+                server.base_url,
+                factory,
+                arguments.targets,
+                concurrency=concurrency,
+                seconds=arguments.seconds,
+                rounds=arguments.rounds,
+                server_pid=server.process.pid,
+            )
     except BenchmarkError as exc:
         raise BenchmarkError(f"{exc}\nlast lines of gunicorn's log:\n{server.log_tail()}") from None
     finally:
@@ -849,6 +919,7 @@ def main() -> int:
                 "db_conn_max_age": conn_max_age,
             },
             "seconds_per_cell": arguments.seconds,
+            "rounds": arguments.rounds,
             "warmup_seconds": WARMUP_SECONDS,
             "cells": [cell_record(cell) for cell in cells],
             "figures": [asdict(item) for item in figures(cells)],
