@@ -653,6 +653,15 @@ def server_cpu_ms_per_request(cell: Cell) -> float:
     return (cpu["app"] + cpu["postgres"]) * 10 / cell.requests_per_second if cell.requests_per_second else math.nan
 
 
+def benchmark_cpu_ms_per_request(cell: Cell) -> float:
+    """CPU milliseconds the whole exchange cost per answered request: generator, gunicorn and
+    PostgreSQL. On a machine doing nothing else, throughput is inversely proportional to it, so
+    its ratios estimate the throughput ratios without the noise of other processes' load."""
+    cpu = cell.cpu_percent
+    used = cpu["generator"] + cpu["app"] + cpu["postgres"]
+    return used * 10 / cell.requests_per_second if cell.requests_per_second else math.nan
+
+
 def print_table(cells: list[Cell]) -> None:
     header = (
         f"{'target':<7} {'conc':>4} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>7}"
@@ -727,6 +736,13 @@ def figures(cells: list[Cell]) -> list[Figure]:
                 whoami.ratio_to_floor >= FLOOR_RATIO_TARGET,
             )
         )
+    for baseline in ("bare", "floor"):
+        other = _cell(cells, baseline, level)
+        if other is not None:
+            estimate = benchmark_cpu_ms_per_request(other) / benchmark_cpu_ms_per_request(whoami)
+            result.append(
+                Figure(f"whoami / {baseline} by CPU per request (estimate on an idle machine)", f"{estimate:.2f}")
+            )
     result.append(
         Figure(
             f"whoami p99, c={level} ({whoami.errors} errors)",
