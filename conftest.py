@@ -145,7 +145,10 @@ def _fresh_cache():
     a rolled-back test must not leave cached rows for the next."""
     from django.core.cache import cache
 
+    from botworker.guilds import forget_local_guild_configs
+
     cache.clear()
+    forget_local_guild_configs()
     yield
 
 

@@ -3,25 +3,33 @@
 Run from the project directory:
 
     .venv/bin/python bench/interactions.py [--seconds 10] [--concurrency 1,8,32] [--workers N]
+    .venv/bin/python bench/interactions.py --quick      # 3 s per cell, concurrency 8 only
 
-It generates an Ed25519 signing key, creates and migrates the `guildhall_bench` PostgreSQL
-database, configures one guild with a moderator role (`manage.py configure_guild`), and starts
-the app under gunicorn on a free port of 127.0.0.1 with `bench.settings` (the project's settings
-plus the `bench/bare/` baseline view) and DEBUG off. Then, for each concurrency level, it fires
-requests at three targets for a fixed time after a short warm-up:
+It generates an Ed25519 signing key, creates and migrates a PostgreSQL database (`--database`, or
+BENCH_DATABASE, default `guildhall_bench`), configures one guild with a moderator role (`manage.py
+configure_guild`), and starts the app under gunicorn on a free port of 127.0.0.1 with
+`bench.settings` (the project's settings plus the `bench/bare/` and `bench/floor/` baseline views)
+and DEBUG off. Then, for each concurrency level, it fires requests at four targets for a fixed time
+after a short warm-up:
 
 - ping:   a signed PING (type 1), answered with PONG without touching the database;
 - whoami: the signed `/whoami` slash command of a moderator, each request with its own
-          interaction id: it reads the guild's configuration and writes one InteractionRecord
-          row (insert, then update with the response) in one transaction;
+          interaction id: it reads the guild's configuration and records the interaction with its
+          answer (one InteractionRecord row) in one transaction;
+- floor:  the same body POSTed to a view that does only what "each interaction handled once"
+          needs: one `INSERT … ON CONFLICT DO NOTHING` of the id with the answer, and a commit, on
+          a table of the record's shape (`bench_floor_record`); no signature, no routing;
 - bare:   the same body POSTed to a bare Django view that returns the same JSON, verifying
-          nothing and touching no database (the baseline).
+          nothing and touching no database.
 
 Request bodies are signed before each timed phase, so signing costs nothing in the measurement.
 The load generator (asyncio + aiohttp, one connection per concurrent client) runs on the same
 machine as the server and its database, and the CPU each of them used is printed with the
-figures. It prints a table and a verdict against the targets, writes the results as JSON to
-bench/results/, and stops gunicorn before it exits.
+figures. It prints a table, writes the run as JSON to bench/results/, stops gunicorn, and ends
+with issue 18's figures through `bench.figures.report("interactions", ...)`: at concurrency 8,
+each target's throughput, latency and server CPU per request, and /whoami against its targets
+(>= 0.5 of the bare view, >= 0.85 of the floor, p99 < 25 ms). The ratios are measured in the same
+run, so they hold on a shared machine where absolute figures do not.
 """
 
 from __future__ import annotations
@@ -52,16 +60,27 @@ import psycopg
 from nacl.signing import SigningKey
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:  # run as a script: bench.figures is importable from here
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from bench.figures import Figure, report  # noqa: E402
+
 RESULTS_DIR = PROJECT_DIR / "bench" / "results"
 VENV_BIN = Path(sys.executable).parent
 
-DATABASE_NAME = "guildhall_bench"
-DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}"
+# The database the benchmark creates and migrates: `--database` or BENCH_DATABASE, so two people
+# benchmarking on one PostgreSQL server do not empty each other's tables.
+DEFAULT_DATABASE_NAME = "guildhall_bench"
+DATABASE_NAME = DEFAULT_DATABASE_NAME  # set from the arguments by main()
 LOG_LEVEL = "WARNING"
 HOST = "127.0.0.1"
 
 INTERACTIONS_PATH = "/discord/interactions/"
 BARE_PATH = "/bench/bare/"
+FLOOR_PATH = "/bench/floor/"
+FLOOR_TABLE = "bench_floor_record"
+# The table each recording target writes one row per request to.
+RECORD_TABLES = {"whoami": "botworker_interactionrecord", "floor": FLOOR_TABLE}
 
 # The guild the benchmark configures; the bare view in bench/urls.py answers what /whoami
 # answers a moderator of it, which `check_targets` verifies before anything is timed.
@@ -80,15 +99,21 @@ SIGNING_MARGIN = 2.0
 STARTUP_TIMEOUT_SECONDS = 30
 SHUTDOWN_TIMEOUT_SECONDS = 15
 
-P99_TARGET_MS = 50.0
-P99_TARGET_CONCURRENCY = 8
-THROUGHPUT_TARGET_RATIO = 0.5
+# Issue 18's targets for /whoami, all at concurrency 8: throughput against the bare view and
+# against the floor (ratios measured in the same run, so they hold on a noisy machine), and p99.
+TARGET_CONCURRENCY = 8
+BARE_RATIO_TARGET = 0.5
+FLOOR_RATIO_TARGET = 0.85
+P99_TARGET_MS = 25.0
+QUICK_SECONDS = 3.0
+# The timed seconds of a cell are taken in this many phases, interleaved across the targets.
+DEFAULT_ROUNDS = 3
 
 # Above these, the figures of a cell are flagged as possibly distorted.
 OTHER_LOAD_WARNING_PERCENT = 20.0
 GENERATOR_SATURATED_PERCENT = 90.0
 
-TARGETS = ("ping", "whoami", "bare")
+TARGETS = ("ping", "whoami", "floor", "bare")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -175,12 +200,13 @@ class RequestFactory:
         if target == "bare":
             body = whoami_body(next(self.interaction_ids))
             return RequestSupply([(body, self.signer.headers(body))], repeat=True)
+        # whoami and floor: each request with its own interaction id (floor records it too).
         bodies = [whoami_body(next(self.interaction_ids)) for _ in range(count)]
         return RequestSupply([(body, self.signer.headers(body)) for body in bodies], repeat=False)
 
 
 def path_of(target: str) -> str:
-    return BARE_PATH if target == "bare" else INTERACTIONS_PATH
+    return {"bare": BARE_PATH, "floor": FLOOR_PATH}.get(target, INTERACTIONS_PATH)
 
 
 # --- CPU accounting -------------------------------------------------------------------------
@@ -340,54 +366,105 @@ class Cell:
     statuses: dict[str, int]
     cpu_percent: dict[str, float]
     ratio_to_bare: float | None = None
+    ratio_to_floor: float | None = None
     rows_written: int | None = None
     supply_ran_out: bool = False
 
 
-def measure_cell(
-    base_url: str, factory: RequestFactory, target: str, *, concurrency: int, seconds: float, server_pid: int
-) -> Cell:
-    """Warm up, sign the timed phase's requests, then time it. For whoami, also count the
-    InteractionRecord rows written, which must equal the 200 answers (one row per command)."""
-    rows_before = count_interaction_records() if target == "whoami" else 0
-    # Enough unique bodies for any warm-up rate this machine reaches; the rate sizes the rest.
-    warm_supply = factory.supply(target, int(WARMUP_MAX_RATE * WARMUP_SECONDS))
-    warmup = asyncio.run(
-        fire(
-            base_url,
-            path_of(target),
-            warm_supply,
-            concurrency=concurrency,
-            seconds=WARMUP_SECONDS,
-            server_pid=server_pid,
+def merge_phases(phases: list[Phase]) -> Phase:
+    """One phase of the interleaved rounds of a target: latencies and answers pooled, time summed,
+    CPU shares averaged over the time."""
+    merged = Phase(seconds=sum(phase.seconds for phase in phases))
+    for phase in phases:
+        merged.latencies_ms.extend(phase.latencies_ms)
+        merged.statuses.update(phase.statuses)
+        merged.failures += phase.failures
+        merged.answered_200 += phase.answered_200
+        merged.exhausted = merged.exhausted or phase.exhausted
+    if merged.seconds:
+        merged.cpu = {
+            party: sum(phase.cpu[party] * phase.seconds for phase in phases) / merged.seconds for party in phases[0].cpu
+        }
+    return merged
+
+
+def measure_level(
+    base_url: str,
+    factory: RequestFactory,
+    targets: list[str],
+    *,
+    concurrency: int,
+    seconds: float,
+    rounds: int,
+    server_pid: int,
+) -> list[Cell]:
+    """Every target at one concurrency level. Each is warmed up first; then the timed `seconds`
+    per target are cut into `rounds` phases taken in turn (whoami, floor, bare, whoami, ...), so
+    a burst of load from outside the benchmark falls on every target alike and the ratios
+    between them hold. Each phase's requests are signed before it starts. For whoami and floor,
+    the record rows written are counted, which must equal the 200 answers (one row each)."""
+    rows_before = {target: count_rows(RECORD_TABLES[target]) for target in targets if target in RECORD_TABLES}
+    warmups: dict[str, Phase] = {}
+    for target in targets:
+        # Enough unique bodies for any warm-up rate this machine reaches; the rate sizes the rest.
+        warm_supply = factory.supply(target, int(WARMUP_MAX_RATE * WARMUP_SECONDS))
+        warmups[target] = asyncio.run(
+            fire(
+                base_url,
+                path_of(target),
+                warm_supply,
+                concurrency=concurrency,
+                seconds=WARMUP_SECONDS,
+                server_pid=server_pid,
+            )
         )
-    )
-    needed = int(warmup.requests_per_second * seconds * SIGNING_MARGIN) + 100 * concurrency
-    timed_supply = factory.supply(target, needed)
-    timed = asyncio.run(
-        fire(base_url, path_of(target), timed_supply, concurrency=concurrency, seconds=seconds, server_pid=server_pid)
-    )
-    rows_written = None
-    if target == "whoami":
-        rows_written = count_interaction_records() - rows_before
-        answered = warmup.answered_200 + timed.answered_200
-        if rows_written != answered:
-            print(f"  warning: whoami c={concurrency}: {answered} answers with 200 but {rows_written} rows written")
-    return Cell(
-        target=target,
-        concurrency=concurrency,
-        requests=len(timed.latencies_ms),
-        seconds=round(timed.seconds, 3),
-        requests_per_second=timed.requests_per_second,
-        p50_ms=percentile(timed.latencies_ms, 0.50),
-        p99_ms=percentile(timed.latencies_ms, 0.99),
-        errors=timed.errors,
-        statuses={str(status): count for status, count in sorted(timed.statuses.items())}
-        | ({"failed": timed.failures} if timed.failures else {}),
-        cpu_percent={party: round(share, 1) for party, share in timed.cpu.items()},
-        rows_written=rows_written,
-        supply_ran_out=timed.exhausted,
-    )
+    phase_seconds = seconds / rounds
+    timed: dict[str, list[Phase]] = {target: [] for target in targets}
+    for _ in range(rounds):
+        for target in targets:
+            needed = int(warmups[target].requests_per_second * phase_seconds * SIGNING_MARGIN) + 100 * concurrency
+            supply = factory.supply(target, needed)
+            timed[target].append(
+                asyncio.run(
+                    fire(
+                        base_url,
+                        path_of(target),
+                        supply,
+                        concurrency=concurrency,
+                        seconds=phase_seconds,
+                        server_pid=server_pid,
+                    )
+                )
+            )
+    cells = []
+    for target in targets:
+        phase = merge_phases(timed[target])
+        rows_written = None
+        if target in rows_before:
+            rows_written = count_rows(RECORD_TABLES[target]) - rows_before[target]
+            answered = warmups[target].answered_200 + phase.answered_200
+            if rows_written != answered:
+                print(
+                    f"  warning: {target} c={concurrency}: {answered} answers with 200 but {rows_written} rows written"
+                )
+        cells.append(
+            Cell(
+                target=target,
+                concurrency=concurrency,
+                requests=len(phase.latencies_ms),
+                seconds=round(phase.seconds, 3),
+                requests_per_second=phase.requests_per_second,
+                p50_ms=percentile(phase.latencies_ms, 0.50),
+                p99_ms=percentile(phase.latencies_ms, 0.99),
+                errors=phase.errors,
+                statuses={str(status): count for status, count in sorted(phase.statuses.items())}
+                | ({"failed": phase.failures} if phase.failures else {}),
+                cpu_percent={party: round(share, 1) for party, share in phase.cpu.items()},
+                rows_written=rows_written,
+                supply_ran_out=phase.exhausted,
+            )
+        )
+    return cells
 
 
 # --- Database and server --------------------------------------------------------------------
@@ -401,7 +478,7 @@ def server_environment(public_key_hex: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS=HOST,
         SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=DATABASE_URL,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}",
         DISCORD_PUBLIC_KEY=public_key_hex,
         LOG_LEVEL=LOG_LEVEL,
     )
@@ -423,15 +500,22 @@ def create_database() -> None:
             connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
 
-def count_interaction_records() -> int:
+def count_rows(table: str) -> int:
     with bench_connection() as connection:
-        return connection.execute("SELECT count(*) FROM botworker_interactionrecord").fetchone()[0]
+        return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def create_floor_table() -> None:
+    """The floor's record table: the interaction record's shape (columns, defaults, the unique
+    index on interaction_id and the other indexes), created beside it in the bench database."""
+    with bench_connection() as connection:
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (LIKE {RECORD_TABLES['whoami']} INCLUDING ALL)")
 
 
 def clear_interaction_records() -> None:
-    """Start every run from an empty record table, so runs compare like with like."""
+    """Start every run from empty record tables, so runs compare like with like."""
     with bench_connection() as connection:
-        connection.execute("TRUNCATE botworker_interactionrecord")
+        connection.execute(f"TRUNCATE {', '.join(RECORD_TABLES.values())}")
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -454,6 +538,7 @@ def prepare_database(env: dict[str, str]) -> None:
         "--timezone",
         GUILD_TIMEZONE,
     )
+    create_floor_table()
     clear_interaction_records()
 
 
@@ -544,7 +629,7 @@ def stop_server(server: Server) -> None:
 
 async def check_targets(base_url: str, factory: RequestFactory) -> None:
     """Refuse to time anything unless each target answers as the benchmark assumes: PONG for
-    PING, and the same bytes from whoami and from the bare view."""
+    PING, and the same bytes from whoami, the floor and the bare view."""
     answers = {}
     async with aiohttp.ClientSession(base_url) as session:
         for target in TARGETS:
@@ -555,6 +640,8 @@ async def check_targets(base_url: str, factory: RequestFactory) -> None:
         raise BenchmarkError(f"PING was answered with {answers['ping']}")
     if answers["whoami"][0] != 200 or answers["whoami"] != answers["bare"]:
         raise BenchmarkError(f"whoami and the bare view answer differently: {answers['whoami']} vs {answers['bare']}")
+    if answers["floor"] != answers["bare"]:
+        raise BenchmarkError(f"the floor and the bare view answer differently: {answers['floor']} vs {answers['bare']}")
 
 
 # --- Report ---------------------------------------------------------------------------------
@@ -566,21 +653,31 @@ def server_cpu_ms_per_request(cell: Cell) -> float:
     return (cpu["app"] + cpu["postgres"]) * 10 / cell.requests_per_second if cell.requests_per_second else math.nan
 
 
+def benchmark_cpu_ms_per_request(cell: Cell) -> float:
+    """CPU milliseconds the whole exchange cost per answered request: generator, gunicorn and
+    PostgreSQL. On a machine doing nothing else, throughput is inversely proportional to it, so
+    its ratios estimate the throughput ratios without the noise of other processes' load."""
+    cpu = cell.cpu_percent
+    used = cpu["generator"] + cpu["app"] + cpu["postgres"]
+    return used * 10 / cell.requests_per_second if cell.requests_per_second else math.nan
+
+
 def print_table(cells: list[Cell]) -> None:
     header = (
         f"{'target':<7} {'conc':>4} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs bare':>7}"
-        f" | {'gen':>4} {'app':>4} {'pg':>4} {'other':>5} | {'server CPU ms/req':>17}"
+        f" {'vs floor':>8} | {'gen':>4} {'app':>4} {'pg':>4} {'other':>5} | {'server CPU ms/req':>17}"
     )
-    print(f"{'':<7} {'':>4} {'':>7} {'':>7} {'':>7} {'':>6} {'':>7} | CPU, % of one core  |")
+    print(f"{'':<7} {'':>4} {'':>7} {'':>7} {'':>7} {'':>6} {'':>7} {'':>8} | CPU, % of one core  |")
     print(header)
     print("-" * len(header))
     for cell in cells:
         ratio = f"{cell.ratio_to_bare:.2f}" if cell.ratio_to_bare is not None else "-"
+        to_floor = f"{cell.ratio_to_floor:.2f}" if cell.ratio_to_floor is not None else "-"
         cpu = cell.cpu_percent
         note = "  (signed requests ran out early)" if cell.supply_ran_out else ""
         print(
             f"{cell.target:<7} {cell.concurrency:>4} {cell.requests_per_second:>7.0f} {cell.p50_ms:>7.2f}"
-            f" {cell.p99_ms:>7.2f} {cell.errors:>6} {ratio:>7} | {cpu['generator']:>4.0f} {cpu['app']:>4.0f}"
+            f" {cell.p99_ms:>7.2f} {cell.errors:>6} {ratio:>7} {to_floor:>8} | {cpu['generator']:>4.0f} {cpu['app']:>4.0f}"
             f" {cpu['postgres']:>4.0f} {cpu['other']:>5.0f} | {server_cpu_ms_per_request(cell):>17.2f}{note}"
         )
 
@@ -600,28 +697,61 @@ def caveats(cells: list[Cell]) -> list[str]:
     return lines
 
 
-def verdict(cells: list[Cell]) -> list[str]:
-    """One PASS/MISS line per target, with the figures behind it."""
-    whoami = {cell.concurrency: cell for cell in cells if cell.target == "whoami"}
-    lines = []
-    at_target = whoami.get(P99_TARGET_CONCURRENCY)
-    if at_target is None:
-        lines.append(f"n/a   p99 under {P99_TARGET_MS:.0f} ms at concurrency {P99_TARGET_CONCURRENCY}: not measured")
-    else:
-        mark = "PASS" if at_target.p99_ms < P99_TARGET_MS and at_target.errors == 0 else "MISS"
-        lines.append(
-            f"{mark}  p99 under {P99_TARGET_MS:.0f} ms at concurrency {P99_TARGET_CONCURRENCY} for the one-row command:"
-            f" p99 {at_target.p99_ms:.1f} ms ({at_target.errors} errors)"
+def _cell(cells: list[Cell], target: str, concurrency: int) -> Cell | None:
+    return next((cell for cell in cells if cell.target == target and cell.concurrency == concurrency), None)
+
+
+def figures(cells: list[Cell]) -> list[Figure]:
+    """The figures of the run in bench.figures' shape: at the target concurrency, each target's
+    throughput, p99 and server CPU per request, and /whoami's three targets (PASS/MISS)."""
+    level = TARGET_CONCURRENCY
+    result = []
+    for target in TARGETS:
+        cell = _cell(cells, target, level)
+        if cell is None:
+            continue
+        result.append(Figure(f"{target} c={level}: throughput", f"{cell.requests_per_second:.0f} req/s"))
+        result.append(Figure(f"{target} c={level}: p50 / p99", f"{cell.p50_ms:.1f} / {cell.p99_ms:.1f} ms"))
+        result.append(
+            Figure(f"{target} c={level}: server CPU per request", f"{server_cpu_ms_per_request(cell):.2f} ms")
         )
-    ratios = [f"c={c} {cell.ratio_to_bare:.2f}" for c, cell in sorted(whoami.items()) if cell.ratio_to_bare is not None]
-    passed = all(
-        cell.ratio_to_bare is not None and cell.ratio_to_bare >= THROUGHPUT_TARGET_RATIO for cell in whoami.values()
+    whoami = _cell(cells, "whoami", level)
+    if whoami is None:
+        return result
+    if whoami.ratio_to_bare is not None:
+        result.append(
+            Figure(
+                f"whoami / bare throughput, c={level}",
+                f"{whoami.ratio_to_bare:.2f}",
+                f">= {BARE_RATIO_TARGET}",
+                whoami.ratio_to_bare >= BARE_RATIO_TARGET,
+            )
+        )
+    if whoami.ratio_to_floor is not None:
+        result.append(
+            Figure(
+                f"whoami / floor throughput, c={level}",
+                f"{whoami.ratio_to_floor:.2f}",
+                f">= {FLOOR_RATIO_TARGET}",
+                whoami.ratio_to_floor >= FLOOR_RATIO_TARGET,
+            )
+        )
+    for baseline in ("bare", "floor"):
+        other = _cell(cells, baseline, level)
+        if other is not None:
+            estimate = benchmark_cpu_ms_per_request(other) / benchmark_cpu_ms_per_request(whoami)
+            result.append(
+                Figure(f"whoami / {baseline} by CPU per request (estimate on an idle machine)", f"{estimate:.2f}")
+            )
+    result.append(
+        Figure(
+            f"whoami p99, c={level} ({whoami.errors} errors)",
+            f"{whoami.p99_ms:.1f} ms",
+            f"< {P99_TARGET_MS:g} ms, no errors",
+            whoami.p99_ms < P99_TARGET_MS and whoami.errors == 0,
+        )
     )
-    mark = "PASS" if whoami and passed else "MISS"
-    lines.append(
-        f"{mark}  at least half the bare view's throughput (one-row command / bare, every concurrency): {', '.join(ratios)}"
-    )
-    return lines
+    return result
 
 
 def machine_description() -> str:
@@ -658,6 +788,12 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per cell (default 10)")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help=f"phases each cell's seconds are cut into, taken in turn across targets (default {DEFAULT_ROUNDS})",
+    )
+    parser.add_argument(
         "--concurrency",
         type=lambda text: [int(level) for level in text.split(",")],
         default=[1, 8, 32],
@@ -673,9 +809,24 @@ def parse_arguments() -> argparse.Namespace:
         "--worker-class", choices=["sync", "gthread"], default="sync", help="gunicorn worker class (default sync)"
     )
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
-    parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated subset of ping,whoami,bare")
+    parser.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated subset of {','.join(TARGETS)}")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE_NAME),
+        help=f"PostgreSQL database to create and use (default $BENCH_DATABASE or {DEFAULT_DATABASE_NAME})",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_SECONDS:g} s per cell at concurrency {TARGET_CONCURRENCY} only (for bench/run_all.py)",
+    )
     parser.add_argument("--no-save", action="store_true", help="do not write the JSON results to bench/results/")
     arguments = parser.parse_args()
+    if arguments.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if arguments.quick:
+        arguments.seconds = QUICK_SECONDS
+        arguments.concurrency = [TARGET_CONCURRENCY]
     arguments.targets = [target for target in TARGETS if target in arguments.targets.split(",")]
     if arguments.worker_class == "sync":
         arguments.threads = 1
@@ -696,7 +847,8 @@ def describe_setup(arguments: argparse.Namespace, conn_max_age: str) -> None:
         " pg = the bench database's PostgreSQL processes, other = the rest of the machine)"
     )
     print(
-        f"cells: {arguments.seconds:g} s timed after {WARMUP_SECONDS:g} s warm-up; bodies signed before each phase;"
+        f"cells: {arguments.seconds:g} s timed in {arguments.rounds} phases interleaved across the targets, after"
+        f" {WARMUP_SECONDS:g} s warm-up; bodies signed before each phase;"
         " errors = answers other than 200 and failed requests"
     )
 
@@ -712,17 +864,19 @@ def run_cells(arguments: argparse.Namespace, factory: RequestFactory, env: dict[
         wait_until_ready(server, expected_workers=arguments.workers)
         asyncio.run(check_targets(server.base_url, factory))
         for concurrency in arguments.concurrency:
-            for target in arguments.targets:
-                print(f"  {target} at concurrency {concurrency} ...", flush=True)
-                cell = measure_cell(
-                    server.base_url,
-                    factory,
-                    target,
-                    concurrency=concurrency,
-                    seconds=arguments.seconds,
-                    server_pid=server.process.pid,
-                )
-                cells.append(cell)
+            print(
+                f"  concurrency {concurrency}: {', '.join(arguments.targets)}, in {arguments.rounds} interleaved rounds ...",
+                flush=True,
+            )
+            cells += measure_level(
+                server.base_url,
+                factory,
+                arguments.targets,
+                concurrency=concurrency,
+                seconds=arguments.seconds,
+                rounds=arguments.rounds,
+                server_pid=server.process.pid,
+            )
     except BenchmarkError as exc:
         raise BenchmarkError(f"{exc}\nlast lines of gunicorn's log:\n{server.log_tail()}") from None
     finally:
@@ -732,14 +886,19 @@ def run_cells(arguments: argparse.Namespace, factory: RequestFactory, env: dict[
     if logged.strip():
         print(f"\nlast lines of gunicorn's log (level {LOG_LEVEL}):\n{logged}")
     bare = {cell.concurrency: cell.requests_per_second for cell in cells if cell.target == "bare"}
+    floor = {cell.concurrency: cell.requests_per_second for cell in cells if cell.target == "floor"}
     for cell in cells:
         if bare.get(cell.concurrency):
             cell.ratio_to_bare = cell.requests_per_second / bare[cell.concurrency]
+        if floor.get(cell.concurrency):
+            cell.ratio_to_floor = cell.requests_per_second / floor[cell.concurrency]
     return cells
 
 
 def main() -> int:
+    global DATABASE_NAME
     arguments = parse_arguments()
+    DATABASE_NAME = arguments.database
     started_at = datetime.now(UTC)
     signer = Signer()
     factory = RequestFactory(signer)
@@ -760,7 +919,7 @@ def main() -> int:
     print()
     print_table(cells)
     print()
-    for line in [*verdict(cells), *caveats(cells)]:
+    for line in caveats(cells):
         print(line)
     if not arguments.no_save:
         run = {
@@ -776,11 +935,13 @@ def main() -> int:
                 "db_conn_max_age": conn_max_age,
             },
             "seconds_per_cell": arguments.seconds,
+            "rounds": arguments.rounds,
             "warmup_seconds": WARMUP_SECONDS,
             "cells": [cell_record(cell) for cell in cells],
-            "verdict": verdict(cells),
+            "figures": [asdict(item) for item in figures(cells)],
         }
         print(f"\nresults: {save_results(run, started_at).relative_to(PROJECT_DIR)}")
+    report("interactions", figures(cells))
     return 0
 
 

@@ -246,6 +246,10 @@ def _member_remove(data: Mapping[str, Any], now) -> None:
         return
     _upsert_users([user])
     DirectoryMember.objects.update_or_create(guild_id=guild_id, user_id=user.user_id, defaults={"gone_at": now})
+    # Imported here: botworker.seen records through this module.
+    from botworker.seen import forget_people_seen
+
+    forget_people_seen(user_id=user.user_id)
 
 
 def _members_chunk(data: Mapping[str, Any], now) -> None:
@@ -293,15 +297,18 @@ def apply_gateway_event(event: str, data: Any, *, now=None) -> bool:
     return True
 
 
-def record_interaction_people(payload: Mapping[str, Any]) -> None:
+def record_interaction_people(payload: Mapping[str, Any]) -> bool:
     """Record who an interaction shows: the acting member (``member``, in a guild) or user (in a
     DM) and the ``resolved`` users, members, roles and channels of its options. One upsert per
-    kind of row present, inside a savepoint; never raises, so it never fails an interaction."""
+    kind of row present, inside a savepoint; False if that failed. Never raises, so it never
+    fails an interaction."""
     try:
         with transaction.atomic():
             _record_interaction(payload)
     except (DatabaseError, AttributeError, TypeError, ValueError):
         logger.exception("could not record the people of an interaction")
+        return False
+    return True
 
 
 def _record_interaction(payload: Mapping[str, Any]) -> None:

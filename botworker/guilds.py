@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -81,6 +82,12 @@ def guild_configure(
 # shared cache (CACHE_URL) other processes may see the old configuration for up to this long.
 CONFIG_CACHE_SECONDS = 60
 _NO_CONFIG = "none"
+# Each process also holds the configurations it read for this long, in front of the cache:
+# unpickling one (or asking Redis for it) costs more than the rest of reading an interaction.
+# A change made in another process reaches this one within that time (this process's own
+# changes at once). The objects are shared: read them, never change them.
+LOCAL_CONFIG_SECONDS = 2.0
+_local_configs: dict[int, tuple[float, GuildConfig | None]] = {}
 
 
 def _config_key(guild_id: int) -> str:
@@ -88,21 +95,39 @@ def _config_key(guild_id: int) -> str:
 
 
 def guild_config_for(guild_id: int) -> GuildConfig | None:
-    """The guild's configuration with its roles and channels loaded, or None; cached."""
+    """The guild's configuration with its roles and channels loaded, or None; cached (in the
+    process for LOCAL_CONFIG_SECONDS, in the cache for CONFIG_CACHE_SECONDS)."""
+    now = time.monotonic()
+    held = _local_configs.get(guild_id)
+    if held is not None and held[0] > now:
+        return held[1]
     key = _config_key(guild_id)
     cached = cache.get(key)
     if cached is not None:
-        return None if cached == _NO_CONFIG else cached
-    config = GuildConfig.objects.prefetch_related("roles", "channels").filter(guild_id=guild_id).order_by().first()
-    cache.set(key, config if config is not None else _NO_CONFIG, CONFIG_CACHE_SECONDS)
+        config = None if cached == _NO_CONFIG else cached
+    else:
+        config = GuildConfig.objects.prefetch_related("roles", "channels").filter(guild_id=guild_id).order_by().first()
+        cache.set(key, config if config is not None else _NO_CONFIG, CONFIG_CACHE_SECONDS)
+    _local_configs[guild_id] = (now + LOCAL_CONFIG_SECONDS, config)
     return config
+
+
+def forget_local_guild_configs() -> None:
+    """Drop this process's copies (the cache keeps its own): for tests that empty the cache."""
+    _local_configs.clear()
+
+
+def _forget(guild_id: int, key: str) -> None:
+    cache.delete(key)
+    _local_configs.pop(guild_id, None)
 
 
 def forget_guild_config(guild_id: int) -> None:
     key = _config_key(guild_id)
-    cache.delete(key)
-    # Another process may cache the old rows before this transaction commits: forget again then.
-    transaction.on_commit(lambda: cache.delete(key))
+    _forget(guild_id, key)
+    # Another process (or this one) may cache the old rows before this transaction commits:
+    # forget again then.
+    transaction.on_commit(lambda: _forget(guild_id, key))
 
 
 @receiver([post_save, post_delete], sender=GuildConfig, dispatch_uid="botworker.guildconfig_changed")

@@ -25,9 +25,9 @@ from config.actors import Actor
 logger = logging.getLogger("guildhall.members")
 
 
-def member_seen(*, guild_id: int, user_id: int, role_ids, permissions: int, now=None) -> None:
-    """Upsert what the bot saw of `user_id` in `guild_id`. Never raises: a failure is logged and
-    rolled back to a savepoint, and the interaction goes on."""
+def member_seen(*, guild_id: int, user_id: int, role_ids, permissions: int, now=None) -> bool:
+    """Upsert what the bot saw of `user_id` in `guild_id`; False if that failed. Never raises: a
+    failure is logged and rolled back to a savepoint, and the interaction goes on."""
     try:
         with transaction.atomic():
             GuildMember.objects.bulk_create(
@@ -46,6 +46,8 @@ def member_seen(*, guild_id: int, user_id: int, role_ids, permissions: int, now=
             )
     except DatabaseError:
         logger.exception("could not record the member of guild %s", guild_id)
+        return False
+    return True
 
 
 def login_actor(user, *, guild_id: int | None) -> Actor:

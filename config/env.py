@@ -107,6 +107,9 @@ def env_timezone(name: str, default: str = "UTC") -> str:
     return canonical
 
 
+POSTGRESQL_ENGINE = "config.postgresql"
+
+
 def parse_database_url(url: str, *, conn_max_age: int, health_checks: bool = True) -> dict:
     """Turn DATABASE_URL into a Django DATABASES entry, refusing anything but PostgreSQL or SQLite."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
@@ -122,6 +125,8 @@ def parse_database_url(url: str, *, conn_max_age: int, health_checks: bool = Tru
     if config["ENGINE"] == "django.db.backends.postgresql":
         if not config.get("NAME"):
             raise ConfigError(f"DATABASE_URL={mask_url(url)!r} names no database: add /NAME at the end.")
+        # Django's backend with a health check that needs no query (config/postgresql/base.py).
+        config["ENGINE"] = POSTGRESQL_ENGINE
         config["CONN_HEALTH_CHECKS"] = health_checks
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     else:

@@ -4,9 +4,11 @@
 member's permission level, dispatches through the router and returns the callback body. The HTTP
 endpoint returns that body as its response; the gateway bot posts it to the interaction callback.
 
-Each interaction id is handled once. The record of the interaction is inserted in the same
-transaction as the handler's writes; a repeat of the same id (a retry by Discord, or the other
-transport) waits on that insert and then answers with the first answer, with no second effect.
+Each interaction id is handled once. The record of the interaction is inserted with its answer at
+the end of the transaction that holds the handler's writes; a repeat of the same id (a retry by
+Discord, or the other transport) finds that record when it inserts its own (waiting for the first
+transaction if it is still open), rolls its own writes back and answers with the first answer: no
+second effect.
 """
 
 from __future__ import annotations
@@ -17,17 +19,16 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
-from botworker.directory import record_interaction_people
 from botworker.guilds import guild_config_for
 from botworker.interactions import records
 from botworker.interactions.render import render_files, render_interaction_response, render_message
 from botworker.interactions.replies import Reply
 from botworker.interactions.routing import CUSTOM_ID_RE, UNSTORABLE, HandlerSpec, InteractionType, Invocation, router
-from botworker.members import member_seen
 from botworker.models import InteractionRecord
 from botworker.permissions import resolve_level
+from botworker.seen import record_people_seen
 from config.logging import log_context
 from config.snowflakes import is_snowflake_range, whole_number
 
@@ -42,6 +43,10 @@ FOLLOWUP_LEASE = timedelta(minutes=3)
 
 class InvalidInteraction(ValueError):
     """The payload is not an interaction Guildhall can read (the HTTP endpoint answers 400)."""
+
+
+class _AnsweredBefore(Exception):
+    """Another transaction recorded the interaction first: this run's writes are rolled back."""
 
 
 PERMISSIONS_LIMIT = 1 << 64
@@ -276,36 +281,43 @@ def handle_interaction(payload: dict) -> dict:
         if invocation.type == InteractionType.AUTOCOMPLETE:
             # Suggestions have no effect, so they need no record.
             return render_interaction_response(router.dispatch(invocation), invocation.type)
-        with transaction.atomic():
-            if not records.claim(
-                invocation.interaction_id,
-                kind=_record_kind(invocation),
-                guild_id=invocation.guild_id,
-                user_id=invocation.user_id,
-            ):
-                first = InteractionRecord.objects.get(interaction_id=invocation.interaction_id)
-                logger.info("repeat of an interaction already handled; answering with the first answer")
-                return first.response
-            if invocation.guild_id is not None:
-                member_seen(
+        try:
+            with records.answering(), transaction.atomic():
+                record_people_seen(
+                    payload,
                     guild_id=invocation.guild_id,
                     user_id=invocation.user_id,
                     role_ids=invocation.role_ids,
                     permissions=invocation.permissions,
                 )
-            record_interaction_people(payload)
-            reply = router.dispatch(invocation)
-            response = render_interaction_response(reply, invocation.type)
-            records.store_response(invocation.interaction_id, response)
-            if reply.deferred:
-                from botworker.tasks import queue_deferred_interaction
-
+                reply = router.dispatch(invocation)
+                response = render_interaction_response(reply, invocation.type)
                 # Kept until the follow-up is sent, so a sweeper can queue it again if queueing
                 # fails now (a broker outage must not lose the answer nor turn into a 500).
-                InteractionRecord.objects.filter(interaction_id=invocation.interaction_id).update(
-                    deferred_payload=payload
-                )
-                transaction.on_commit(lambda: queue_deferred_interaction(payload))
+                if not records.record_answer(
+                    invocation.interaction_id,
+                    kind=_record_kind(invocation),
+                    guild_id=invocation.guild_id,
+                    user_id=invocation.user_id,
+                    response=response,
+                    deferred_payload=payload if reply.deferred else None,
+                ):
+                    raise _AnsweredBefore
+                if reply.deferred:
+                    from botworker.tasks import queue_deferred_interaction
+
+                    transaction.on_commit(lambda: queue_deferred_interaction(payload))
+        except _AnsweredBefore:
+            logger.info("repeat of an interaction already handled; answering with the first answer")
+            return records.first_answer(invocation.interaction_id)
+        except DatabaseError:
+            # A repeat's handler can fail on the first run's writes (a row both insert) and leave
+            # its transaction unusable, before it learns it is a repeat: it still is one.
+            first = records.first_answer(invocation.interaction_id)
+            if first is None:
+                raise
+            logger.info("repeat of an interaction already handled (its run failed); answering with the first answer")
+            return first
         logger.info("answered %s with callback type %s", _record_kind(invocation), response["type"])
         return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
+from botworker.interactions import records
 from botworker.outbox import AddRole, RemoveRole, enqueue
 from botworker.presenters import gdpr as presenter
 from botworker.receivers.common import enqueue_dm
@@ -30,6 +31,8 @@ def on_consent_accepted(sender, acceptance: ConsentAcceptance, **kwargs) -> None
 
 @receiver(member_erased, dispatch_uid="botworker.gdpr.member_erased")
 def on_member_erased(sender, request: GdprRequest, consent_roles=(), **kwargs) -> None:
+    # Erased from an interaction: its record, written after this, must not name them either.
+    records.note_user_erased(request.subject_user_id)
     for guild_id, role_id in consent_roles:
         enqueue(
             RemoveRole(guild_id=guild_id, user_id=request.subject_user_id, role_id=role_id, reason="Data erased"),

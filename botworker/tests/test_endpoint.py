@@ -150,3 +150,37 @@ def test_concurrent_deliveries_of_one_interaction_have_one_effect(signer):
     assert len({json.dumps(a, sort_keys=True) for _, a in answers}) == 1
     assert Group.objects.filter(name=f"written-by-{payload['id']}").count() == 1
     assert InteractionRecord.objects.filter(interaction_id=int(payload["id"])).count() == 1
+
+
+def test_the_endpoint_skips_the_browser_middleware_but_keeps_the_security_headers(client, signer):
+    response = signer.post(client, echo("lean"))
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # Set by the CSP, clickjacking, session and CSRF middleware on every other answer.
+    assert "Content-Security-Policy" not in response.headers
+    assert "X-Frame-Options" not in response.headers
+    assert not response.cookies
+    assert client.get("/api/health/").headers["Content-Security-Policy"]
+
+
+def test_the_endpoint_still_refuses_a_host_not_allowed(client, signer, settings):
+    settings.ALLOWED_HOSTS = ["guildhall.example"]
+    body = json.dumps(echo()).encode()
+    response = client.post(
+        "/discord/interactions/",
+        data=body,
+        content_type="application/json",
+        HTTP_HOST="evil.example",
+        **signer.headers(body),
+    )
+    assert response.status_code == 400
+    assert not InteractionRecord.objects.exists()
+
+
+def test_the_endpoint_still_redirects_plain_http_to_https(client, signer, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    body = json.dumps(echo()).encode()
+    response = client.post("/discord/interactions/", data=body, content_type="application/json", **signer.headers(body))
+    assert response.status_code == 301
+    assert response.headers["Location"].startswith("https://")
+    assert not InteractionRecord.objects.exists()

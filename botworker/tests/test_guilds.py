@@ -104,6 +104,34 @@ def test_guild_configuration_is_cached_and_forgotten_on_change(django_assert_num
     assert list(guild_config_for(5).roles.all()) == []
 
 
+def test_a_process_holds_a_configuration_for_seconds_and_reads_another_processs_change_after(monkeypatch):
+    from django.core.cache import cache
+
+    from botworker import guilds
+
+    clock = [1000.0]
+    monkeypatch.setattr(guilds.time, "monotonic", lambda: clock[0])
+    guild_configure(guild_id=5, moderator_role_ids=[1])
+    held = guilds.guild_config_for(5)
+    # Another process changes the configuration: the shared cache is emptied, the rows change.
+    GuildRole.objects.filter(guild__guild_id=5).update(role_id=2)
+    cache.delete(guilds._config_key(5))
+    clock[0] += guilds.LOCAL_CONFIG_SECONDS / 2
+    assert guilds.guild_config_for(5) is held  # no unpickling, no cache round trip
+    clock[0] += guilds.LOCAL_CONFIG_SECONDS
+    assert [r.role_id for r in guilds.guild_config_for(5).roles.all()] == [2]
+
+
+def test_a_change_in_this_process_is_seen_at_once(django_capture_on_commit_callbacks):
+    from botworker.guilds import guild_config_for
+
+    guild_configure(guild_id=5, moderator_role_ids=[1])
+    assert [r.role_id for r in guild_config_for(5).roles.all()] == [1]
+    with django_capture_on_commit_callbacks(execute=True):
+        guild_configure(guild_id=5, moderator_role_ids=[3])
+    assert [r.role_id for r in guild_config_for(5).roles.all()] == [3]
+
+
 def test_a_role_change_takes_effect_on_the_next_interaction():
     from botworker.interactions import handle_interaction
     from botworker.tests.factories import command_payload

@@ -9,7 +9,8 @@ import json
 import pytest
 from django.contrib.auth.models import Group
 
-from botworker.interactions import handling
+from botworker.interactions import InvalidInteraction, handling
+from botworker.interactions.endpoint import MAX_JSON_DEPTH, read_json
 from botworker.models import InteractionRecord
 from botworker.tests.factories import Signer, command_payload, component_payload, modal_payload
 from botworker.tests.routers import build_test_router
@@ -196,3 +197,14 @@ def test_a_nul_in_a_modal_field_gets_an_ephemeral_refusal(client, signer):
 def test_a_nul_in_a_select_value_gets_an_ephemeral_refusal(client, signer):
     text = ephemeral_text(signer.post(client, component_payload("claim_shift:1", values=["a\x00"])))
     assert text == "A selected value contains a character that is not allowed."
+
+
+@pytest.mark.parametrize(("levels", "accepted"), [(31, True), (32, False)])
+def test_nesting_is_refused_from_one_level_past_the_limit(levels, accepted):
+    body = _nested(levels)  # the object, then `levels` arrays: levels + 1 deep
+    assert levels + 1 - MAX_JSON_DEPTH == (0 if accepted else 1)
+    if accepted:
+        assert read_json(body)["type"] == 2
+    else:
+        with pytest.raises(InvalidInteraction, match="nested too deeply"):
+            read_json(body)

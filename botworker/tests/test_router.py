@@ -2,9 +2,11 @@ import logging
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from botworker.guilds import guild_configure
-from botworker.interactions import InvalidInteraction, handle_interaction, handling
+from botworker.interactions import InvalidInteraction, Reply, handle_interaction, handling
 from botworker.interactions.routing import (
     CRASHED,
     MALFORMED_COMPONENT,
@@ -178,6 +180,123 @@ def test_same_interaction_id_is_handled_once():
     assert first == second
     assert Group.objects.filter(name=f"written-by-{payload['id']}").count() == 1
     assert InteractionRecord.objects.get(interaction_id=int(payload["id"])).response == first
+
+
+def test_a_repeat_runs_with_its_writes_rolled_back_and_gets_the_first_answer(test_router):
+    runs = []
+
+    @test_router.command("append", description="Writes a new row on every run")
+    def append(inv):
+        runs.append(inv.interaction_id)
+        group = Group.objects.create(name=f"run-{len(runs)}")
+        return Reply(content=f"wrote {group.name}")
+
+    payload = command_payload("append")
+    first = handle_interaction(payload)
+    second = handle_interaction(payload)
+    assert second == first and first["data"]["content"] == "wrote run-1"
+    assert list(Group.objects.values_list("name", flat=True)) == ["run-1"]
+    assert InteractionRecord.objects.get().response == first
+
+
+def test_a_repeat_whose_run_fails_on_the_first_runs_writes_gets_the_first_answer(caplog):
+    payload = command_payload("write")  # a unique group name: the repeat's insert fails
+    first = handle_interaction(payload)
+    with caplog.at_level(logging.INFO, logger="guildhall.interactions"):
+        assert handle_interaction(payload) == first
+    assert Group.objects.filter(name=f"written-by-{payload['id']}").count() == 1
+    assert any("repeat of an interaction already handled" in r.getMessage() for r in caplog.records)
+
+
+def test_a_deferred_command_is_queued_once_and_keeps_its_payload(django_capture_on_commit_callbacks, monkeypatch):
+    from botworker import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks, "queue_deferred_interaction", queued.append)
+    payload = command_payload("slow")
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert handle_interaction(payload) == {"type": 5, "data": {"flags": 64}}
+    assert queued == [payload]
+    assert InteractionRecord.objects.get().deferred_payload == payload
+
+
+def test_an_answer_is_recorded_in_one_statement(django_assert_num_queries, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        handle_interaction(command_payload("echo", [{"name": "text", "type": 3, "value": "hi"}]))
+    # The member was recorded by the first; the second is its savepoint (the test's transaction
+    # holds the real one), the record's insert with the answer, and the release.
+    with django_assert_num_queries(3) as queries:
+        handle_interaction(command_payload("echo", [{"name": "text", "type": 3, "value": "again"}]))
+    assert "INSERT INTO botworker_interactionrecord" in queries.captured_queries[1]["sql"]
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What is sent to PostgreSQL: the statements Django runs, and the BEGIN and COMMIT psycopg
+    sends for them (Django logs its transactions whether or not psycopg sends anything)."""
+    connection.ensure_connection()
+    commands: list[str] = []
+    raw_type = type(connection.connection)
+    exec_command = raw_type._exec_command
+
+    def spy(self, command, *args, **kwargs):
+        commands.append(bytes(command).decode())
+        return exec_command(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(raw_type, "_exec_command", spy)
+
+    def statements(payload):
+        commands.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = handle_interaction(payload)
+        logged = [q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+        return response, [c for c in commands if c in ("BEGIN", "COMMIT")] + logged
+
+    return statements
+
+
+def echo_payload(text):
+    return command_payload("echo", [{"name": "text", "type": 3, "value": text}])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_command_that_touches_no_table_is_recorded_by_one_statement_that_commits_itself(sent):
+    handle_interaction(echo_payload("first"))  # records the member (and remembers that it did)
+    payload = echo_payload("second")
+    response, statements = sent(payload)
+    assert response["data"]["content"].startswith("echo second")
+    [insert] = statements  # no BEGIN, no COMMIT
+    assert insert.startswith("INSERT INTO botworker_interactionrecord")
+    assert InteractionRecord.objects.get(interaction_id=int(payload["id"])).response == response
+    assert not connection.in_atomic_block and connection.connection.autocommit is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_command_that_writes_is_recorded_in_its_transaction_and_a_repeat_changes_nothing(test_router, sent):
+    runs = []
+
+    @test_router.command("append", description="Writes a new row on every run")
+    def append(inv):
+        runs.append(1)
+        return Reply(content=f"wrote {Group.objects.create(name=f'run-{len(runs)}').name}")
+
+    payload = command_payload("append")
+    first, statements = sent(payload)
+    assert statements[:2] == ["BEGIN", "COMMIT"]  # the handler's write and the record, together
+    assert handle_interaction(payload) == first
+    assert len(runs) == 2
+    assert list(Group.objects.values_list("name", flat=True)) == ["run-1"]
+    assert InteractionRecord.objects.get().response == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repeat_of_a_command_that_touches_no_table_answers_the_first_answer():
+    payload = command_payload("echo", [{"name": "text", "type": 3, "value": "once"}])
+    first = handle_interaction(payload)
+    again = handle_interaction(payload)
+    assert again == first and InteractionRecord.objects.count() == 1
+    assert not connection.in_atomic_block and connection.connection.autocommit is True
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from botworker.discord_api import discord_http_client
+from botworker.guilds import forget_local_guild_configs
 from botworker.interactions import router
 from botworker.models import BotAction, GuildConfig, InteractionRecord
 from botworker.outbox import OutboxDeliverer
@@ -599,6 +600,7 @@ def add_week_of_sessions(count: int) -> None:
 def count_alloc_show_queries(client, signer) -> tuple[int, dict]:
     payload = alloc_cmd("show", guild_id=GUILD_A, user_id=USER)
     cache.clear()  # both counts start without the guild's configuration cached
+    forget_local_guild_configs()
     with CaptureQueriesContext(connection) as queries:
         response = signer.post(client, payload)
     return len(queries), response.json()

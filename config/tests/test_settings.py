@@ -26,8 +26,8 @@ def clean_env(**values: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("url", "engine", "name"),
     [
-        ("postgres://u:p@db.internal:5433/guildhall", "django.db.backends.postgresql", "guildhall"),
-        ("postgresql://u@127.0.0.1/guild_prod", "django.db.backends.postgresql", "guild_prod"),
+        ("postgres://u:p@db.internal:5433/guildhall", "config.postgresql", "guildhall"),
+        ("postgresql://u@127.0.0.1/guild_prod", "config.postgresql", "guild_prod"),
         ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3", "/tmp/x.sqlite3"),
     ],
 )
