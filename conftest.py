@@ -68,6 +68,19 @@ def require_redis() -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def discord_limits_of_this_session() -> str:
+    """Discord's limits shared through Redis are this session's own (its processes included): a
+    parallel test process, with its own emulator but the same token, must not pace this one's."""
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    previous = settings.DISCORD_RATE_LIMIT_NAMESPACE
+    settings.DISCORD_RATE_LIMIT_NAMESPACE = namespace
+    os.environ["DISCORD_RATE_LIMIT_NAMESPACE"] = namespace
+    yield namespace
+    settings.DISCORD_RATE_LIMIT_NAMESPACE = previous
+    os.environ.pop("DISCORD_RATE_LIMIT_NAMESPACE", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def celery_test_queue() -> str:
     """Every task sent during the test session goes to a queue of the session's own, which only
     the workers the tests start consume; it is purged at the end."""

@@ -157,9 +157,10 @@ return 1
 """
 
 
-def bot_key(token: str) -> str:
-    """The Redis key prefix of a bot's limits (a digest of the token, never the token itself)."""
-    return KEY_PREFIX + hashlib.sha256(token.encode()).hexdigest()[:24]
+def bot_key(token: str, namespace: str = "") -> str:
+    """The Redis key prefix of a bot's limits (a digest of the token, never the token itself),
+    within `namespace` (DISCORD_RATE_LIMIT_NAMESPACE: empty in a deployment)."""
+    return KEY_PREFIX + (f"{namespace}:" if namespace else "") + hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
 def route_of(method: str, path: str) -> str:
@@ -299,4 +300,9 @@ def shared_limits_from_settings(token: str) -> SharedRateLimits | None:
     rate = settings.DISCORD_GLOBAL_RATE_LIMIT
     if not settings.REDIS_URL or rate <= 0:
         return None
-    return SharedRateLimits(settings.REDIS_URL, key=bot_key(token), rate=rate, burst=settings.DISCORD_GLOBAL_RATE_BURST)
+    return SharedRateLimits(
+        settings.REDIS_URL,
+        key=bot_key(token, settings.DISCORD_RATE_LIMIT_NAMESPACE),
+        rate=rate,
+        burst=settings.DISCORD_GLOBAL_RATE_BURST,
+    )

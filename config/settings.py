@@ -378,6 +378,10 @@ OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 1.0)
 # REDIS_URL each process has only discord.py's own limiter, which believes it is alone.
 DISCORD_GLOBAL_RATE_LIMIT = env_float("DISCORD_GLOBAL_RATE_LIMIT", 50.0)
 DISCORD_GLOBAL_RATE_BURST = env_int("DISCORD_GLOBAL_RATE_BURST", 10)
+# Processes with the same token share one set of limits. A namespace keeps apart runs that share a
+# Redis and a token without sharing Discord (the test suite's parallel processes, each with its own
+# emulator); a deployment leaves it empty.
+DISCORD_RATE_LIMIT_NAMESPACE = env_str("DISCORD_RATE_LIMIT_NAMESPACE")
 
 # --- Time tracking ----------------------------------------------------------------------------
 # Hours a focus session may run without a sign of life before its owner is asked about it (after

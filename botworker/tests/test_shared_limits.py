@@ -96,7 +96,8 @@ def test_settings_decide_whether_there_is_a_shared_bucket(settings) -> None:
     assert shared_limits_from_settings("token") is None
     settings.DISCORD_GLOBAL_RATE_LIMIT, settings.DISCORD_GLOBAL_RATE_BURST = 45, 3
     limit = shared_limits_from_settings("token")
-    assert (limit.rate, limit.burst, limit.key) == (45, 3, bot_key("token"))
+    assert (limit.rate, limit.burst, limit.key) == (45, 3, bot_key("token", settings.DISCORD_RATE_LIMIT_NAMESPACE))
+    assert bot_key("token", "a") != bot_key("token", "b") != bot_key("token")
     asyncio.run(limit.close())
     settings.REDIS_URL = ""
     assert shared_limits_from_settings("token") is None
