@@ -4,6 +4,7 @@ deliver everything without a single 429, where the same deliverers each on their
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 
 import pytest
@@ -35,6 +36,9 @@ LIMITS = RateLimits(
 @pytest.fixture
 def limited(emulator: DiscordEmulator, settings):
     settings.DISCORD_GLOBAL_RATE_LIMIT, settings.DISCORD_GLOBAL_RATE_BURST = LIMITS.global_per_second, 3
+    # Limits of this test's own: what earlier tests' deliverers learnt of the same token's routes
+    # (from the emulator without limits) is not this emulator's.
+    settings.DISCORD_RATE_LIMIT_NAMESPACE = f"test-{uuid.uuid4().hex[:12]}"
     emulator.set_rate_limits(LIMITS)
     try:
         yield emulator
