@@ -38,16 +38,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-DB_NAME = os.environ.get("BENCH_DB_PREFIX", "guildhall_bench") + "_best_slot"
+from bench import environment
+
 # The finder needs no settings, but importing the project loads them: point them at the bench's
 # own database.
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+DB_NAME = environment.configure("best_slot")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 
 from bench.figures import Figure, report  # noqa: E402
 from scheduling.besttime import RosterEntry, Window, find_best_slots, weighted_heatmap  # noqa: E402
@@ -203,11 +199,7 @@ def fill_database(roster: list[RosterEntry]) -> int:
 
 def measure_database(roster: list[RosterEntry], best, args) -> list[Figure]:
     """The same roster in PostgreSQL: the selector (load + score) and the API requests."""
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    environment.ensure_database(DB_NAME)
     import django
 
     django.setup()

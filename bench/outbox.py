@@ -45,20 +45,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_NAME = os.environ.get("BENCH_DB_PREFIX", "guildhall_bench") + "_outbox"
+from bench import environment  # noqa: E402
+
+DB_NAME = environment.database_name("outbox")
 MIX_PER_1000 = {"send": 500, "dm": 300, "role": 100, "edit": 100}
 CHANNELS = 20
 QUICK_ACTIONS = 500
 
 
 def configure_environment() -> None:
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-    os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    environment.configure("outbox", redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
 
 
 def setup_django() -> None:
@@ -73,11 +69,7 @@ def setup_django() -> None:
 
 
 def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    environment.ensure_database(DB_NAME)
 
 
 # ---------------------------------------------------------------------------- the mix

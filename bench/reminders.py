@@ -38,9 +38,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import environment  # noqa: E402
 from bench.figures import Figure, report  # noqa: E402
 
-DB_NAME = os.environ.get("BENCH_DB_PREFIX", "guildhall_bench") + "_reminders"
+DB_NAME = environment.database_name("reminders")
 ZONES = [
     "America/Chicago",
     "America/New_York",
@@ -56,12 +57,7 @@ ZONES = [
 
 
 def configure_environment() -> None:
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    environment.configure("reminders")
 
 
 def setup_django() -> None:
@@ -72,11 +68,7 @@ def setup_django() -> None:
 
 
 def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    environment.ensure_database(DB_NAME)
 
 
 def populate(total: int, rng: random.Random) -> None:
