@@ -49,6 +49,14 @@ class _AnsweredBefore(Exception):
     """Another transaction recorded the interaction first: this run's writes are rolled back."""
 
 
+class _HandlerFailed(Exception):
+    """The handler refused or crashed: roll back what it wrote, then record `reply` alone."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__("handler failed")
+        self.reply = reply
+
+
 PERMISSIONS_LIMIT = 1 << 64
 # Discord's own limits on what it sends: command and option names, custom_ids, select values,
 # text input values. Anything longer is not Discord's.
@@ -270,6 +278,50 @@ def _record_kind(invocation: Invocation) -> str:
     return (invocation.command or invocation.action or invocation.custom_id)[:100]
 
 
+def _record_people_seen(payload: dict, invocation: Invocation) -> None:
+    record_people_seen(
+        payload,
+        guild_id=invocation.guild_id,
+        user_id=invocation.user_id,
+        role_ids=invocation.role_ids,
+        permissions=invocation.permissions,
+    )
+
+
+def _record_answer(payload: dict, invocation: Invocation, reply: Reply) -> dict:
+    """Render `reply`, record it as the interaction's answer (raises _AnsweredBefore when another
+    transaction recorded one first) and queue a deferred answer's follow-up after commit."""
+    response = render_interaction_response(reply, invocation.type)
+    # Kept until the follow-up is sent, so a sweeper can queue it again if queueing fails now (a
+    # broker outage must not lose the answer nor turn into a 500).
+    if not records.record_answer(
+        invocation.interaction_id,
+        kind=_record_kind(invocation),
+        guild_id=invocation.guild_id,
+        user_id=invocation.user_id,
+        response=response,
+        deferred_payload=payload if reply.deferred else None,
+    ):
+        raise _AnsweredBefore
+    if reply.deferred:
+        from botworker.tasks import queue_deferred_interaction
+
+        transaction.on_commit(lambda: queue_deferred_interaction(payload))
+    return response
+
+
+def _dispatch_deferred(invocation: Invocation) -> Reply:
+    """Run a deferred handler inside a savepoint, rolled back when it refuses or crashes."""
+    try:
+        with transaction.atomic():
+            reply = router.dispatch(invocation, run_deferred=True)
+            if reply.handler_failed:
+                raise _HandlerFailed(reply)
+    except _HandlerFailed as failed:
+        return failed.reply
+    return reply
+
+
 def handle_interaction(payload: dict) -> dict:
     """The callback body answering `payload`. Raises InvalidInteraction for a payload that is
     not a valid interaction; otherwise never raises (handler failures become ephemeral replies).
@@ -282,31 +334,19 @@ def handle_interaction(payload: dict) -> dict:
             # Suggestions have no effect, so they need no record.
             return render_interaction_response(router.dispatch(invocation), invocation.type)
         try:
-            with records.answering(), transaction.atomic():
-                record_people_seen(
-                    payload,
-                    guild_id=invocation.guild_id,
-                    user_id=invocation.user_id,
-                    role_ids=invocation.role_ids,
-                    permissions=invocation.permissions,
-                )
-                reply = router.dispatch(invocation)
-                response = render_interaction_response(reply, invocation.type)
-                # Kept until the follow-up is sent, so a sweeper can queue it again if queueing
-                # fails now (a broker outage must not lose the answer nor turn into a 500).
-                if not records.record_answer(
-                    invocation.interaction_id,
-                    kind=_record_kind(invocation),
-                    guild_id=invocation.guild_id,
-                    user_id=invocation.user_id,
-                    response=response,
-                    deferred_payload=payload if reply.deferred else None,
-                ):
-                    raise _AnsweredBefore
-                if reply.deferred:
-                    from botworker.tasks import queue_deferred_interaction
-
-                    transaction.on_commit(lambda: queue_deferred_interaction(payload))
+            try:
+                with records.answering(), transaction.atomic():
+                    _record_people_seen(payload, invocation)
+                    reply = router.dispatch(invocation)
+                    if reply.handler_failed:
+                        raise _HandlerFailed(reply)
+                    response = _record_answer(payload, invocation, reply)
+            except _HandlerFailed as failed:
+                # The handler refused or crashed: what it wrote went with its transaction; the
+                # refusal is recorded in one of its own (people seen included).
+                with records.answering(), transaction.atomic():
+                    _record_people_seen(payload, invocation)
+                    response = _record_answer(payload, invocation, failed.reply)
         except _AnsweredBefore:
             logger.info("repeat of an interaction already handled; answering with the first answer")
             return records.first_answer(invocation.interaction_id)
@@ -351,7 +391,7 @@ def run_deferred(payload: dict) -> dict:
             record = InteractionRecord.objects.select_for_update().get(interaction_id=invocation.interaction_id)
             if record.followup is not None:
                 return record.followup
-            reply = router.dispatch(invocation, run_deferred=True)
+            reply = _dispatch_deferred(invocation)
             record.followup = _followup_message(reply)
             record.save(update_fields=["followup"])
         return record.followup

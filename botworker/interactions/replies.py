@@ -63,6 +63,9 @@ class Reply:
     choices: list[Choice] | None = None
     allowed_mentions: dict | None = None
     files: list[ReplyFile] = field(default_factory=list)  # deferred answers only (see ReplyFile)
+    # Set by the router, not by handlers: the handler raised (a refusal or a crash), so what it
+    # wrote before raising is rolled back and only this answer is recorded.
+    handler_failed: bool = False
 
     @classmethod
     def error(cls, message: str) -> Reply:

@@ -344,7 +344,8 @@ class Router:
         """Run the handler for `invocation` and return its reply; never raises.
 
         A domain refusal becomes an ephemeral reply with its message; any other exception an
-        ephemeral reply with a reference that is also in the log. A deferred handler answers
+        ephemeral reply with a reference that is also in the log; both are marked
+        ``handler_failed``, so the caller rolls back what the handler wrote before raising. A deferred handler answers
         "deferred" unless `run_deferred` (the follow-up task runs it for real)."""
         found = self.find(invocation)
         if isinstance(found, Reply):
@@ -364,15 +365,15 @@ class Router:
                 _check_typed_text(invocation)
             reply = found.handler(invocation)
         except ApplicationError as refusal_error:
-            return Reply.error(error_text(refusal_error))
+            return replace(Reply.error(error_text(refusal_error)), handler_failed=True)
         except Exception:
             reference = new_reference()
             logger.exception("interaction handler crashed reference=%s", reference)
-            return Reply.error(CRASHED.format(reference=reference))
+            return replace(Reply.error(CRASHED.format(reference=reference)), handler_failed=True)
         if not isinstance(reply, Reply):
             reference = new_reference()
             logger.error("handler returned %r instead of a Reply reference=%s", type(reply).__name__, reference)
-            return Reply.error(CRASHED.format(reference=reference))
+            return replace(Reply.error(CRASHED.format(reference=reference)), handler_failed=True)
         return reply
 
     def _autocomplete(self, invocation: Invocation) -> Reply:

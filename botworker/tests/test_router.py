@@ -419,3 +419,73 @@ def test_application_command_json(test_router):
     assert commands["echo"]["options"][0]["autocomplete"] is True
     assert commands["mod_only"]["contexts"] == [0]
     assert commands["echo"]["contexts"] == [0, 1, 2]
+
+
+# ---------------------------------------------------------------------------- a failed handler's writes
+
+
+def _writes_then(test_router, name: str, failure):
+    @test_router.command(name, description="Writes a row, then fails")
+    def writes_then_fails(inv):
+        Group.objects.create(name=f"{name}-{inv.interaction_id}")
+        failure()
+        return Reply(content="not reached")
+
+
+def test_a_refusal_after_a_write_writes_nothing_and_is_the_recorded_answer(test_router):
+    from config.exceptions import ApplicationError
+
+    def refuse():
+        raise ApplicationError(REFUSAL)
+
+    _writes_then(test_router, "halfway", refuse)
+    payload = command_payload("halfway")
+    response = handle_interaction(payload)
+    assert ephemeral_text(response) == REFUSAL
+    assert not Group.objects.exists()
+    assert InteractionRecord.objects.get(interaction_id=int(payload["id"])).response == response
+    assert handle_interaction(payload) == response  # a repeat answers the same and writes nothing
+    assert not Group.objects.exists()
+
+
+def test_a_crash_after_a_write_writes_nothing(test_router, caplog):
+    def explode():
+        raise RuntimeError("after the write")
+
+    _writes_then(test_router, "crashes", explode)
+    with caplog.at_level(logging.CRITICAL, logger="guildhall.interactions"):
+        text = ephemeral_text(handle_interaction(command_payload("crashes")))
+    assert text.startswith(CRASHED.split("{")[0])
+    assert not Group.objects.exists()
+    assert InteractionRecord.objects.count() == 1
+
+
+def test_a_database_error_in_a_handler_is_an_answer_not_a_500(test_router, caplog):
+    def bad_sql():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+
+    _writes_then(test_router, "badsql", bad_sql)
+    payload = command_payload("badsql")
+    with caplog.at_level(logging.CRITICAL, logger="guildhall.interactions"):
+        text = ephemeral_text(handle_interaction(payload))
+    assert text.startswith(CRASHED.split("{")[0])
+    assert not Group.objects.exists()
+    assert InteractionRecord.objects.filter(interaction_id=int(payload["id"])).exists()
+
+
+def test_a_deferred_handler_that_refuses_after_a_write_writes_nothing(test_router, django_capture_on_commit_callbacks):
+    from botworker.interactions import run_deferred
+    from config.exceptions import ApplicationError
+
+    @test_router.command("slowrefuse", description="Deferred, writes then refuses", deferred=True)
+    def slow_refuse(inv):
+        Group.objects.create(name="half")
+        raise ApplicationError(REFUSAL)
+
+    payload = command_payload("slowrefuse")
+    with django_capture_on_commit_callbacks(execute=False):
+        assert handle_interaction(payload) == {"type": 5, "data": {"flags": 64}}
+    assert run_deferred(payload)["content"] == REFUSAL
+    assert not Group.objects.exists()
+    assert InteractionRecord.objects.get().followup["content"] == REFUSAL
