@@ -130,3 +130,16 @@ def test_the_snapshots_in_the_back_office_are_read_only(world, client):
     page = client.get(f"/admin/support/ticketmetrics/{row.pk}/change/")
     assert page.status_code == 200 and not page.context["has_change_permission"]
     assert client.get("/admin/support/ticketmetrics/add/").status_code == 403
+    shown = page.content.decode()
+    assert "closed: " in shown and "&quot;opened&quot;: 7" not in shown  # counts in words, not raw JSON
+    assert "<pre" in shown and "&quot;scope&quot;: &quot;7d&quot;" in shown  # every figure, indented
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(None, "—"), (0, "0 s"), (45, "45 s"), (4_800, "1 h 20 min"), (183_600, "2 d 3 h"), (90_061, "1 d 1 h")],
+)
+def test_the_average_cycle_time_reads_in_two_units(seconds, shown):
+    from support.admin_metrics import duration_text
+
+    assert duration_text(seconds) == shown
