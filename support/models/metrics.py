@@ -4,6 +4,8 @@ desk's numbers can be read back later exactly as they were shown."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.db import models
 from django.db.models import Q
 
@@ -43,4 +45,5 @@ class TicketMetrics(models.Model):
         indexes = [models.Index(fields=["guild_id", "computed_at"], name="ticketmetrics_guild_time")]
 
     def __str__(self) -> str:
-        return f"ticket statistics of guild {self.guild_id} ({self.scope}) at {self.computed_at:%Y-%m-%d %H:%M}"
+        at = self.computed_at.astimezone(UTC)
+        return f"ticket statistics of guild {self.guild_id} ({self.scope}) at {at:%Y-%m-%d %H:%M} UTC"
