@@ -148,12 +148,24 @@ async def _post(context: Context, action: BotAction, channel_id: str, body: Send
         return _message_result(await context.call(context.http.send_message(channel_id, params=params)))
 
 
+def _directory_guild_of(channel_id: str) -> int | None:
+    from botworker.models import DirectoryChannel
+
+    return DirectoryChannel.objects.filter(channel_id=int(channel_id)).values_list("guild_id", flat=True).first()
+
+
 async def _check_guild(context: Context, channel_id: str, guild_id: str | None) -> None:
-    """Refuse a channel outside `guild_id` (when the payload names one)."""
+    """Refuse a channel outside `guild_id` (when the payload names one). A channel never changes
+    guild, so the directory's word is final; only a channel it has not seen costs a request."""
     if guild_id is None:
         return
-    channel = await context.call(context.http.get_channel(channel_id))
-    if str(channel.get("guild_id") or "") != guild_id:
+    known = await sync_to_async(_directory_guild_of)(channel_id)
+    if known is not None:
+        actual = str(known)
+    else:
+        channel = await context.call(context.http.get_channel(channel_id))
+        actual = str(channel.get("guild_id") or "")
+    if actual != guild_id:
         raise PermanentFailure(f"channel {channel_id} is not a channel of guild {guild_id}")
 
 

@@ -86,6 +86,37 @@ def test_send_message_posts_once_pings_only_listed_and_calls_the_hook_in_the_sam
     assert delivered[0].context == f" guild={channel['guild_id']} action={action.pk}"
 
 
+def test_a_channels_guild_is_read_from_the_directory_before_asking_discord(emulator: DiscordEmulator) -> None:
+    from botworker.models import DirectoryChannel
+
+    general = text_channel(emulator)
+    guild = general["guild_id"]
+    elsewhere = text_channel(emulator, name="elsewhere")  # a channel of another guild
+    unseen = emulator.add_channel(guild, name="unseen")  # not in the directory yet
+    for channel in (general, elsewhere):
+        DirectoryChannel.objects.create(
+            channel_id=int(channel["id"]), guild_id=int(channel["guild_id"]), name=channel["name"]
+        )
+
+    def post(channel: dict, key: str):
+        return enqueue(
+            kind=Kind.SEND_MESSAGE,
+            payload={"channel_id": channel["id"], "content": key, "guild_id": guild},
+            dedupe_key=key,
+        )
+
+    with transaction.atomic():
+        known, foreign, fresh = post(general, "known"), post(elsewhere, "foreign"), post(unseen, "fresh")
+    deliver()
+
+    assert (reload(known).status, reload(fresh).status) == (Status.DONE, Status.DONE)
+    refused = reload(foreign)
+    assert refused.status == Status.DEAD and f"is not a channel of guild {guild}" in refused.last_error
+    assert emulator.messages(elsewhere["id"]) == []
+    # Only the channel the directory has not seen cost a request to Discord.
+    assert [r.path for r in emulator.requests_to("GET", r"/channels/\d+")] == [f"/channels/{unseen['id']}"]
+
+
 def test_edit_and_delete_through_message_from_follow_the_send(emulator: DiscordEmulator) -> None:
     channel = text_channel(emulator)
     post = send(channel, "shift open", "shift:5:post", ordering_key="shift:5")
