@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from botworker.guilds import guild_configure
 from botworker.interactions import handle_interaction
 from botworker.models import BotAction
 from botworker.presenters import support as presenter
 from botworker.tests.factories import modal_payload
+from botworker.tests.support_desk import MODERATOR, desk  # noqa: F401 - the fixture
 from botworker.tests.test_bot import GUILD, MEMBER, bot, bot_env, start_ready  # noqa: F401 - fixtures
 from conftest import wait_for
 from support.models import FaqProposal, SupportTicket, TicketMessage, TicketStatus
@@ -19,26 +19,10 @@ from support.tests.faq_world import RESET
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-MODERATOR = 834_444_444_444_444_445
 
-
-@pytest.fixture
-def desk(emulator) -> dict:
-    emulator.add_guild(guild_id=str(GUILD), name="Raiders")
-    category = emulator.add_channel(str(GUILD), "tickets", type=4)
-    logs = emulator.add_channel(str(GUILD), "staff-log")
-    moderators = emulator.add_role(str(GUILD), "Moderators")
-    emulator.add_member(str(GUILD), str(MEMBER))
-    emulator.add_member(str(GUILD), str(MODERATOR), roles=[moderators["id"]])
-    guild_configure(
-        guild_id=GUILD,
-        moderator_role_ids=[int(moderators["id"])],
-        channels={"tickets_category": int(category["id"]), "logs": int(logs["id"])},
-    )
-    return {"logs": logs["id"], "moderators": moderators["id"]}
-
-
-def ticket_through_discord(emulator, desk, number: int, topic: str, asked: list[str], answered: list[str]) -> None:
+def ticket_through_discord(
+    emulator, room: dict, number: int, topic: str, asked: list[str], answered: list[str]
+) -> None:
     """Open a ticket with the modal, talk in its channel over the gateway, and close it."""
     opened = handle_interaction(
         modal_payload(
@@ -68,7 +52,7 @@ def ticket_through_discord(emulator, desk, number: int, topic: str, asked: list[
             {"reason": "answered"},
             guild_id=GUILD,
             user_id=MODERATOR,
-            roles=[desk["moderators"]],
+            roles=[room["moderators"]],
         )
     )
     assert closed["type"] in (4, 7), closed
@@ -79,13 +63,13 @@ def delivered_everything() -> bool:
     return not BotAction.objects.exclude(status=BotAction.Status.DONE).exists()
 
 
-def proposals_posted(emulator, desk) -> list[dict]:
-    return [m for m in emulator.messages(desk["logs"]) if m["embeds"] and "Repeated topic" in m["embeds"][0]["title"]]
+def proposals_posted(emulator, room: dict) -> list[dict]:
+    return [m for m in emulator.messages(room["logs"]) if m["embeds"] and "Repeated topic" in m["embeds"][0]["title"]]
 
 
 def test_no_proposal_after_two_similar_tickets_and_one_after_the_third(
     emulator,
-    desk,
+    desk,  # noqa: F811 - the fixture
     bot,  # noqa: F811 - the fixture
 ) -> None:
     start_ready(bot, emulator)

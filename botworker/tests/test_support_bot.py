@@ -11,42 +11,24 @@ from datetime import UTC, datetime
 import pytest
 
 from botworker.emulator.snowflakes import iso
-from botworker.guilds import guild_configure
 from botworker.interactions import handle_interaction
 from botworker.presenters import support as presenter
 from botworker.tests.factories import modal_payload, next_id
+from botworker.tests.support_desk import MODERATOR, desk  # noqa: F401 - the fixture
 from botworker.tests.test_bot import GUILD, MEMBER, bot, bot_env, start_ready  # noqa: F401 - fixtures
 from conftest import wait_for
 from support.models import SupportTicket, TicketMessage, TicketStatus
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-MODERATOR = 834_444_444_444_444_444
-
 
 def stamp(payload: dict) -> datetime:
     return datetime.fromisoformat(payload["timestamp"]).astimezone(UTC)
 
 
-@pytest.fixture
-def desk(emulator) -> dict:
-    emulator.add_guild(guild_id=str(GUILD), name="Raiders")
-    category = emulator.add_channel(str(GUILD), "tickets", type=4)
-    logs = emulator.add_channel(str(GUILD), "logs")
-    moderators = emulator.add_role(str(GUILD), "Moderators")
-    emulator.add_member(str(GUILD), str(MEMBER))
-    emulator.add_member(str(GUILD), str(MODERATOR), roles=[moderators["id"]])
-    guild_configure(
-        guild_id=GUILD,
-        moderator_role_ids=[int(moderators["id"])],
-        channels={"tickets_category": int(category["id"]), "logs": int(logs["id"])},
-    )
-    return {"logs": logs["id"], "moderators": moderators["id"]}
-
-
 def test_the_conversation_is_recorded_from_the_gateway_and_the_transcript_reaches_the_log_channel(
     emulator,
-    desk,
+    desk,  # noqa: F811 - the fixture
     bot,  # noqa: F811 - the fixture
 ) -> None:
     start_ready(bot, emulator)
