@@ -71,6 +71,7 @@ class FaqProposalAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
     search_fields = ["question", "answer"]
     guild = names.named("guild_id", names.GUILD, description="guild")
     actor = names.named("acted_by", names.MEMBER, description="acted on by")
+    log_channel = names.named("log_channel_id", names.CHANNEL, description="posted in")
     actions = ["add_to_faq", "dismiss"]
     ordering = ["-created_at"]
 
@@ -90,19 +91,20 @@ class FaqProposalAdmin(names.DirectoryAdminMixin, admin.ModelAdmin):
         return ", ".join(f"#{n}" for n in sorted(obj.tickets.values_list("number", flat=True)))
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in FaqProposal._meta.fields] + ["ticket_numbers"]
+        return [field.name for field in FaqProposal._meta.fields] + ["ticket_numbers", "guild", "log_channel", "actor"]
 
     def get_fields(self, request, obj=None):
+        # Guild, channel and member by name (the directory's), not by id.
         return [
-            "guild_id",
+            "guild",
             "status",
             "question",
             "answer",
             "ticket_numbers",
-            "log_channel_id",
+            "log_channel",
             "log_message_id",
             "entry",
-            "acted_by",
+            "actor",
             "acted_at",
             "created_at",
         ]
