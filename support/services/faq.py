@@ -38,7 +38,7 @@ from support.models import (
     TicketSummary,
 )
 from support.services.settings import settings_for
-from support.services.tickets import DESCRIPTION_LIMIT, TOPIC_LIMIT, _text, is_staff, ticket_open
+from support.services.tickets import _text, is_staff, ticket_open, ticket_text
 from support.signals import faq_proposal_changed, faq_proposed
 from support.similarity import ranked, similarity_key
 from support.summaries import local
@@ -61,9 +61,6 @@ QUESTION_REQUIRED = "Write the question."
 QUESTION_TOO_LONG = "The question is {length} characters long; keep it to {limit}."
 ANSWER_REQUIRED = "Write the answer."
 ANSWER_TOO_LONG = "The answer is {length} characters long; keep it to {limit}."
-TOPIC_REQUIRED = "Give the ticket a topic."
-TOPIC_TOO_LONG = "The topic is {length} characters long; keep it to {limit}."
-DESCRIPTION_TOO_LONG = "The description is {length} characters long; keep it to {limit}."
 DRAFT_NOT_FOUND = "This ticket draft is gone: open a ticket again with /ticket."
 DRAFT_NOT_YOURS = "This is another member's ticket draft: open your own with /ticket."
 DRAFT_EXPIRED = "This ticket draft has expired: open a ticket again with /ticket."
@@ -289,10 +286,7 @@ def ticket_request(
     description (at least the guild's `faq_similarity`), keep it as a draft and return the best
     entries; otherwise open it (:func:`ticket_open`, with its checks)."""
     now = now or timezone.now()
-    topic = _text(topic, limit=TOPIC_LIMIT, field="topic", too_long=TOPIC_TOO_LONG)
-    if not topic:
-        raise ApplicationError(TOPIC_REQUIRED, field="topic")
-    description = _text(description, limit=DESCRIPTION_LIMIT, field="description", too_long=DESCRIPTION_TOO_LONG)
+    topic, description = ticket_text(topic=topic, description=description)
     settings = settings_for(guild_id)
     already_open = (
         settings.one_open_per_member

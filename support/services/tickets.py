@@ -173,6 +173,15 @@ def _category(*, guild_id: int, category_id: int | None, overflow_category_id: i
 # ---------------------------------------------------------------------------- opening
 
 
+def ticket_text(*, topic: str, description: str) -> tuple[str, str]:
+    """A submitted ticket's topic (required) and description, trimmed; refuses either too long."""
+    topic = _text(topic, limit=TOPIC_LIMIT, field="topic", too_long=TOPIC_TOO_LONG)
+    if not topic:
+        raise ApplicationError(TOPIC_REQUIRED, field="topic")
+    description = _text(description, limit=DESCRIPTION_LIMIT, field="description", too_long=DESCRIPTION_TOO_LONG)
+    return topic, description
+
+
 def ticket_open(
     *,
     guild_id: int,
@@ -189,10 +198,7 @@ def ticket_open(
     member when the guild allows one (the default), a missing category, and full categories.
     ``ticket_opened`` asks the Discord layer for the channel."""
     now = now or timezone.now()
-    topic = _text(topic, limit=TOPIC_LIMIT, field="topic", too_long=TOPIC_TOO_LONG)
-    if not topic:
-        raise ApplicationError(TOPIC_REQUIRED, field="topic")
-    description = _text(description, limit=DESCRIPTION_LIMIT, field="description", too_long=DESCRIPTION_TOO_LONG)
+    topic, description = ticket_text(topic=topic, description=description)
     with transaction.atomic():
         settings, _ = SupportSettings.objects.select_for_update().get_or_create(guild_id=guild_id)
         if settings.one_open_per_member:

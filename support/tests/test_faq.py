@@ -15,7 +15,7 @@ from config.actors import Actor
 from config.exceptions import ApplicationError
 from support import services
 from support.models import FaqEntry, FaqProposal, ProposalStatus, SupportTicket, TicketDraft, TicketSummary
-from support.services import faq
+from support.services import faq, messages
 from support.signals import faq_proposal_changed, faq_proposed
 from support.similarity import py_similarity
 from support.tests.factories import CATEGORY, GUILD, OTHER_GUILD, REQUESTER, STAFF_ROLE, SupportSettingsFactory
@@ -258,7 +258,7 @@ def test_a_ticket_like_no_entry_opens_directly(entries):
 def test_a_bad_topic_is_refused_before_anything(entries):
     with pytest.raises(ApplicationError) as refused:
         request(topic="   ")
-    assert refused.value.message == faq.TOPIC_REQUIRED
+    assert refused.value.message == messages.TOPIC_REQUIRED
     assert not TicketDraft.objects.exists() and not SupportTicket.objects.exists()
 
 
